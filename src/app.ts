@@ -1,0 +1,71 @@
+/**
+ * Builds the HTTP application from its dependencies; never listens (src/main.ts does).
+ */
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import { Problem } from './http/schemas/problem.ts'
+import { registerProblemHandlers } from './http/problem-handler.ts'
+import { registerBearerAuth } from './http/bearer-auth.ts'
+import { signInRoute } from './http/routes/sign-in.ts'
+import { messagesRoute } from './http/routes/messages.ts'
+import { healthRoute } from './http/routes/health.ts'
+import type { Connector } from './connector.ts'
+
+export interface AppOptions {
+  connector: Connector
+  sandbox: boolean
+  apiToken?: string | undefined
+  logger?: FastifyServerOptions['logger'] | undefined
+  loggerInstance?: FastifyServerOptions['loggerInstance'] | undefined
+  now?: () => number
+  /** Largest accepted request body; sign-in bodies are tiny. */
+  bodyLimit?: number
+}
+
+/**
+ * Reachable without a token: liveness, and the documentation (no account data) whose
+ * "Authorize" button is how a person enters the token in the first place.
+ */
+const isPublicPath = (path: string): boolean => path === '/health' || path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/')
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.loggerInstance ? undefined : (options.logger ?? false),
+    loggerInstance: options.loggerInstance,
+    bodyLimit: options.bodyLimit ?? 16 * 1024,
+    // Query strings and paths from the outside are bounded too.
+    maxParamLength: 200,
+    ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  })
+
+  app.addSchema(Problem)
+  registerProblemHandlers(app)
+  // A root-level hook, so it guards every route of the application, the documentation's included.
+  if (options.apiToken) registerBearerAuth(app, options.apiToken, isPublicPath)
+
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Telegram Connector',
+        version: '0.1.0',
+        description: 'One Telegram user account behind an HTTP API: sign in, then read its channel messages.',
+      },
+      components: options.apiToken
+        ? { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } }
+        : {},
+      security: options.apiToken ? [{ bearer: [] }] : [],
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+
+
+  const now = options.now ?? Date.now
+  await app.register(healthRoute(options.connector, options.sandbox))
+  await app.register(signInRoute(options.connector))
+  await app.register(messagesRoute(options.connector, now))
+  return app
+}

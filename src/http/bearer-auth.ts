@@ -1,0 +1,28 @@
+/**
+ * `Authorization: Bearer <API_TOKEN>` (RFC 6750 §2.1) on every route but the public ones.
+ * Both sides are hashed first so the comparison is constant-time whatever their lengths.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import { unauthorized } from '../errors.ts'
+
+const digest = (value: string): Buffer => createHash('sha256').update(value).digest()
+
+export function tokenMatches(expected: string, header: string | undefined): boolean {
+  const match = header === undefined ? null : /^Bearer[ ]+(\S+)\s*$/i.exec(header)
+  const presented = match ? match[1]! : ''
+  // Compare even when nothing was presented, so timing does not tell the two cases apart.
+  const same = timingSafeEqual(digest(expected), digest(presented))
+  return match !== null && same
+}
+
+export function registerBearerAuth(app: FastifyInstance, token: string, isPublic: (path: string) => boolean): void {
+  app.addHook('onRequest', async (request, reply) => {
+    const path = request.url.split('?')[0]!
+    if (isPublic(path)) return
+    if (!tokenMatches(token, request.headers.authorization)) {
+      reply.header('www-authenticate', 'Bearer')
+      throw unauthorized()
+    }
+  })
+}

@@ -1,0 +1,49 @@
+import { Type, type Static } from 'typebox'
+import { problemRef } from './problem.ts'
+
+export const MessagesQuery = Type.Object({
+  start_time: Type.String({
+    minLength: 1,
+    maxLength: 64,
+    description: 'Exclusive lower bound, ISO 8601 (a time without offset is UTC)',
+    examples: ['2025-07-01T00:00:00Z'],
+  }),
+  end_time: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 64, description: 'Inclusive upper bound, ISO 8601; default now' }),
+  ),
+})
+export type MessagesQuery = Static<typeof MessagesQuery>
+
+/** One message in Telethon's `to_dict()` shape; documented loosely, written by the streamer. */
+export const TelethonMessage = Type.Object(
+  {
+    _: Type.String({ examples: ['Message'] }),
+    id: Type.Integer(),
+    peer_id: Type.Object({ _: Type.String(), channel_id: Type.Integer() }, { additionalProperties: true }),
+    date: Type.String({ examples: ['2025-07-01T12:34:56+00:00'] }),
+    message: Type.String(),
+    meta: Type.Object(
+      { channel_name: Type.Union([Type.String(), Type.Null()]), channel_title: Type.String() },
+      { additionalProperties: true },
+    ),
+  },
+  { additionalProperties: true },
+)
+
+export const messagesSchema = {
+  summary: "The account's channel messages in a time window",
+  description:
+    'Every message of the account\'s broadcast channels and supergroups with `start_time < date <= end_time`, ' +
+    'newest first, in Telethon\'s `to_dict()` shape. `Accept: application/x-ndjson` gives one message per line.',
+  tags: ['messages'],
+  querystring: MessagesQuery,
+  produces: ['application/json', 'application/x-ndjson'],
+  response: {
+    200: Type.Array(TelethonMessage),
+    400: problemRef,
+    401: problemRef,
+    429: problemRef,
+    502: problemRef,
+    503: problemRef,
+  },
+}
