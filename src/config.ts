@@ -1,0 +1,254 @@
+/**
+ * The service's configuration (SPEC §2), read from the environment once at start and frozen.
+ *
+ * Every invalid value raises a `ConfigError` whose message is one line naming the variable, so
+ * `main` can print it and exit without a stack trace. An empty variable counts as unset (as in
+ * shells and compose files, where `VAR=` is the usual way to clear a value). Secret values
+ * (API_HASH, API_TOKEN, SESSION_ENCRYPTION_KEY) are never echoed in messages.
+ */
+import { createPublicKey } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { isIP } from 'node:net'
+import { fileURLToPath } from 'node:url'
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = typeof LOG_LEVELS[number]
+
+export type SessionUrl =
+  | { readonly scheme: 'file', readonly path: string, readonly href: string }
+  | { readonly scheme: 's3', readonly bucket: string, readonly key: string, readonly href: string }
+
+export interface HostPort {
+  readonly host: string
+  readonly port: number
+}
+
+export interface Config {
+  readonly port: number
+  readonly host: string
+  /** True when no Telegram credentials are configured (API_ID unset or 0): the in-process emulator serves. */
+  readonly sandbox: boolean
+  readonly apiId: number | null
+  readonly apiHash: string | null
+  /** An MTProto server to use instead of Telegram's production DCs. */
+  readonly telegramDc: HostPort | null
+  /** PEM text of that server's RSA public key (PKCS#1), read at start. */
+  readonly telegramPublicKey: string | null
+  readonly sessionUrl: SessionUrl
+  /** A custom S3 endpoint (MinIO, R2, a local S3); implies path-style addressing. */
+  readonly s3Endpoint: string | null
+  readonly apiToken: string | null
+  readonly allowUnauthenticated: boolean
+  /** AES-256 key for sessions at rest; null stores them in clear. */
+  readonly sessionEncryptionKey: Buffer | null
+  readonly logLevel: LogLevel
+}
+
+export class ConfigError extends Error {
+  readonly variable: string
+
+  constructor(variable: string, message: string) {
+    super(message.replace(/\s*\n\s*/g, ' '))
+    this.name = 'ConfigError'
+    this.variable = variable
+  }
+}
+
+export const DEFAULT_PORT = 5000
+export const DEFAULT_HOST = '127.0.0.1'
+export const DEFAULT_SESSION_URL = 'file:./data/session'
+
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const host = read(env, 'HOST') ?? DEFAULT_HOST
+  const apiId = parseApiId(env)
+  const apiHash = apiId === null ? null : parseApiHash(env)
+  const apiToken = read(env, 'API_TOKEN')
+  const allowUnauthenticated = parseBoolean(env, 'ALLOW_UNAUTHENTICATED', false)
+  // Anyone who can reach a non-loopback address could read the account's messages.
+  if (apiToken === null && !allowUnauthenticated && !isLoopbackHost(host)) {
+    throw new ConfigError('API_TOKEN', `API_TOKEN must be set when HOST is not a loopback address (HOST is ${quote(host)}); set ALLOW_UNAUTHENTICATED=true to serve without authentication`)
+  }
+  const config: Config = {
+    port: parsePort('PORT', read(env, 'PORT') ?? String(DEFAULT_PORT)),
+    host,
+    sandbox: apiId === null,
+    apiId,
+    apiHash,
+    telegramDc: parseTelegramDc(env),
+    telegramPublicKey: readPublicKey(env),
+    sessionUrl: parseSessionUrl(read(env, 'SESSION_URL') ?? DEFAULT_SESSION_URL),
+    s3Endpoint: parseS3Endpoint(env),
+    apiToken,
+    allowUnauthenticated,
+    sessionEncryptionKey: parseEncryptionKey(env),
+    logLevel: parseLogLevel(env),
+  }
+  Object.freeze(config.telegramDc)
+  Object.freeze(config.sessionUrl)
+  return Object.freeze(config)
+}
+
+function read(env: NodeJS.ProcessEnv, name: string): string | null {
+  const value = env[name]
+  return value === undefined || value === '' ? null : value
+}
+
+/** Values are quoted as JSON so that control characters cannot break the one-line message. */
+function quote(value: string): string {
+  return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value)
+}
+
+function parsePort(variable: string, text: string): number {
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN
+  if (!(port >= 1 && port <= 65535)) {
+    throw new ConfigError(variable, `${variable} must be an integer between 1 and 65535, got ${quote(text)}`)
+  }
+  return port
+}
+
+function parseApiId(env: NodeJS.ProcessEnv): number | null {
+  const text = read(env, 'API_ID')
+  if (text === null) return null
+  if (!/^\d{1,10}$/.test(text) || Number(text) > 2 ** 31 - 1) {
+    throw new ConfigError('API_ID', `API_ID must be a positive integer (or 0 for sandbox mode), got ${quote(text)}`)
+  }
+  const id = Number(text)
+  return id === 0 ? null : id
+}
+
+function parseApiHash(env: NodeJS.ProcessEnv): string {
+  const hash = read(env, 'API_HASH')
+  if (hash === null) throw new ConfigError('API_HASH', 'API_HASH must be set when API_ID is set')
+  return hash
+}
+
+/** `host:port`, with an IPv6 host in brackets (`[::1]:443`), as in a URL authority. */
+function parseTelegramDc(env: NodeJS.ProcessEnv): HostPort | null {
+  const text = read(env, 'TELEGRAM_DC')
+  if (text === null) return null
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]+)):(\d+)$/.exec(text)
+  const host = match?.[1] ?? match?.[2]
+  if (match === null || host === undefined || (match[1] !== undefined && isIP(match[1]) !== 6)) {
+    throw new ConfigError('TELEGRAM_DC', `TELEGRAM_DC must be host:port (an IPv6 host in brackets), got ${quote(text)}`)
+  }
+  const port = Number(match[3])
+  if (!(port >= 1 && port <= 65535)) {
+    throw new ConfigError('TELEGRAM_DC', `TELEGRAM_DC port must be between 1 and 65535, got ${quote(text)}`)
+  }
+  return { host, port }
+}
+
+function readPublicKey(env: NodeJS.ProcessEnv): string | null {
+  const path = read(env, 'TELEGRAM_PUBLIC_KEY')
+  if (path === null) return null
+  let pem: string
+  try {
+    pem = readFileSync(path, 'utf8')
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? 'unreadable'
+    throw new ConfigError('TELEGRAM_PUBLIC_KEY', `TELEGRAM_PUBLIC_KEY file ${quote(path)} cannot be read (${reason})`)
+  }
+  let isRsa = false
+  try {
+    isRsa = createPublicKey(pem).asymmetricKeyType === 'rsa'
+  } catch {
+    isRsa = false
+  }
+  if (!isRsa) {
+    throw new ConfigError('TELEGRAM_PUBLIC_KEY', `TELEGRAM_PUBLIC_KEY file ${quote(path)} is not an RSA public key in PEM form`)
+  }
+  return pem
+}
+
+// S3 bucket naming rules: 3–63 characters of lowercase letters, digits, dots and hyphens.
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
+
+/** `file:<path>` (also `file:///absolute/path`) or `s3://<bucket>/<key>`. */
+export function parseSessionUrl(text: string): SessionUrl {
+  const fail = (why: string): never => {
+    throw new ConfigError('SESSION_URL', `SESSION_URL must be file:<path> or s3://<bucket>/<key> (${why}), got ${quote(text)}`)
+  }
+  if (text.startsWith('file://')) {
+    let path = ''
+    try {
+      path = fileURLToPath(text)
+    } catch {
+      fail('not a valid file URL')
+    }
+    return { scheme: 'file', path, href: text }
+  }
+  if (text.startsWith('file:')) {
+    const path = text.slice('file:'.length)
+    if (path === '') fail('the path is empty')
+    return { scheme: 'file', path, href: text }
+  }
+  if (text.startsWith('s3://')) {
+    const rest = text.slice('s3://'.length)
+    const slash = rest.indexOf('/')
+    const bucket = slash < 0 ? rest : rest.slice(0, slash)
+    const key = slash < 0 ? '' : rest.slice(slash + 1)
+    if (!BUCKET_NAME.test(bucket)) fail('the bucket name is invalid')
+    if (key === '' || key.endsWith('/')) fail('the object key is missing')
+    return { scheme: 's3', bucket, key, href: text }
+  }
+  return fail('unknown scheme')
+}
+
+/**
+ * The AWS SDK reads AWS_ENDPOINT_URL_S3, then AWS_ENDPOINT_URL (the SDKs' shared
+ * "service-specific endpoints" settings); we read them too, to turn on path-style addressing.
+ */
+export function parseS3Endpoint(env: NodeJS.ProcessEnv): string | null {
+  for (const variable of ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL']) {
+    const text = read(env, variable)
+    if (text === null) continue
+    let url: URL | null = null
+    try {
+      url = new URL(text)
+    } catch {
+      url = null
+    }
+    if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new ConfigError(variable, `${variable} must be an http(s) URL, got ${quote(text)}`)
+    }
+    return text
+  }
+  return null
+}
+
+function parseBoolean(env: NodeJS.ProcessEnv, variable: string, fallback: boolean): boolean {
+  const text = read(env, variable)
+  if (text === null) return fallback
+  if (text === 'true') return true
+  if (text === 'false') return false
+  throw new ConfigError(variable, `${variable} must be true or false, got ${quote(text)}`)
+}
+
+/** 32 bytes written as 64 hex digits or as base64 (standard or URL-safe alphabet). */
+function parseEncryptionKey(env: NodeJS.ProcessEnv): Buffer | null {
+  const text = read(env, 'SESSION_ENCRYPTION_KEY')
+  if (text === null) return null
+  if (/^[0-9A-Fa-f]{64}$/.test(text)) return Buffer.from(text, 'hex')
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(text)) {
+    const key = Buffer.from(text.replace(/-/g, '+').replace(/_/g, '/'), 'base64')
+    if (key.length === 32) return key
+  }
+  throw new ConfigError('SESSION_ENCRYPTION_KEY', `SESSION_ENCRYPTION_KEY must be 32 bytes written as 64 hex digits or base64 (value not shown, ${text.length} characters)`)
+}
+
+function parseLogLevel(env: NodeJS.ProcessEnv): LogLevel {
+  const text = read(env, 'LOG_LEVEL') ?? 'info'
+  const level = LOG_LEVELS.find((candidate) => candidate === text)
+  if (level === undefined) {
+    throw new ConfigError('LOG_LEVEL', `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${quote(text)}`)
+  }
+  return level
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host
+  if (bare === 'localhost' || bare === '::1') return true
+  if (isIP(bare) === 4) return bare.startsWith('127.')
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare)
+  return mapped !== null && mapped[1].startsWith('127.')
+}

@@ -1,0 +1,175 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { generateKeyPairSync } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ConfigError, isLoopbackHost, loadConfig, parseSessionUrl } from '../src/config.ts'
+
+function configError(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env)
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`)
+    assert.doesNotMatch(err.message, /\n/)
+    return err
+  }
+  assert.fail('loadConfig accepted the environment')
+}
+
+test('an empty environment gives the documented defaults in sandbox mode', () => {
+  const config = loadConfig({})
+  assert.deepEqual({ ...config }, {
+    port: 5000,
+    host: '127.0.0.1',
+    sandbox: true,
+    apiId: null,
+    apiHash: null,
+    telegramDc: null,
+    telegramPublicKey: null,
+    sessionUrl: { scheme: 'file', path: './data/session', href: 'file:./data/session' },
+    s3Endpoint: null,
+    apiToken: null,
+    allowUnauthenticated: false,
+    sessionEncryptionKey: null,
+    logLevel: 'info',
+  })
+})
+
+test('the config and its nested values are frozen', () => {
+  const config = loadConfig({ TELEGRAM_DC: '127.0.0.1:4430' })
+  assert.ok(Object.isFrozen(config))
+  assert.ok(Object.isFrozen(config.sessionUrl))
+  assert.ok(Object.isFrozen(config.telegramDc))
+})
+
+test('PORT accepts 1..65535 and rejects anything else naming the variable', () => {
+  assert.equal(loadConfig({ PORT: '8080' }).port, 8080)
+  assert.equal(loadConfig({ PORT: '1' }).port, 1)
+  assert.equal(loadConfig({ PORT: '65535' }).port, 65535)
+  assert.equal(configError({ PORT: 'abc' }).message, 'PORT must be an integer between 1 and 65535, got "abc"')
+  for (const bad of ['0', '65536', '-1', '80.5', ' 80', '1e3']) {
+    const err = configError({ PORT: bad })
+    assert.equal(err.variable, 'PORT')
+    assert.match(err.message, /^PORT /)
+  }
+})
+
+test('an empty variable counts as unset', () => {
+  const config = loadConfig({ PORT: '', HOST: '', API_ID: '', LOG_LEVEL: '', SESSION_URL: '' })
+  assert.equal(config.port, 5000)
+  assert.equal(config.host, '127.0.0.1')
+  assert.equal(config.sandbox, true)
+  assert.equal(config.logLevel, 'info')
+  assert.equal(config.sessionUrl.href, 'file:./data/session')
+})
+
+test('API_ID unset or 0 is sandbox mode; a real API_ID needs API_HASH', () => {
+  assert.equal(loadConfig({ API_ID: '0', API_HASH: 'ignored' }).sandbox, true)
+  assert.equal(loadConfig({ API_ID: '0' }).apiHash, null)
+  const real = loadConfig({ API_ID: '123456', API_HASH: '0123456789abcdef0123456789abcdef' })
+  assert.equal(real.sandbox, false)
+  assert.equal(real.apiId, 123456)
+  assert.equal(real.apiHash, '0123456789abcdef0123456789abcdef')
+  assert.equal(configError({ API_ID: '123456' }).variable, 'API_HASH')
+  assert.equal(configError({ API_ID: 'twelve' }).message, 'API_ID must be a positive integer (or 0 for sandbox mode), got "twelve"')
+  assert.equal(configError({ API_ID: '99999999999' }).variable, 'API_ID')
+})
+
+test('TELEGRAM_DC is parsed as host:port, with IPv6 in brackets', () => {
+  assert.deepEqual(loadConfig({ TELEGRAM_DC: '127.0.0.1:4430' }).telegramDc, { host: '127.0.0.1', port: 4430 })
+  assert.deepEqual(loadConfig({ TELEGRAM_DC: 'dc.example.test:443' }).telegramDc, { host: 'dc.example.test', port: 443 })
+  assert.deepEqual(loadConfig({ TELEGRAM_DC: '[::1]:443' }).telegramDc, { host: '::1', port: 443 })
+  for (const bad of ['127.0.0.1', ':443', '127.0.0.1:0', 'host:70000', '::1:443', '[zz]:443', 'a b:1']) {
+    assert.equal(configError({ TELEGRAM_DC: bad }).variable, 'TELEGRAM_DC', bad)
+  }
+})
+
+test('TELEGRAM_PUBLIC_KEY is read at load, and a missing or non-key file is an error', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'config-test-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024, publicExponent: 65537 })
+  const pem = publicKey.export({ type: 'pkcs1', format: 'pem' }).toString()
+  const keyPath = join(dir, 'server.pub')
+  writeFileSync(keyPath, pem)
+  assert.equal(loadConfig({ TELEGRAM_PUBLIC_KEY: keyPath }).telegramPublicKey, pem)
+
+  const missing = configError({ TELEGRAM_PUBLIC_KEY: join(dir, 'absent.pub') })
+  assert.equal(missing.variable, 'TELEGRAM_PUBLIC_KEY')
+  assert.match(missing.message, /cannot be read \(ENOENT\)/)
+
+  const notKey = join(dir, 'notes.txt')
+  writeFileSync(notKey, 'hello')
+  assert.match(configError({ TELEGRAM_PUBLIC_KEY: notKey }).message, /^TELEGRAM_PUBLIC_KEY file ".*" is not an RSA public key/)
+})
+
+test('SESSION_URL accepts file: paths and s3://bucket/key', () => {
+  assert.deepEqual(parseSessionUrl('file:/var/lib/tc/session'), { scheme: 'file', path: '/var/lib/tc/session', href: 'file:/var/lib/tc/session' })
+  assert.deepEqual(parseSessionUrl('file:///var/lib/tc/session'), { scheme: 'file', path: '/var/lib/tc/session', href: 'file:///var/lib/tc/session' })
+  assert.deepEqual(parseSessionUrl('s3://my-bucket/sessions/prod'), { scheme: 's3', bucket: 'my-bucket', key: 'sessions/prod', href: 's3://my-bucket/sessions/prod' })
+  assert.deepEqual(loadConfig({ SESSION_URL: 's3://b.example/k' }).sessionUrl, { scheme: 's3', bucket: 'b.example', key: 'k', href: 's3://b.example/k' })
+})
+
+test('an unparseable SESSION_URL is an error naming the variable', () => {
+  for (const bad of ['./data/session', 'file:', 's3://bucket', 's3://bucket/', 's3://Bad_Bucket/key', 's3:///key', 'http://x/y']) {
+    const err = configError({ SESSION_URL: bad })
+    assert.equal(err.variable, 'SESSION_URL', bad)
+    assert.match(err.message, /^SESSION_URL must be file:<path> or s3:\/\/<bucket>\/<key>/)
+  }
+})
+
+test('a custom S3 endpoint is read from AWS_ENDPOINT_URL_S3 before AWS_ENDPOINT_URL', () => {
+  assert.equal(loadConfig({ AWS_ENDPOINT_URL: 'http://127.0.0.1:9000' }).s3Endpoint, 'http://127.0.0.1:9000')
+  assert.equal(loadConfig({ AWS_ENDPOINT_URL: 'http://a:1', AWS_ENDPOINT_URL_S3: 'https://s3.b' }).s3Endpoint, 'https://s3.b')
+  assert.equal(configError({ AWS_ENDPOINT_URL_S3: 'not a url' }).variable, 'AWS_ENDPOINT_URL_S3')
+  assert.equal(configError({ AWS_ENDPOINT_URL: 'ftp://x' }).variable, 'AWS_ENDPOINT_URL')
+})
+
+test('a non-loopback HOST needs API_TOKEN unless ALLOW_UNAUTHENTICATED=true', () => {
+  const err = configError({ HOST: '0.0.0.0' })
+  assert.equal(err.variable, 'API_TOKEN')
+  assert.match(err.message, /HOST is "0\.0\.0\.0"/)
+  assert.equal(configError({ HOST: '::' }).variable, 'API_TOKEN')
+  assert.equal(loadConfig({ HOST: '0.0.0.0', API_TOKEN: 's3cret' }).apiToken, 's3cret')
+  const open = loadConfig({ HOST: '0.0.0.0', ALLOW_UNAUTHENTICATED: 'true' })
+  assert.equal(open.allowUnauthenticated, true)
+  assert.equal(open.apiToken, null)
+  assert.equal(loadConfig({ HOST: '::1' }).host, '::1')
+  assert.equal(loadConfig({ HOST: 'localhost' }).host, 'localhost')
+  assert.equal(configError({ ALLOW_UNAUTHENTICATED: 'yes' }).variable, 'ALLOW_UNAUTHENTICATED')
+})
+
+test('loopback detection covers 127/8, ::1, localhost and IPv4-mapped loopback only', () => {
+  for (const host of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1']) assert.equal(isLoopbackHost(host), true, host)
+  for (const host of ['0.0.0.0', '::', '10.0.0.1', '128.0.0.1', 'example.com', '::ffff:10.0.0.1']) assert.equal(isLoopbackHost(host), false, host)
+})
+
+test('SESSION_ENCRYPTION_KEY takes 32 bytes as hex or base64 and never echoes the value', () => {
+  const bytes = Buffer.from(Array.from({ length: 32 }, (_, i) => i * 7))
+  assert.deepEqual(loadConfig({ SESSION_ENCRYPTION_KEY: bytes.toString('hex') }).sessionEncryptionKey, bytes)
+  assert.deepEqual(loadConfig({ SESSION_ENCRYPTION_KEY: bytes.toString('base64') }).sessionEncryptionKey, bytes)
+  assert.deepEqual(loadConfig({ SESSION_ENCRYPTION_KEY: bytes.toString('base64url') }).sessionEncryptionKey, bytes)
+  for (const bad of ['abcd', bytes.subarray(0, 31).toString('hex'), Buffer.alloc(33).toString('base64'), 'z'.repeat(64)]) {
+    const err = configError({ SESSION_ENCRYPTION_KEY: bad })
+    assert.equal(err.variable, 'SESSION_ENCRYPTION_KEY')
+    assert.ok(!err.message.includes(bad), 'the key must not appear in the message')
+  }
+})
+
+test('LOG_LEVEL accepts the pino levels only', () => {
+  for (const level of ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) {
+    assert.equal(loadConfig({ LOG_LEVEL: level }).logLevel, level)
+  }
+  assert.equal(configError({ LOG_LEVEL: 'verbose' }).message, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"')
+})
+
+test('secrets never appear in configuration errors', () => {
+  const err = configError({ HOST: '10.1.1.1', API_ID: '5', API_HASH: 'hash-secret-value' })
+  assert.doesNotMatch(err.message, /hash-secret-value/)
+  assert.equal(loadConfig({ API_TOKEN: 'tok' }).apiToken, 'tok')
+})
+
+test('a value with control characters is quoted so the message stays on one line', () => {
+  const err = configError({ PORT: '80\n81' })
+  assert.equal(err.message, 'PORT must be an integer between 1 and 65535, got "80\\n81"')
+})
