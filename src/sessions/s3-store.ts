@@ -5,12 +5,20 @@
  * A PutObject replaces the whole object at once (S3 never exposes a partly written object),
  * which gives the store its atomic writes. Errors are reported with the S3 error name and the
  * HTTP status only: S3 error objects can carry request ids and access key ids we do not log.
+ *
+ * The lease's conditional writes use S3's own: PutObject with If-None-Match: * creates only
+ * when the key is free, If-Match: <ETag> replaces only the version that was read (answering
+ * 412 Precondition Failed otherwise). Not every S3-compatible server honours these headers, and
+ * one that does not simply writes; the store finds out once, with a probe object, and then
+ * checks by reading before and after instead — which narrows the race without closing it.
  */
+import { createHash } from 'node:crypto'
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import type { S3ClientConfig } from '@aws-sdk/client-s3'
 import { parseS3Endpoint } from '../config.ts'
 import { assertSiblingName } from './blob-store.ts'
 import type { BlobStore } from './blob-store.ts'
+import type { LeaseStore, VersionedObject } from './lease-store.ts'
 import { SessionStoreError } from './session-store-error.ts'
 import type { SessionStoreErrorCode } from './session-store-error.ts'
 
@@ -20,10 +28,11 @@ export interface S3StoreOptions {
   client: S3Client
 }
 
-export class S3Store implements BlobStore {
+export class S3Store implements BlobStore, LeaseStore {
   readonly bucket: string
   readonly key: string
   readonly #client: S3Client
+  #conditions: Promise<boolean> | undefined
 
   constructor(options: S3StoreOptions) {
     this.bucket = options.bucket
@@ -69,6 +78,126 @@ export class S3Store implements BlobStore {
       if (isMissingObject(err)) return
       throw this.#error('remove', key, err)
     }
+  }
+
+  async readVersioned(name: string): Promise<VersionedObject | null> {
+    const key = this.#key(name)
+    try {
+      const answer = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }))
+      const data = answer.Body === undefined ? Buffer.alloc(0) : Buffer.from(await answer.Body.transformToByteArray())
+      // Every S3 server sends an ETag; a digest stands in so that versions still differ without one.
+      return { data, version: answer.ETag ?? `sha256:${createHash('sha256').update(data).digest('base64url')}` }
+    } catch (err) {
+      if (isMissingObject(err)) return null
+      throw this.#error('read', key, err)
+    }
+  }
+
+  async createIfAbsent(name: string, data: Buffer): Promise<string | null> {
+    if (!(await this.enforcesConditions())) {
+      if ((await this.readVersioned(name)) !== null) return null
+      return this.#writeAndReadBack(name, data)
+    }
+    return this.#conditionalPut(name, data, { IfNoneMatch: '*' })
+  }
+
+  async replaceIfVersion(name: string, data: Buffer, version: string): Promise<string | null> {
+    if (!(await this.enforcesConditions())) {
+      if ((await this.readVersioned(name))?.version !== version) return null
+      return this.#writeAndReadBack(name, data)
+    }
+    return this.#conditionalPut(name, data, { IfMatch: version })
+  }
+
+  async removeIfVersion(name: string, version: string): Promise<boolean> {
+    const current = await this.readVersioned(name)
+    if (current === null) return true
+    if (current.version !== version) return false
+    const key = this.#key(name)
+    const enforced = await this.enforcesConditions()
+    try {
+      await this.#client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key, ...(enforced ? { IfMatch: version } : {}) }))
+      return true
+    } catch (err) {
+      const { status } = describeFailure(err)
+      if (status === 412) return false
+      if (isMissingObject(err)) return true
+      // Conditional deletes came to S3 after conditional writes; a server without them was
+      // checked by the read above.
+      if (enforced && (status === 400 || status === 501)) return this.remove(name).then(() => true)
+      throw this.#error('remove', key, err)
+    }
+  }
+
+  /** Asked once per store; a failed probe is asked again next time. */
+  enforcesConditions(): Promise<boolean> {
+    this.#conditions ??= this.#probeConditions().catch((err: unknown) => {
+      this.#conditions = undefined
+      throw err
+    })
+    return this.#conditions
+  }
+
+  /**
+   * Writes a probe object beside the session, then writes it again with each condition set so
+   * that it cannot hold: a server that honours the header refuses (412); one that ignores it
+   * writes. Both conditions are needed, to create the lease and to renew it.
+   */
+  async #probeConditions(): Promise<boolean> {
+    const name = '.lease-probe'
+    const key = this.#key(name)
+    const probe = Buffer.from('lease probe\n')
+    try {
+      await this.#client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: probe }))
+    } catch (err) {
+      throw this.#error('write', key, err)
+    }
+    const refuses = async (condition: { IfNoneMatch: string } | { IfMatch: string }): Promise<boolean> => {
+      try {
+        await this.#client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: probe, ...condition }))
+        return false
+      } catch (err) {
+        const { status } = describeFailure(err)
+        if (status === 412) return true
+        // A server that rejects the header instead of ignoring it does not offer it either.
+        if (status === 400 || status === 501) return false
+        throw this.#error('write', key, err)
+      }
+    }
+    const enforced = (await refuses({ IfNoneMatch: '*' })) && (await refuses({ IfMatch: '"lease-probe-never-matches"' }))
+    await this.remove(name)
+    return enforced
+  }
+
+  /**
+   * A PutObject whose condition the server checks: the new ETag, or null when the condition
+   * does not hold — 412 (If-None-Match found an object, If-Match another version), 404 (If-Match
+   * on a key now gone) or 409 (S3's ConditionalRequestConflict, another conditional write at the
+   * same moment).
+   */
+  async #conditionalPut(name: string, data: Buffer, condition: { IfNoneMatch: string } | { IfMatch: string }): Promise<string | null> {
+    const key = this.#key(name)
+    try {
+      const answer = await this.#client.send(new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: data,
+        ContentType: 'application/octet-stream',
+        ...condition,
+      }))
+      return answer.ETag ?? (await this.readVersioned(name))?.version ?? null
+    } catch (err) {
+      const { name: errorName, status } = describeFailure(err)
+      if (status === 412 || status === 409 || (status === 404 && errorName !== 'NoSuchBucket')) return null
+      throw this.#error('write', key, err)
+    }
+  }
+
+  /** Without server-side conditions: write, then keep the write only if reading it back gives our bytes. */
+  async #writeAndReadBack(name: string, data: Buffer): Promise<string | null> {
+    await this.write(name, data)
+    const stored = await this.readVersioned(name)
+    return stored !== null && stored.data.equals(data) ? stored.version : null
   }
 
   #key(name: string): string {

@@ -17,6 +17,10 @@ export type SessionStoreErrorCode =
   | 'SESSION_KEY_REQUIRED'
   /** The session does not decrypt with SESSION_ENCRYPTION_KEY (another key, or altered content). */
   | 'SESSION_KEY_MISMATCH'
+  /** Another live instance holds the session's lease (SESSION_URL is shared): connecting too would burn the auth key. */
+  | 'SESSION_LOCKED'
+  /** This instance could no longer renew its lease (another instance took it, or the store stayed unreachable past its expiry). */
+  | 'SESSION_LEASE_LOST'
 
 export class SessionStoreError extends Error {
   readonly code: SessionStoreErrorCode

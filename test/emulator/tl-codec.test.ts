@@ -117,3 +117,11 @@ test('service messages decode with the MTProto schema without the mt_ prefix', (
   assert.equal(apiSchema(LATEST_LAYER)!.byId(0x7abe77ec)?.name, 'ping')
   assert.equal(apiSchema(99), undefined)
 })
+
+test('a bare vector (future_salts.salts) is written as a count and bare elements, and reads back', () => {
+  const obj = { _: 'future_salts', req_msg_id: 1n, now: 2, salts: [{ _: 'future_salt', valid_since: 3, valid_until: 4, salt: 5n }] }
+  const bytes = encodeObject(mtpSchema(), obj)
+  // id, req_msg_id, now, count, then valid_since/valid_until/salt without the future_salt id
+  assert.equal(bytes.length, 4 + 8 + 4 + 4 + 4 + 4 + 8)
+  assert.deepEqual(decodeObject(mtpSchema(), bytes), obj)
+})

@@ -79,8 +79,8 @@ function readFields(schema: TlSchema, r: TlReader, entry: TlEntry): TlObject {
   return obj
 }
 
-function readVector(schema: TlSchema, r: TlReader, p: Pick<TlParam, 'type' | 'bare'>): unknown[] {
-  const id = r.uint()
+function readVector(schema: TlSchema, r: TlReader, p: Pick<TlParam, 'type' | 'bare' | 'bareVector'>): unknown[] {
+  const id = p.bareVector ? VECTOR_ID : r.uint()
   if (id !== VECTOR_ID) throw new TlCodecError(`expected vector, got constructor 0x${id.toString(16)}`)
   const count = r.uint()
   const items = new Array<unknown>(count)
@@ -180,7 +180,8 @@ function writeValue(schema: TlSchema, w: TlWriter, type: string, bare: boolean, 
 
 function writeVector(schema: TlSchema, w: TlWriter, p: TlParam, value: unknown, where: string): void {
   const items = Array.isArray(value) ? value : []
-  w.uint(VECTOR_ID).uint(items.length)
+  if (!p.bareVector) w.uint(VECTOR_ID)
+  w.uint(items.length)
   for (let i = 0; i < items.length; i++) writeValue(schema, w, p.type, p.bare === true, items[i], where)
 }
 

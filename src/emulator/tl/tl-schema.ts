@@ -11,6 +11,8 @@ export interface TlParam {
    * `int256`, `Bool`, `true`, `#`), `!X` for a wrapped query, or a boxed type name. */
   type: string
   vector: boolean
+  /** A bare vector (`vector<T>`, lower case): its count without the vector constructor id. */
+  bareVector?: boolean
   /** Bare (no constructor id) element or value: `%Message` or mtcute's `isBareType`. */
   bare?: boolean
   flag?: { field: string; bit: number }
@@ -98,6 +100,7 @@ export function entriesFromMtcuteJson(json: readonly MtcuteJsonEntry[], stripPre
         vector: mods.isVector === true || mods.isBareVector === true,
       }
       if (mods.isBareType) param.bare = true
+      if (mods.isBareVector) param.bareVector = true
       const flag = parsePredicate(mods.predicate)
       if (flag) param.flag = flag
       return param
@@ -105,12 +108,12 @@ export function entriesFromMtcuteJson(json: readonly MtcuteJsonEntry[], stripPre
   }))
 }
 
-function parseTypeExpr(expr: string): { type: string; vector: boolean; bare: boolean } {
-  const vectorMatch = /^[Vv]ector<(.+)>$/.exec(expr)
-  let inner = vectorMatch ? vectorMatch[1]! : expr
+function parseTypeExpr(expr: string): { type: string; vector: boolean; bareVector: boolean; bare: boolean } {
+  const vectorMatch = /^([Vv])ector<(.+)>$/.exec(expr)
+  let inner = vectorMatch ? vectorMatch[2]! : expr
   const bare = inner.startsWith('%')
   if (bare) inner = inner.slice(1)
-  return { type: inner, vector: vectorMatch !== null, bare }
+  return { type: inner, vector: vectorMatch !== null, bareVector: vectorMatch?.[1] === 'v', bare }
 }
 
 /**
@@ -142,6 +145,7 @@ export function entriesFromTlText(text: string): TlEntry[] {
       const parsed = parseTypeExpr(typeText)
       const param: TlParam = { name: pname, type: parsed.type, vector: parsed.vector }
       if (parsed.bare) param.bare = true
+      if (parsed.bareVector) param.bareVector = true
       if (flag) param.flag = flag
       params.push(param)
     }

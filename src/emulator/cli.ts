@@ -1,0 +1,113 @@
+/**
+ * `npm run emulator -- --port 2444 --public-key-out emulator.pem`: a standalone DC for any
+ * MTProto client. Prints its address, the key file and how to sign in.
+ */
+import { parseArgs } from 'node:util'
+import { writeFileSync, readFileSync, existsSync, renameSync } from 'node:fs'
+import { startEmulator, DEFAULT_LOGIN_CODE, type EmulatorSnapshot } from './emulator.ts'
+import { parseDuration } from './duration.ts'
+
+const USAGE = `usage: npm run emulator -- [options]
+  --host <addr>                 bind address (default 127.0.0.1)
+  --port <n>                    TCP port (default 2444; 0 = any free port)
+  --public-key-out <file>       write the server's RSA public key (PKCS#1 PEM) there
+  --state <file>                keep key, auth keys and accounts there across restarts
+  --seed <n>                    world seed (default 1)
+  --channels <n>                public channels (default 4)
+  --messages <n>                messages per channel (default 400)
+  --span <duration>             time the messages cover, e.g. 7d, 12h, 3600 (seconds) (default 7d)
+  --code <code>                 the login code every phone receives (default ${DEFAULT_LOGIN_CODE})
+  --two-factor-password <pwd>   give every account this two-step password
+  --help`
+
+function fail(message: string): never {
+  process.stderr.write(`emulator: ${message}\n${USAGE}\n`)
+  process.exit(2)
+}
+
+function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
+  if (text === undefined) return fallback
+  const n = Number(text)
+  if (!Number.isInteger(n) || n < min || n > max) fail(`--${name} must be an integer from ${min} to ${max}, got "${text}"`)
+  return n
+}
+
+let args: ReturnType<typeof parse>
+function parse() {
+  return parseArgs({
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'public-key-out': { type: 'string' },
+      state: { type: 'string' },
+      seed: { type: 'string' },
+      channels: { type: 'string' },
+      messages: { type: 'string' },
+      span: { type: 'string' },
+      code: { type: 'string' },
+      'two-factor-password': { type: 'string' },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+  })
+}
+try {
+  args = parse()
+} catch (err) {
+  fail((err as Error).message)
+}
+const v = args.values
+if (v.help) {
+  process.stdout.write(`${USAGE}\n`)
+  process.exit(0)
+}
+
+const span = v.span === undefined ? 7 * 86_400 : parseDuration(v.span)
+if (span === undefined || span <= 0) fail(`--span must be a duration such as 7d, 12h or 3600, got "${v.span}"`)
+const snapshot: EmulatorSnapshot | undefined =
+  v.state && existsSync(v.state) ? (JSON.parse(readFileSync(v.state, 'utf8')) as EmulatorSnapshot) : undefined
+
+const emulator = await startEmulator({
+  host: v.host ?? '127.0.0.1',
+  port: integer('port', v.port, 2444, 0, 65535),
+  world: {
+    seed: integer('seed', v.seed, 1, 0, 2 ** 31 - 1),
+    channels: integer('channels', v.channels, 4, 1, 10_000),
+    messagesPerChannel: integer('messages', v.messages, 400, 1, 10_000_000),
+    spanSeconds: span,
+    now: Math.floor(Date.now() / 1000),
+  },
+  code: v.code ?? DEFAULT_LOGIN_CODE,
+  ...(v['two-factor-password'] !== undefined ? { twoFactorPassword: v['two-factor-password'] } : {}),
+  ...(snapshot ? { snapshot } : {}),
+})
+
+const saveState = (): void => {
+  if (!v.state) return
+  const tmp = `${v.state}.${process.pid}.tmp`
+  writeFileSync(tmp, JSON.stringify(emulator.snapshot()), { mode: 0o600 })
+  renameSync(tmp, v.state)
+}
+saveState()
+emulator.onChange(saveState)
+
+if (v['public-key-out']) writeFileSync(v['public-key-out'], emulator.publicKeyPem)
+const keyNote = v['public-key-out'] ?? '(not written: pass --public-key-out <file>)'
+process.stdout.write(
+  [
+    `Telegram DC emulator listening on ${emulator.host}:${emulator.port} (DC ${emulator.dcId})`,
+    `  public key:  ${keyNote}`,
+    `  world:       ${emulator.world.channels.length} channels, seed ${emulator.snapshot().world.seed}`,
+    `  sign in:     any phone number, code ${v.code ?? DEFAULT_LOGIN_CODE}${v['two-factor-password'] ? ', then the two-step password you set' : ''}`,
+    `  the service: API_ID=1 API_HASH=emulator TELEGRAM_DC=${emulator.host}:${emulator.port} TELEGRAM_PUBLIC_KEY=${v['public-key-out'] ?? '<file>'} npm start`,
+    '',
+  ].join('\n'),
+)
+
+const stop = async (): Promise<void> => {
+  saveState()
+  await emulator.stop()
+  process.exit(0)
+}
+process.once('SIGINT', () => void stop())
+process.once('SIGTERM', () => void stop())

@@ -1,0 +1,20 @@
+import type { TlObject } from '../tl/tl-object.ts'
+
+/** One API call, its invoke* wrappers already removed. */
+export interface RpcCall {
+  /** The unwrapped query, e.g. `{ _: 'help.getConfig' }`. */
+  method: TlObject
+  authKeyId: bigint
+  sessionId: bigint
+  /** The layer the call was decoded in and its result will be encoded in. */
+  layer: number
+  connectionId: number
+}
+
+/**
+ * Answers API calls. Resolves to the method's result value; rejects with RpcError to answer
+ * rpc_error, or with DropConnectionSignal to close the connection without an answer.
+ */
+export interface RpcDispatcher {
+  dispatch(call: RpcCall): Promise<unknown>
+}

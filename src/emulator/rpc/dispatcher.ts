@@ -1,0 +1,111 @@
+import { Faults } from '../faults.ts'
+import type { TlObject } from '../tl/tl-object.ts'
+import type { Accounts } from '../world/accounts.ts'
+import type { Viewer } from '../world/viewer.ts'
+import type { World } from '../world/world.ts'
+import type { DcAddress, HandlerContext, HandlerTable, MethodHandler } from './handler.ts'
+import { accountHandlers } from './handlers/account.ts'
+import { authHandlers } from './handlers/auth.ts'
+import { channelsHandlers } from './handlers/channels.ts'
+import { contactsHandlers } from './handlers/contacts.ts'
+import { helpHandlers } from './handlers/help.ts'
+import { messagesHandlers } from './handlers/messages.ts'
+import { updatesHandlers } from './handlers/updates.ts'
+import { usersHandlers } from './handlers/users.ts'
+import { DropConnectionSignal, RpcError } from './rpc-error.ts'
+
+/** One decoded RPC, its wrappers (invokeWithLayer, initConnection…) already removed by the wire. */
+export interface RpcCall {
+  method: TlObject
+  authKeyId: bigint
+  sessionId: bigint
+  layer: number
+  connectionId: number
+}
+
+export interface DispatcherOptions {
+  world: World
+  accounts: Accounts
+  /** A function when the port is only known after listen. */
+  dc: DcAddress | (() => DcAddress)
+  faults?: Faults
+  /** Milliseconds since the epoch (default Date.now). */
+  clock?: () => number
+  /** How injected latency waits (default setTimeout). */
+  sleep?: (ms: number) => Promise<void>
+  /** Extra or replacement methods. */
+  handlers?: HandlerTable
+}
+
+const ALL_HANDLERS: HandlerTable = {
+  ...helpHandlers,
+  ...authHandlers,
+  ...accountHandlers,
+  ...usersHandlers,
+  ...updatesHandlers,
+  ...contactsHandlers,
+  ...channelsHandlers,
+  ...messagesHandlers,
+}
+
+/**
+ * Routes a method to its handler: counts it, applies injected faults, refuses methods that
+ * need a signed-in key (401 AUTH_KEY_UNREGISTERED), and answers unknown methods with
+ * 400 INPUT_METHOD_INVALID_<name>. Errors other than RpcError and DropConnectionSignal become
+ * 500 INTERNAL, with the original as `cause`.
+ */
+export class Dispatcher {
+  readonly faults: Faults
+  private readonly handlers: Map<string, MethodHandler>
+  private readonly clock: () => number
+  private readonly sleep: (ms: number) => Promise<void>
+
+  constructor(private readonly options: DispatcherOptions) {
+    this.faults = options.faults ?? new Faults()
+    this.handlers = new Map(Object.entries({ ...ALL_HANDLERS, ...options.handlers }))
+    this.clock = options.clock ?? Date.now
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))
+  }
+
+  get world(): World {
+    return this.options.world
+  }
+
+  get accounts(): Accounts {
+    return this.options.accounts
+  }
+
+  async dispatch(call: RpcCall): Promise<unknown> {
+    const name = call.method._
+    this.faults.counters.count(name)
+    await this.faults.apply(name, this.sleep)
+
+    const handler = this.handlers.get(name)
+    if (!handler) throw new RpcError(400, `INPUT_METHOD_INVALID_${name}`)
+
+    const viewer = this.viewerFor(call.authKeyId)
+    if (handler.signedIn && !viewer) throw new RpcError(401, 'AUTH_KEY_UNREGISTERED')
+
+    const dc = typeof this.options.dc === 'function' ? this.options.dc() : this.options.dc
+    const ctx: HandlerContext = { call, world: this.options.world, accounts: this.options.accounts, clock: this.clock, dc, viewer }
+    try {
+      return await handler.run(ctx, call.method)
+    } catch (error) {
+      if (error instanceof RpcError || error instanceof DropConnectionSignal) throw error
+      const internal = new RpcError(500, 'INTERNAL')
+      ;(internal as Error).cause = error
+      throw internal
+    }
+  }
+
+  private viewerFor(authKeyId: bigint): Viewer | undefined {
+    const user = this.options.accounts.userFor(authKeyId)
+    if (!user) return undefined
+    const { world, accounts } = this.options
+    const joined = accounts.joinedChannels(user.id)
+    return {
+      user,
+      isMember: (channelId) => world.channelsById.get(channelId)?.memberByDefault === true || joined.has(channelId),
+    }
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The process: configuration → session store → (sandbox emulator) → gateway → HTTP.
+ * The only file that listens, handles signals or exits.
+ */
+import { pino } from 'pino'
+import { buildApp } from './app.ts'
+import { ConfigError, loadConfig, type Config } from './config.ts'
+import { loggerOptions } from './logger.ts'
+import { openStore } from './sessions/open-store.ts'
+import { SessionStoreError } from './sessions/session-store-error.ts'
+import { TelegramGateway, type TelegramSettings } from './telegram/gateway.ts'
+import { startSandbox, type Sandbox } from './sandbox.ts'
+
+/** How long in-flight requests may run after SIGTERM before the process stops anyway. */
+const SHUTDOWN_GRACE_MS = 10_000
+
+function fail(message: string): never {
+  process.stderr.write(`telegram-connector: ${message}\n`)
+  process.exit(1)
+}
+
+async function main(): Promise<void> {
+  let config: Config
+  try {
+    config = loadConfig(process.env)
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message)
+    throw err
+  }
+
+  // One logger for HTTP, the gateway and the sandbox.
+  const logger = pino(loggerOptions(config.logLevel))
+  const store = openStore(config.sessionUrl, process.env)
+
+  let sandbox: Sandbox | undefined
+  let telegram: TelegramSettings
+  if (config.sandbox) {
+    sandbox = await startSandbox({ store, log: logger })
+    telegram = sandbox.telegram
+    logger.warn(
+      { dc: `${sandbox.telegram.dc!.host}:${sandbox.telegram.dc!.port}` },
+      `SANDBOX MODE: no API_ID set, serving the built-in Telegram emulator with a demo world; any phone signs in with code ${sandbox.code}`,
+    )
+  } else {
+    telegram = {
+      apiId: config.apiId!,
+      apiHash: config.apiHash!,
+      dc: config.telegramDc ?? undefined,
+      publicKeyPem: config.telegramPublicKey ?? undefined,
+    }
+  }
+
+  let gateway: TelegramGateway
+  try {
+    gateway = await TelegramGateway.open({ store, sessionKey: config.sessionEncryptionKey, telegram, log: logger })
+  } catch (err) {
+    await sandbox?.stop()
+    if (err instanceof SessionStoreError) fail(`cannot read the session from ${store.describe()}: ${err.message}`)
+    throw err
+  }
+
+  const app = await buildApp({
+    connector: gateway,
+    sandbox: config.sandbox,
+    apiToken: config.apiToken ?? undefined,
+    loggerInstance: logger,
+  })
+  if (!config.apiToken && config.allowUnauthenticated) {
+    logger.warn('ALLOW_UNAUTHENTICATED=true: the API is reachable without a token on a non-loopback address')
+  }
+
+  let stopping = false
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return
+    stopping = true
+    logger.info({ signal }, 'shutting down')
+    const grace = setTimeout(() => {
+      logger.error('in-flight requests did not finish in time; stopping anyway')
+      void app.server.closeAllConnections()
+    }, SHUTDOWN_GRACE_MS)
+    grace.unref()
+    let code = 0
+    try {
+      await app.close()
+      await gateway.close()
+    } catch (err) {
+      code = 1
+      logger.error({ err: { message: (err as Error).message } }, 'shutdown failed: the session may not be saved')
+    } finally {
+      await sandbox?.stop()
+    }
+    process.exit(code)
+  }
+  process.once('SIGTERM', (s) => void shutdown(s))
+  process.once('SIGINT', (s) => void shutdown(s))
+
+  try {
+    await app.listen({ host: config.host, port: config.port })
+  } catch (err) {
+    await gateway.close()
+    await sandbox?.stop()
+    fail(`cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`)
+  }
+}
+
+await main()

@@ -1,0 +1,251 @@
+/**
+ * One live copy of a session. Telegram revokes an auth key that two connections use at once
+ * (AUTH_KEY_DUPLICATED), so a second instance pointed at the same store must not connect while
+ * the first runs. The first holds a lease in the store (sibling object '.lock'), renews it
+ * while it runs, and removes it at a clean shutdown; a holder that dies stops renewing, and its
+ * lease can be taken once it expires (or at once, from the same host, when its pid is gone).
+ *
+ * Every step is a conditional write (LeaseStore): of two instances creating, renewing or
+ * taking over the same lease, exactly one succeeds. A holder whose renewal fails that way has
+ * lost the lease and is told through `onLost`: it must disconnect.
+ */
+import { randomBytes } from 'node:crypto'
+import { systemClock } from './lease-clock.ts'
+import type { LeaseClock } from './lease-clock.ts'
+import { encodeLease, leaseStanding, parseLease } from './lease-document.ts'
+import type { LeaseDocument } from './lease-document.ts'
+import { holderName, localIdentity } from './lease-identity.ts'
+import type { LeaseIdentity } from './lease-identity.ts'
+import type { LeaseStore } from './lease-store.ts'
+import { SessionStoreError } from './session-store-error.ts'
+
+export interface SessionLease {
+  /** Stops renewing and removes the lease from the store; never throws (an unremoved lease expires). */
+  release(): Promise<void>
+  readonly holder: string
+}
+
+export interface LeaseLog {
+  info(obj: object, msg?: string): void
+  warn(obj: object, msg?: string): void
+  error(obj: object, msg?: string): void
+}
+
+export interface LeaseOptions {
+  /** The name other instances see in their "in use by" message; default "<hostname>:<pid>". */
+  holder?: string | undefined
+  /** How long a lease lives without renewal. */
+  ttlMs: number
+  /** How often the holder renews; well under ttlMs, so that a renewal can fail and be retried. */
+  renewEveryMs: number
+  /** false: refuse at once when the session is in use; true: wait until it is free; a number: wait at most that many ms. */
+  wait: boolean | number
+  /** How often a waiting instance looks again (default 1 s, or renewEveryMs when shorter). */
+  pollMs?: number | undefined
+  /** Called once when the lease is lost while held; the holder must then stop using the session. */
+  onLost?: ((error: SessionStoreError) => void) | undefined
+  log?: LeaseLog | undefined
+  clock?: LeaseClock | undefined
+  identity?: LeaseIdentity | undefined
+  /** The store object that holds the lease (default '.lock': `<path>.lock`, `<key>.lock`). */
+  name?: string | undefined
+}
+
+export const LEASE_OBJECT = '.lock'
+
+/** Immediate retries after losing a race for a lease that just changed, before waiting a poll interval. */
+const RACE_RETRIES = 3
+
+const silentLog: LeaseLog = { info: () => {}, warn: () => {}, error: () => {} }
+
+/**
+ * Takes the session's lease, waiting for it when `wait` allows. Throws a SessionStoreError:
+ * SESSION_LOCKED when another instance holds it (naming that instance and when its lease ends),
+ * or the store's own error when the store cannot be used.
+ */
+export async function acquireLease(store: LeaseStore, options: LeaseOptions): Promise<SessionLease> {
+  const settings = settle(options)
+  const { clock, identity, log, name } = settings
+  if (!(await store.enforcesConditions())) {
+    log.warn({ store: store.describe() }, 'the session store does not enforce conditional writes (If-None-Match / If-Match): two instances starting at the same moment could both take the session lease')
+  }
+  const startedAt = clock.now()
+  const deadline = options.wait === true ? Infinity : options.wait === false ? startedAt : startedAt + options.wait
+  let announced = false
+  let races = 0
+  for (;;) {
+    const attempt = await tryAcquire(store, settings)
+    if (attempt.acquired) return new StoreLease(store, settings, attempt.document, attempt.version)
+    if (attempt.raced && races++ < RACE_RETRIES) continue
+    races = 0
+    const now = clock.now()
+    if (now >= deadline) throw lockedError(store, attempt.current, options.wait === false ? null : now - startedAt)
+    if (!announced) {
+      announced = true
+      log.info({ store: store.describe(), holder: attempt.current?.holder, expiresAt: attempt.current?.expiresAt }, 'the session is in use by another instance: waiting for its lease')
+    }
+    await clock.sleep(Math.min(settings.pollMs, deadline - now), { keepAlive: true })
+  }
+}
+
+interface Settings {
+  holder: string
+  ttlMs: number
+  renewEveryMs: number
+  pollMs: number
+  onLost: ((error: SessionStoreError) => void) | undefined
+  log: LeaseLog
+  clock: LeaseClock
+  identity: LeaseIdentity
+  name: string
+}
+
+function settle(options: LeaseOptions): Settings {
+  const { ttlMs, renewEveryMs } = options
+  if (!(ttlMs > 0) || !(renewEveryMs > 0) || renewEveryMs >= ttlMs) {
+    throw new RangeError(`a lease needs 0 < renewEveryMs < ttlMs, got renewEveryMs ${renewEveryMs} and ttlMs ${ttlMs}`)
+  }
+  if (typeof options.wait === 'number' && !(options.wait >= 0)) throw new RangeError(`wait must be a boolean or a number of ms >= 0, got ${options.wait}`)
+  const identity = options.identity ?? localIdentity()
+  return {
+    holder: options.holder ?? holderName(identity),
+    ttlMs,
+    renewEveryMs,
+    pollMs: options.pollMs ?? Math.min(1000, renewEveryMs),
+    onLost: options.onLost,
+    log: options.log ?? silentLog,
+    clock: options.clock ?? systemClock,
+    identity,
+    name: options.name ?? LEASE_OBJECT,
+  }
+}
+
+type Attempt =
+  | { acquired: true, document: LeaseDocument, version: string }
+  /** `current` is the lease in the way (null: unknown); `raced`: the store changed under us, look again. */
+  | { acquired: false, current: LeaseDocument | null, raced: boolean }
+
+async function tryAcquire(store: LeaseStore, settings: Settings): Promise<Attempt> {
+  const { clock, identity, name, log } = settings
+  const found = await store.readVersioned(name)
+  const now = clock.now()
+  const document = newDocument(settings, now)
+  if (found === null) {
+    const version = await store.createIfAbsent(name, encodeLease(document))
+    return version === null ? { acquired: false, current: null, raced: true } : { acquired: true, document, version }
+  }
+  const current = parseLease(found.data)
+  const standing = leaseStanding(current, now, identity)
+  if (!standing.free) return { acquired: false, current, raced: false }
+  const version = await store.replaceIfVersion(name, encodeLease(document), found.version)
+  if (version === null) return { acquired: false, current, raced: true }
+  log.warn({ store: store.describe(), previousHolder: current?.holder, previousExpiresAt: current?.expiresAt, reason: standing.reason }, 'took over a session lease its holder did not release')
+  return { acquired: true, document, version }
+}
+
+function newDocument(settings: Settings, now: number): LeaseDocument {
+  const { identity } = settings
+  return {
+    holder: settings.holder,
+    pid: identity.pid,
+    hostname: identity.hostname,
+    expiresAt: new Date(now + settings.ttlMs).toISOString(),
+    acquiredAt: new Date(now).toISOString(),
+    pidScope: identity.pidScope,
+    token: randomBytes(16).toString('hex'),
+  }
+}
+
+function lockedError(store: LeaseStore, current: LeaseDocument | null, waitedMs: number | null): SessionStoreError {
+  const who = current === null ? 'another instance' : `${current.holder} (its lease runs until ${current.expiresAt} and is renewed while it runs)`
+  const waited = waitedMs === null ? '' : `; gave up after waiting ${Math.round(waitedMs / 1000)} s`
+  return new SessionStoreError('SESSION_LOCKED', `the session at ${store.describe()} is in use by ${who}: a second connection would make Telegram revoke its auth key, so stop the other instance first${waited}`)
+}
+
+/** A held lease: renewed on a timer until released or lost. */
+class StoreLease implements SessionLease {
+  readonly holder: string
+  readonly #store: LeaseStore
+  readonly #settings: Settings
+  readonly #stop = new AbortController()
+  #document: LeaseDocument
+  #version: string
+  #lost = false
+  #renewing: Promise<void>
+  #releasing: Promise<void> | undefined
+
+  constructor(store: LeaseStore, settings: Settings, document: LeaseDocument, version: string) {
+    this.holder = settings.holder
+    this.#store = store
+    this.#settings = settings
+    this.#document = document
+    this.#version = version
+    this.#renewing = this.#renewLoop()
+  }
+
+  /** When the lease ends unless renewed, in ms since the epoch. */
+  get expiresAt(): number {
+    return Date.parse(this.#document.expiresAt)
+  }
+
+  release(): Promise<void> {
+    this.#releasing ??= this.#release()
+    return this.#releasing
+  }
+
+  async #release(): Promise<void> {
+    this.#stop.abort()
+    await this.#renewing
+    if (this.#lost) return
+    const { log, name } = this.#settings
+    try {
+      if (!(await this.#store.removeIfVersion(name, this.#version))) {
+        log.warn({ store: this.#store.describe() }, 'the session lease had been taken over by another instance before it was released')
+      }
+    } catch (err) {
+      log.warn({ err, store: this.#store.describe(), expiresAt: this.#document.expiresAt }, 'could not release the session lease: it stays until it expires')
+    }
+  }
+
+  async #renewLoop(): Promise<void> {
+    const { clock, renewEveryMs } = this.#settings
+    const signal = this.#stop.signal
+    while (!signal.aborted && !this.#lost) {
+      await clock.sleep(renewEveryMs, { signal, keepAlive: false })
+      if (signal.aborted) return
+      await this.#renew()
+    }
+  }
+
+  async #renew(): Promise<void> {
+    const { clock, ttlMs, name, log } = this.#settings
+    const renewed: LeaseDocument = { ...this.#document, expiresAt: new Date(clock.now() + ttlMs).toISOString() }
+    let version: string | null
+    try {
+      version = await this.#store.replaceIfVersion(name, encodeLease(renewed), this.#version)
+    } catch (err) {
+      // Until the lease expires nobody else may take it, so a store that is briefly down is retried.
+      if (clock.now() < this.expiresAt) {
+        log.warn({ err, store: this.#store.describe(), expiresAt: this.#document.expiresAt }, 'could not renew the session lease: retrying')
+        return
+      }
+      this.#lose(`it expired at ${this.#document.expiresAt} while the store could not be written`, err)
+      return
+    }
+    if (version !== null) {
+      this.#document = renewed
+      this.#version = version
+      return
+    }
+    const current = await this.#store.readVersioned(name).then((found) => found && parseLease(found.data), () => null)
+    this.#lose(current === null ? 'it was removed from the store' : `${current.holder} holds it now`)
+  }
+
+  #lose(why: string, cause?: unknown): void {
+    this.#lost = true
+    const error = new SessionStoreError('SESSION_LEASE_LOST', `the lease on the session at ${this.#store.describe()} was lost (${why}): this instance must stop using the session`, { cause })
+    const { onLost, log } = this.#settings
+    if (onLost === undefined) log.error({ code: error.code }, error.message)
+    else onLost(error)
+  }
+}

@@ -1,0 +1,320 @@
+/**
+ * The account's channel messages in a time window, newest first (SPEC §4), as an async
+ * generator over raw Telegram calls — no HTTP here.
+ *
+ * 1. messages.getDialogs, paged the way Telegram pages it (offset_date / offset_id /
+ *    offset_peer of the last dialog of the previous page), lists the chats. Only channels and
+ *    supergroups (`peer` is a peerChannel) are kept; private chats and basic groups are not.
+ *    Dialogs come newest top message first after the pinned ones, so the listing stops at the
+ *    first unpinned dialog whose top message is not newer than the window's start, and no
+ *    channel whose top message is that old is ever read.
+ * 2. Each channel is read with messages.getHistory, limit 100, from offset_date = end + 1
+ *    (Telegram returns messages with date < offset_date, so date <= end), then by offset_id of
+ *    the oldest message seen, until a page reaches date <= start or runs short.
+ * 3. The channels are merged newest first by (date desc, channel id asc, message id desc).
+ *    A channel is opened only when the merge could need it (its top message is at least as new
+ *    as the best message waiting), each open channel holds its current page plus one page read
+ *    ahead, and at most `concurrency` pages are being fetched at once: memory stays a few pages
+ *    per active channel, whatever the window's length.
+ *
+ * Service messages (messageService) and messageEmpty are left out; they still drive paging.
+ */
+import { Long, type tl } from '@mtcute/core'
+import { callWithFloodWait, type FloodWaitPolicy, type RpcCaller } from './call-with-flood-wait.ts'
+import { concurrencyLimit, type Limited } from './concurrency-limit.ts'
+
+/** A window in Unix seconds: after < date <= upTo. */
+export interface DateWindow {
+  after: number
+  upTo: number
+}
+
+export interface ChannelRef {
+  id: number
+  title: string
+  /** The public username without "@", or null for a private channel. */
+  username: string | null
+  peer: tl.RawInputPeerChannel
+  /** Date of the dialog's top (latest) message. */
+  topDate: number
+}
+
+export interface ChannelMessage {
+  message: tl.RawMessage
+  channel: ChannelRef
+}
+
+export interface ChannelHistoryOptions {
+  policy: FloodWaitPolicy
+  /** Pages fetched at once across channels. */
+  concurrency?: number
+  /** Messages per getHistory call; Telegram's maximum is 100. */
+  pageSize?: number
+  /** Dialogs per getDialogs call; Telegram's maximum is 100. */
+  dialogPageSize?: number
+}
+
+const DEFAULT_CONCURRENCY = 4
+const MAX_PAGE_SIZE = 100
+
+export async function* channelMessages(
+  client: RpcCaller,
+  window: DateWindow,
+  options: ChannelHistoryOptions,
+): AsyncGenerator<ChannelMessage> {
+  if (window.after >= window.upTo) return
+  const pageSize = options.pageSize ?? MAX_PAGE_SIZE
+  const limited = concurrencyLimit(options.concurrency ?? DEFAULT_CONCURRENCY)
+  const channels = await listChannels(client, options.policy, window, options.dialogPageSize ?? MAX_PAGE_SIZE)
+  const newestPossible = (channel: ChannelRef): number => Math.min(channel.topDate, window.upTo)
+  channels.sort((a, b) => newestPossible(b) - newestPossible(a) || a.id - b.id)
+
+  const read = (channel: ChannelRef, offsetId: number): Promise<HistoryPage> =>
+    readPage(client, options.policy, limited, channel, window, offsetId, pageSize)
+
+  const open: Cursor[] = []
+  let nextChannel = 0
+  for (;;) {
+    let best = await bestHead(open)
+    // Open every channel whose newest possible message could come before the best one waiting;
+    // with nothing waiting, open the next batch (as many as can be fetched at once).
+    while (nextChannel < channels.length && (best === null || newestPossible(channels[nextChannel]) >= best.message.date)) {
+      const batch = best === null ? options.concurrency ?? DEFAULT_CONCURRENCY : Infinity
+      for (let opened = 0; opened < batch && nextChannel < channels.length; opened++) {
+        const channel = channels[nextChannel]
+        if (best !== null && newestPossible(channel) < best.message.date) break
+        open.push(openCursor(channel, read))
+        nextChannel++
+      }
+      best = await bestHead(open)
+    }
+    if (best === null) return
+    best.cursor.position++
+    yield { message: best.message, channel: best.cursor.channel }
+  }
+}
+
+interface HistoryPage {
+  /** The page's messages inside the window, service messages and empties removed, newest first. */
+  messages: tl.RawMessage[]
+  /** Offset for the next page, or null when this page was the last one the window needs. */
+  nextOffsetId: number | null
+}
+
+interface Cursor {
+  channel: ChannelRef
+  buffer: tl.RawMessage[]
+  position: number
+  /** The page being fetched (or fetched and not yet taken), or null when the channel is read out. */
+  next: Promise<HistoryPage> | null
+  read: (channel: ChannelRef, offsetId: number) => Promise<HistoryPage>
+}
+
+function openCursor(channel: ChannelRef, read: Cursor['read']): Cursor {
+  const cursor: Cursor = { channel, buffer: [], position: 0, next: null, read }
+  fetchAhead(cursor, 0)
+  return cursor
+}
+
+function fetchAhead(cursor: Cursor, offsetId: number): void {
+  const page = cursor.read(cursor.channel, offsetId)
+  // Read-ahead may finish after the consumer is gone; its failure surfaces when awaited.
+  page.catch(() => {})
+  cursor.next = page
+}
+
+/** The cursor's current message, loading pages as needed; null once the channel is read out. */
+async function head(cursor: Cursor): Promise<tl.RawMessage | null> {
+  while (cursor.position >= cursor.buffer.length) {
+    if (cursor.next === null) return null
+    const page = await cursor.next
+    cursor.buffer = page.messages
+    cursor.position = 0
+    cursor.next = null
+    if (page.nextOffsetId !== null) fetchAhead(cursor, page.nextOffsetId)
+  }
+  return cursor.buffer[cursor.position]
+}
+
+interface Head {
+  cursor: Cursor
+  message: tl.RawMessage
+}
+
+/** The newest waiting message over the open cursors; read-out cursors are dropped. */
+async function bestHead(open: Cursor[]): Promise<Head | null> {
+  let best: Head | null = null
+  for (let i = 0; i < open.length; ) {
+    const cursor = open[i]
+    const message = await head(cursor)
+    if (message === null) {
+      open.splice(i, 1)
+      continue
+    }
+    if (best === null || comesBefore(message, cursor.channel, best.message, best.cursor.channel)) best = { cursor, message }
+    i++
+  }
+  return best
+}
+
+/** Newest first: date descending, then channel id ascending, then message id descending. */
+function comesBefore(a: tl.RawMessage, aChannel: ChannelRef, b: tl.RawMessage, bChannel: ChannelRef): boolean {
+  if (a.date !== b.date) return a.date > b.date
+  if (aChannel.id !== bChannel.id) return aChannel.id < bChannel.id
+  return a.id > b.id
+}
+
+/**
+ * messages.getHistory#4423e6c5 peer:InputPeer offset_id:int offset_date:int add_offset:int
+ *   limit:int max_id:int min_id:int hash:long = messages.Messages
+ */
+async function readPage(
+  client: RpcCaller,
+  policy: FloodWaitPolicy,
+  limited: Limited,
+  channel: ChannelRef,
+  window: DateWindow,
+  offsetId: number,
+  pageSize: number,
+): Promise<HistoryPage> {
+  const result = await limited(() =>
+    callWithFloodWait(client, policy, {
+      _: 'messages.getHistory',
+      peer: channel.peer,
+      offsetId,
+      // The first page starts just after the window's end; later pages continue by id.
+      offsetDate: offsetId === 0 ? window.upTo + 1 : 0,
+      addOffset: 0,
+      limit: pageSize,
+      maxId: 0,
+      minId: 0,
+      hash: Long.ZERO,
+    }),
+  )
+  const all = result._ === 'messages.messagesNotModified' ? [] : result.messages
+  let oldestDate = Infinity
+  let oldestId = Infinity
+  for (const message of all) {
+    if (message.id < oldestId) oldestId = message.id
+    if (message._ !== 'messageEmpty' && message.date < oldestDate) oldestDate = message.date
+  }
+  const lastPage =
+    all.length < pageSize || oldestDate <= window.after || result._ === 'messages.messages' || !Number.isFinite(oldestId)
+  const messages = all.filter(
+    (message): message is tl.RawMessage => message._ === 'message' && message.date > window.after && message.date <= window.upTo,
+  )
+  return { messages, nextOffsetId: lastPage ? null : oldestId }
+}
+
+/**
+ * messages.getDialogs#a0f4cb4f flags:# exclude_pinned:flags.0?true folder_id:flags.1?int
+ *   offset_date:int offset_id:int offset_peer:InputPeer limit:int hash:long = messages.Dialogs
+ *
+ * The channels whose top message is newer than the window's start, each once.
+ */
+async function listChannels(
+  client: RpcCaller,
+  policy: FloodWaitPolicy,
+  window: DateWindow,
+  limit: number,
+): Promise<ChannelRef[]> {
+  const channels: ChannelRef[] = []
+  const seen = new Set<string>()
+  let offset: { date: number; id: number; peer: tl.TypeInputPeer } = { date: 0, id: 0, peer: { _: 'inputPeerEmpty' } }
+  for (;;) {
+    const result = await callWithFloodWait(client, policy, {
+      _: 'messages.getDialogs',
+      offsetDate: offset.date,
+      offsetId: offset.id,
+      offsetPeer: offset.peer,
+      limit,
+      hash: Long.ZERO,
+    })
+    if (result._ === 'messages.dialogsNotModified') return channels
+
+    const topMessages = new Map<string, tl.TypeMessage>()
+    for (const message of result.messages) {
+      if (message.peerId !== undefined) topMessages.set(`${peerKey(message.peerId)}:${message.id}`, message)
+    }
+    const chats = new Map<number, tl.TypeChat>(result.chats.map((chat) => [chat.id, chat]))
+    const users = new Map<number, tl.TypeUser>(result.users.map((user) => [user.id, user]))
+
+    let reachedStart = false
+    let last: { dialog: tl.RawDialog; date: number } | null = null
+    for (const dialog of result.dialogs) {
+      // dialogFolder stands for the archive folder; its chats are listed as dialogs of their own.
+      if (dialog._ !== 'dialog') continue
+      const key = peerKey(dialog.peer)
+      const top = topMessages.get(`${key}:${dialog.topMessage}`)
+      const date = top === undefined || top._ === 'messageEmpty' ? 0 : top.date
+      last = { dialog, date }
+      if (!dialog.pinned && date <= window.after) reachedStart = true
+      if (seen.has(key)) continue
+      seen.add(key)
+      if (dialog.peer._ !== 'peerChannel' || date <= window.after) continue
+      const chat = chats.get(dialog.peer.channelId)
+      // channelForbidden: banned or left; its history cannot be read.
+      if (chat === undefined || chat._ !== 'channel') continue
+      channels.push(channelRef(chat, date))
+    }
+
+    const complete = result._ === 'messages.dialogs' || result.dialogs.length < limit
+    if (complete || reachedStart || last === null) return channels
+    const next = { date: last.date, id: last.dialog.topMessage, peer: inputPeerOf(last.dialog.peer, chats, users) }
+    // A page that does not move the offset would be asked for again forever.
+    if (next.date === offset.date && next.id === offset.id && peerKeyOfInput(next.peer) === peerKeyOfInput(offset.peer)) return channels
+    offset = next
+  }
+}
+
+function channelRef(chat: tl.RawChannel, topDate: number): ChannelRef {
+  const username = chat.username ?? chat.usernames?.find((entry) => entry.active)?.username ?? null
+  return {
+    id: chat.id,
+    title: chat.title,
+    username,
+    peer: { _: 'inputPeerChannel', channelId: chat.id, accessHash: chat.accessHash ?? Long.ZERO },
+    topDate,
+  }
+}
+
+function peerKey(peer: tl.TypePeer): string {
+  switch (peer._) {
+    case 'peerUser':
+      return `user:${peer.userId}`
+    case 'peerChat':
+      return `chat:${peer.chatId}`
+    case 'peerChannel':
+      return `channel:${peer.channelId}`
+  }
+}
+
+function peerKeyOfInput(peer: tl.TypeInputPeer): string {
+  switch (peer._) {
+    case 'inputPeerUser':
+      return `user:${peer.userId}`
+    case 'inputPeerChat':
+      return `chat:${peer.chatId}`
+    case 'inputPeerChannel':
+      return `channel:${peer.channelId}`
+    default:
+      return peer._
+  }
+}
+
+/** The InputPeer Telegram expects as offset_peer, built from the page's own users and chats. */
+function inputPeerOf(peer: tl.TypePeer, chats: Map<number, tl.TypeChat>, users: Map<number, tl.TypeUser>): tl.TypeInputPeer {
+  switch (peer._) {
+    case 'peerUser': {
+      const user = users.get(peer.userId)
+      return { _: 'inputPeerUser', userId: peer.userId, accessHash: (user?._ === 'user' ? user.accessHash : undefined) ?? Long.ZERO }
+    }
+    case 'peerChat':
+      return { _: 'inputPeerChat', chatId: peer.chatId }
+    case 'peerChannel': {
+      const chat = chats.get(peer.channelId)
+      const accessHash = chat !== undefined && (chat._ === 'channel' || chat._ === 'channelForbidden') ? chat.accessHash : undefined
+      return { _: 'inputPeerChannel', channelId: peer.channelId, accessHash: accessHash ?? Long.ZERO }
+    }
+  }
+}

@@ -1,0 +1,267 @@
+/**
+ * The Telegram gateway: the one stateful object of the Telegram side. It owns the mtcute
+ * client and the session record (SPEC §5), and serves the HTTP layer through `Connector`.
+ *
+ * Life cycle: `open` reads the store (missing → not signed in; unreadable → it throws and the
+ * service refuses to start), builds the client from the signed-in session or else from the
+ * pending sign-in's auth key, and starts connecting without waiting for Telegram: a service
+ * whose Telegram is unreachable still starts and says so in `status()`. `save` writes the
+ * record; `close` saves, then disconnects.
+ *
+ * Sign-in steps run one at a time (they share the pending sign-in); history reads run freely.
+ */
+import type { ITelegramClient } from '@mtcute/core'
+import { readStringSession } from '@mtcute/core/utils.js'
+import type { TelegramClient } from '@mtcute/node'
+import type { Connector, SignInInput, SignInOutcome, TelegramLink } from '../connector.ts'
+import { AppError, notSignedIn, sessionStoreUnavailable } from '../errors.ts'
+import type { TimeWindow } from '../http/time-window.ts'
+import type { BlobStore } from '../sessions/blob-store.ts'
+import { loadSessionRecord, saveSessionRecord } from '../sessions/session-persistence.ts'
+import type { SessionRecord } from '../sessions/session-record.ts'
+import { defaultSleep, type FloodWaitPolicy, type Sleep } from './call-with-flood-wait.ts'
+import { channelMessages } from './channel-history.ts'
+import { createMtcuteClient, type MtcuteClientOptions, type TelegramLog } from './mtcute-client.ts'
+import { runSignIn } from './sign-in-flow.ts'
+import { toTelethonDict, writeTelethonJson, type TelethonDict } from './telethon-shape.ts'
+
+export interface TelegramSettings {
+  apiId: number
+  apiHash: string
+  /** A custom MTProto server; it also replaces the address stored in an imported session. */
+  dc?: { host: string; port: number; id?: number } | undefined
+  publicKeyPem?: string | undefined
+}
+
+export interface GatewayDeps {
+  store: BlobStore
+  /** SESSION_ENCRYPTION_KEY, or null/absent to keep the record in clear. */
+  sessionKey?: Buffer | null | undefined
+  telegram: TelegramSettings
+  log: TelegramLog
+  /** Flood waits up to this many seconds are waited out during history reads (default 10). */
+  floodWaitThreshold?: number | undefined
+  /** Per-call timeout in milliseconds (default 30 000). */
+  callTimeoutMs?: number | undefined
+  /** Pages of history fetched at once (default 4). */
+  historyConcurrency?: number | undefined
+  now?: (() => number) | undefined
+  sleep?: Sleep | undefined
+}
+
+const DEFAULT_FLOOD_WAIT_THRESHOLD_SECONDS = 10
+const DEFAULT_CALL_TIMEOUT_MS = 30_000
+const FLOOD_WAIT_RETRIES = 5
+
+export class TelegramGateway implements Connector<TelethonDict> {
+  readonly #deps: GatewayDeps
+  readonly #client: TelegramClient
+  #record: SessionRecord
+  #link: TelegramLink = 'disconnected'
+  /** The record in memory differs from the one in the store (a write failed, or a sign-out). */
+  #dirty = false
+  #closed = false
+  /** Sign-in steps, one after the other. */
+  #signInQueue: Promise<unknown> = Promise.resolve()
+  /** Store writes, one after the other, so an older record never lands after a newer one. */
+  #saveQueue: Promise<unknown> = Promise.resolve()
+  #reportedLinkError = false
+
+  private constructor(deps: GatewayDeps, record: SessionRecord, client: TelegramClient) {
+    this.#deps = deps
+    this.#record = record
+    this.#client = client
+  }
+
+  /** Reads the store and starts the client; throws the store's error when the record cannot be read. */
+  static async open(deps: GatewayDeps): Promise<TelegramGateway> {
+    const record = await loadSessionRecord(deps.store, deps.sessionKey ?? null)
+    const options: MtcuteClientOptions = {
+      apiId: deps.telegram.apiId,
+      apiHash: deps.telegram.apiHash,
+      dc: deps.telegram.dc,
+      publicKeyPem: deps.telegram.publicKeyPem,
+      log: deps.log,
+    }
+    const client = createMtcuteClient(options)
+    const gateway = new TelegramGateway(deps, record, client)
+    try {
+      await gateway.#start()
+    } catch (err) {
+      await client.destroy().catch(() => {})
+      throw err
+    }
+    return gateway
+  }
+
+  async #start(): Promise<void> {
+    const client = this.#client
+    client.onConnectionState.add((state) => {
+      if (this.#closed) return
+      this.#link = state === 'connected' || state === 'updating' ? 'connected' : state === 'connecting' ? 'connecting' : 'disconnected'
+      if (this.#link === 'connected') this.#reportedLinkError = false
+    })
+    client.onError.add((err) => {
+      // mtcute reconnects on its own; say so once per outage, not once per attempt.
+      if (this.#reportedLinkError) return
+      this.#reportedLinkError = true
+      this.#deps.log.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'Telegram connection error; reconnecting')
+    })
+    // The signed-in session, else the auth key a pending code is bound to (SPEC §3).
+    const session = this.#record.session ?? this.#record.pendingSignIn?.session ?? null
+    if (session !== null) await client.importSession(this.#withConfiguredDc(session), true)
+    this.#link = 'connecting'
+    // connect() returns once connecting has started; an unreachable Telegram shows in status().
+    await client.connect()
+    this.#deps.log.info(
+      { authorized: this.authorized, pendingSignIn: this.#record.pendingSignIn !== null },
+      this.authorized ? 'Telegram session restored' : 'Telegram gateway started; not signed in',
+    )
+  }
+
+  /**
+   * A configured server replaces the address saved in the session (the key and the DC id
+   * stay): the session may come from another run of the emulator or from the Python service.
+   */
+  #withConfiguredDc(session: string): string | ReturnType<typeof readStringSession> {
+    const dc = this.#deps.telegram.dc
+    if (dc === undefined) return session
+    const data = readStringSession(session)
+    const id = data.primaryDcs.main.id
+    return {
+      ...data,
+      primaryDcs: {
+        main: { ...data.primaryDcs.main, id, ipAddress: dc.host, port: dc.port, ipv6: false },
+        media: { ...data.primaryDcs.media, id, ipAddress: dc.host, port: dc.port, ipv6: false, mediaOnly: true },
+      },
+    }
+  }
+
+  get authorized(): boolean {
+    return this.#record.session !== null
+  }
+
+  status(): { authorized: boolean; telegram: TelegramLink } {
+    return { authorized: this.authorized, telegram: this.#closed ? 'disconnected' : this.#link }
+  }
+
+  signIn(input: SignInInput): Promise<SignInOutcome> {
+    const step = this.#signInQueue.then(() => this.#signIn(input))
+    this.#signInQueue = step.catch(() => {})
+    return step
+  }
+
+  async #signIn(input: SignInInput): Promise<SignInOutcome> {
+    this.#assertOpen()
+    // A sign-in that finished but could not be saved is saved before it is confirmed again.
+    if (this.authorized && this.#dirty) await this.#saveOrFail()
+    return runSignIn(
+      {
+        client: this.#client as ITelegramClient,
+        apiId: this.#deps.telegram.apiId,
+        apiHash: this.#deps.telegram.apiHash,
+        record: () => this.#record,
+        commit: async (record) => {
+          this.#record = record
+          this.#dirty = true
+          await this.#saveOrFail()
+          if (record.session !== null) this.#deps.log.info({}, 'signed in to Telegram; session saved')
+        },
+        now: () => new Date(this.#now()),
+        callTimeoutMs: this.#callTimeoutMs(),
+      },
+      input,
+    )
+  }
+
+  /** Channel messages with start < date <= end, newest first, in Telethon's to_dict shape (SPEC §4). */
+  async *channelMessages(window: TimeWindow): AsyncGenerator<TelethonDict> {
+    this.#assertOpen()
+    if (!this.authorized) throw notSignedIn()
+    // start < date*1000 <= end  ⇔  floor(start/1000) < date <= floor(end/1000), dates being whole seconds.
+    const dates = { after: Math.floor(window.startMs / 1000), upTo: Math.floor(window.endMs / 1000) }
+    const policy: FloodWaitPolicy = {
+      thresholdSeconds: this.#deps.floodWaitThreshold ?? DEFAULT_FLOOD_WAIT_THRESHOLD_SECONDS,
+      maxRetries: FLOOD_WAIT_RETRIES,
+      callTimeoutMs: this.#callTimeoutMs(),
+      sleep: this.#deps.sleep ?? defaultSleep,
+    }
+    try {
+      const options = { policy, ...(this.#deps.historyConcurrency === undefined ? {} : { concurrency: this.#deps.historyConcurrency }) }
+      for await (const { message, channel } of channelMessages(this.#client, dates, options)) {
+        yield toTelethonDict(message, { channel_name: channel.username, channel_title: channel.title })
+      }
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'NOT_SIGNED_IN') this.#signedOut()
+      throw err
+    }
+  }
+
+  serializeMessage(message: TelethonDict): string {
+    return writeTelethonJson(message)
+  }
+
+  /** Writes the record to the store; throws the store's error (the caller retries). */
+  save(): Promise<void> {
+    const write = this.#saveQueue.then(async () => {
+      const record = this.#record
+      await saveSessionRecord(this.#deps.store, this.#deps.sessionKey ?? null, record)
+      if (record === this.#record) this.#dirty = false
+    })
+    this.#saveQueue = write.catch(() => {})
+    return write
+  }
+
+  /** Saves, then disconnects. When the save fails the client is still closed and `save` may be retried. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    this.#link = 'disconnected'
+    try {
+      await this.#refreshSession()
+      await this.save()
+    } finally {
+      await this.#client.destroy()
+    }
+  }
+
+  /** The session as mtcute has it now (it records DC moves), for the save at shutdown. */
+  async #refreshSession(): Promise<void> {
+    if (this.#record.session === null) return
+    try {
+      const session = await this.#client.exportSession()
+      if (session !== this.#record.session) this.#record = { ...this.#record, session }
+    } catch (err) {
+      this.#deps.log.warn({ err: { message: (err as Error).message } }, 'could not export the Telegram session; saving the one on record')
+    }
+  }
+
+  async #saveOrFail(): Promise<void> {
+    try {
+      await this.save()
+    } catch (err) {
+      this.#deps.log.error({ err: { message: (err as Error).message }, store: this.#deps.store.describe() }, 'could not save the session')
+      throw sessionStoreUnavailable(err)
+    }
+  }
+
+  /** Telegram says the key is no longer signed in (revoked, deactivated): forget the session. */
+  #signedOut(): void {
+    if (this.#record.session === null) return
+    this.#deps.log.warn({}, 'Telegram reports the session is no longer signed in; POST /sign_in again')
+    this.#record = { version: 1, session: null, pendingSignIn: null }
+    this.#dirty = true
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new AppError('TELEGRAM_UNAVAILABLE', 'The Telegram gateway is shutting down.')
+  }
+
+  #now(): number {
+    return (this.#deps.now ?? Date.now)()
+  }
+
+  #callTimeoutMs(): number {
+    return this.#deps.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Builds the mtcute `TelegramClient` the gateway owns. The session lives in OUR store
+ * (src/sessions), so mtcute keeps its state in memory only and is handed a string session.
+ *
+ * Choices that matter:
+ * - `MemoryStorage` and `cleanup: false`: no sqlite file, and no SIGINT/SIGTERM handlers of
+ *   mtcute's own (it would re-raise the signal before src/main.ts saves the session).
+ * - `disableUpdates`: the connector reads history on demand; wrapping calls in
+ *   `invokeWithoutUpdates` spares both ends the update stream.
+ * - Network middlewares without mtcute's flood waiter: flood waits surface as errors so that
+ *   src/telegram decides (channel-history waits short ones out, sign-in passes them on as 429);
+ *   Telegram's internal errors (5xx, -503) are retried a bounded number of times, not forever.
+ * - mtcute's logger is routed to ours at warn level; its messages carry method names and error
+ *   texts, never request bodies, at that level.
+ */
+import { MemoryStorage, networkMiddlewares } from '@mtcute/core'
+import { TelegramClient } from '@mtcute/node'
+import { NodeCryptoProvider, addPublicKey } from '@mtcute/node/utils.js'
+
+/** The pino methods the Telegram side logs through (a pino logger satisfies it). */
+export interface TelegramLog {
+  debug(obj: object, msg?: string): void
+  info(obj: object, msg?: string): void
+  warn(obj: object, msg?: string): void
+  error(obj: object, msg?: string): void
+}
+
+export interface MtcuteClientOptions {
+  apiId: number
+  apiHash: string
+  /** An MTProto server to use instead of Telegram's production DCs (SPEC §2 `TELEGRAM_DC`). */
+  dc?: { host: string; port: number; id?: number } | undefined
+  /** That server's RSA public key, PKCS#1 PEM (SPEC §2 `TELEGRAM_PUBLIC_KEY`). */
+  publicKeyPem?: string | undefined
+  log: TelegramLog
+  /** How often mtcute retries Telegram's internal errors before giving up. */
+  internalErrorRetries?: number
+}
+
+/** The DC id assumed for a custom server when none is given (Telegram's default DC is 2). */
+const DEFAULT_CUSTOM_DC_ID = 2
+
+/** mtcute's LogManager levels (utils/logger.js): 1 error, 2 warn. */
+const MTCUTE_LOG_WARN = 2
+
+export function createMtcuteClient(options: MtcuteClientOptions): TelegramClient {
+  if (options.publicKeyPem !== undefined) {
+    // mtcute keeps server keys in a module-level table keyed by fingerprint; adding the same key
+    // again is harmless.
+    addPublicKey(new NodeCryptoProvider(), options.publicKeyPem)
+  }
+  const dc = options.dc
+  const client = new TelegramClient({
+    apiId: options.apiId,
+    apiHash: options.apiHash,
+    storage: new MemoryStorage(),
+    storageOptions: { cleanup: false },
+    disableUpdates: true,
+    logLevel: MTCUTE_LOG_WARN,
+    network: {
+      middlewares: [networkMiddlewares.internalErrorsHandler({ maxRetries: options.internalErrorRetries ?? 2 })],
+    },
+    ...(dc === undefined
+      ? {}
+      : {
+          // mtcute requires main and media to share the id; a session that names a DC overrides this.
+          defaultDcs: {
+            main: { id: dc.id ?? DEFAULT_CUSTOM_DC_ID, ipAddress: dc.host, port: dc.port },
+            media: { id: dc.id ?? DEFAULT_CUSTOM_DC_ID, ipAddress: dc.host, port: dc.port, mediaOnly: true },
+          },
+        }),
+  })
+  routeMtcuteLog(client, options.log)
+  return client
+}
+
+/** Sends mtcute's log lines (already filtered to warn and error) to our logger. */
+function routeMtcuteLog(client: TelegramClient, log: TelegramLog): void {
+  const manager = client.log as unknown as {
+    handler: (color: number, level: number, tag: string, fmt: string, args: unknown[]) => void
+  }
+  manager.handler = (_color, level, tag, fmt, args) => {
+    const msg = formatLogLine(fmt, args)
+    if (level <= 1) log.error({ mtcute: tag }, msg)
+    else if (level === MTCUTE_LOG_WARN) log.warn({ mtcute: tag }, msg)
+    else log.debug({ mtcute: tag }, msg)
+  }
+}
+
+/** mtcute formats like printf; what reaches the handler still holds %s/%d/%o style markers. */
+function formatLogLine(fmt: string, args: unknown[]): string {
+  let index = 0
+  return fmt.replace(/%[a-z]/gi, (marker) => {
+    if (index >= args.length) return marker
+    const value = args[index++]
+    const text = value instanceof Error ? value.message : String(value)
+    return text.length > 200 ? `${text.slice(0, 200)}…` : text
+  })
+}

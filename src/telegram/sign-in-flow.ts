@@ -1,0 +1,159 @@
+/**
+ * The sign-in conversation of SPEC §3 over an mtcute client, one request at a time:
+ *
+ *   {phone}                       auth.sendCode → pending sign-in stored → next: code
+ *   {phone, code}                 auth.signIn with the stored phone_code_hash → signed in, or
+ *                                 SESSION_PASSWORD_NEEDED → pending step two_factor_password
+ *   {phone, two_factor_password}  account.getPassword + auth.checkPassword (SRP, /api/srp)
+ *   {phone, code, two_factor_password}  both steps in one request
+ *
+ * The pending sign-in (phone, phone_code_hash, and the session of the auth key that asked for
+ * the code) is committed to the store before answering, so a restart between the steps keeps
+ * it: the gateway then rebuilds the client from `pendingSignIn.session`, the same auth key, as
+ * Telegram checks the code against the key that requested it (else PHONE_CODE_EXPIRED).
+ * A completed sign-in is committed (`session` set, `pendingSignIn` cleared) before answering.
+ */
+import type { ITelegramClient, tl } from '@mtcute/core'
+import { AppError, noPendingSignIn, phoneNumberInvalid, telegramError } from '../errors.ts'
+import type { SignInInput, SignInOutcome } from '../connector.ts'
+import type { PendingSignIn, SessionRecord } from '../sessions/session-record.ts'
+import { isPasswordNeeded, toAppError } from './rpc-errors.ts'
+
+export interface SignInContext {
+  client: Pick<ITelegramClient, 'call' | 'exportSession' | 'notifyLoggedIn' | 'computeSrpParams'>
+  apiId: number
+  apiHash: string
+  /** The record as it stands (the gateway's copy). */
+  record(): SessionRecord
+  /** Replaces the record in memory and writes it to the store; throws when the store fails. */
+  commit(record: SessionRecord): Promise<void>
+  now(): Date
+  /** Per-call timeout: an unreachable Telegram becomes TELEGRAM_UNAVAILABLE instead of a hang. */
+  callTimeoutMs: number
+}
+
+/** Runs one step of the conversation for `input` and says what the client should send next. */
+export async function runSignIn(ctx: SignInContext, input: SignInInput): Promise<SignInOutcome> {
+  if (ctx.record().session !== null) return { done: true }
+  const phone = normalizePhone(input.phone)
+  // The Python service tested the fields for truthiness: an empty code is no code.
+  const code = nonEmpty(input.code)
+  const password = nonEmpty(input.twoFactorPassword)
+
+  if (code === undefined && password === undefined) return requestCode(ctx, phone)
+
+  const pending = ctx.record().pendingSignIn
+  if (pending === null || normalizePhone(pending.phone) !== phone) throw noPendingSignIn()
+
+  let current = pending
+  if (current.step === 'code') {
+    if (code === undefined) {
+      throw new AppError('NO_PENDING_SIGN_IN', 'The login code for this phone number has not been accepted yet: send {"phone", "password"} with the code first.')
+    }
+    const afterCode = await submitCode(ctx, current, code)
+    if (afterCode.done) return afterCode.outcome
+    current = afterCode.pending
+    if (password === undefined) return passwordStep(current)
+  }
+  // The code was accepted earlier (step two_factor_password); a repeated code changes nothing.
+  if (password === undefined) return passwordStep(current)
+  return submitPassword(ctx, password)
+}
+
+/** auth.sendCode#a677244f phone_number:string api_id:int api_hash:string settings:CodeSettings = auth.SentCode */
+async function requestCode(ctx: SignInContext, phone: string): Promise<SignInOutcome> {
+  const sent = await call(ctx, {
+    _: 'auth.sendCode',
+    phoneNumber: phone,
+    apiId: ctx.apiId,
+    apiHash: ctx.apiHash,
+    settings: { _: 'codeSettings' },
+  })
+  if (sent._ === 'auth.sentCodeSuccess') return completeSignIn(ctx, sent.authorization)
+  if (sent._ === 'auth.sentCodePaymentRequired') {
+    throw telegramError('Telegram requires a payment before it sends a login code to this number; sign in with an official app first.')
+  }
+  const pending: PendingSignIn = {
+    phone,
+    phoneCodeHash: sent.phoneCodeHash,
+    session: await ctx.client.exportSession(),
+    createdAt: ctx.now().toISOString(),
+    step: 'code',
+  }
+  await ctx.commit({ version: 1, session: null, pendingSignIn: pending })
+  return { done: false, next: 'code', timeout: sent.timeout ?? null }
+}
+
+type CodeResult = { done: true; outcome: SignInOutcome } | { done: false; pending: PendingSignIn }
+
+/** auth.signIn#8d52a951 flags:# phone_number:string phone_code_hash:string phone_code:flags.0?string ... = auth.Authorization */
+async function submitCode(ctx: SignInContext, pending: PendingSignIn, code: string): Promise<CodeResult> {
+  let authorization: tl.auth.TypeAuthorization
+  try {
+    authorization = await ctx.client.call(
+      { _: 'auth.signIn', phoneNumber: pending.phone, phoneCodeHash: pending.phoneCodeHash, phoneCode: code },
+      { timeout: ctx.callTimeoutMs },
+    )
+  } catch (err) {
+    if (!isPasswordNeeded(err)) throw toAppError(err)
+    const hint = await passwordHint(ctx)
+    const next: PendingSignIn = {
+      ...pending,
+      step: 'two_factor_password',
+      ...(hint === undefined ? {} : { hint }),
+    }
+    await ctx.commit({ version: 1, session: null, pendingSignIn: next })
+    return { done: false, pending: next }
+  }
+  return { done: true, outcome: await completeSignIn(ctx, authorization) }
+}
+
+/** auth.checkPassword#d18b4d16 password:InputCheckPasswordSRP = auth.Authorization */
+async function submitPassword(ctx: SignInContext, password: string): Promise<SignInOutcome> {
+  // The SRP parameters (srp_B, srp_id) are fetched fresh: they are tied to this attempt.
+  const state = await call(ctx, { _: 'account.getPassword' })
+  const srp = await ctx.client.computeSrpParams(state, password)
+  const authorization = await call(ctx, { _: 'auth.checkPassword', password: srp })
+  return completeSignIn(ctx, authorization)
+}
+
+async function completeSignIn(ctx: SignInContext, authorization: tl.auth.TypeAuthorization): Promise<SignInOutcome> {
+  if (authorization._ === 'auth.authorizationSignUpRequired') {
+    throw phoneNumberInvalid('This phone number has no Telegram account: sign up with an official app first.')
+  }
+  await ctx.client.notifyLoggedIn(authorization)
+  await ctx.commit({ version: 1, session: await ctx.client.exportSession(), pendingSignIn: null })
+  return { done: true }
+}
+
+function passwordStep(pending: PendingSignIn): SignInOutcome {
+  return { done: false, next: 'two_factor_password', hint: pending.hint ?? null }
+}
+
+/** account.password.hint, the reminder the owner chose; absent when none was set. */
+async function passwordHint(ctx: SignInContext): Promise<string | undefined> {
+  const state = await call(ctx, { _: 'account.getPassword' })
+  return state.hint === undefined || state.hint === '' ? undefined : state.hint
+}
+
+async function call<T extends tl.RpcMethod>(ctx: SignInContext, request: T): Promise<tl.RpcCallReturn[T['_']]> {
+  try {
+    return await ctx.client.call(request as never, { timeout: ctx.callTimeoutMs }) as tl.RpcCallReturn[T['_']]
+  } catch (err) {
+    throw toAppError(err)
+  }
+}
+
+/**
+ * Telegram wants the number as digits only (international format without "+"); people write
+ * "+1 (234) 567-89-00". Anything else is rejected here rather than sent.
+ */
+export function normalizePhone(phone: string): string {
+  const digits = phone.trim().replace(/[\s()+.-]/g, '')
+  if (!/^\d{4,20}$/.test(digits)) throw phoneNumberInvalid()
+  return digits
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value
+}

@@ -1,0 +1,69 @@
+/**
+ * A LeaseClock that moves only when the test says so. Sleeps resolve when `advance` passes
+ * their end; `whenSleeping` tells the test that the code under test has come to rest in a
+ * sleep (a renewal done, a poll refused), which is how tests know an asynchronous step ended.
+ */
+import type { LeaseClock, SleepOptions } from '../../src/sessions/lease-clock.ts'
+
+interface Sleeper {
+  until: number
+  wake(): void
+}
+
+export class ManualClock implements LeaseClock {
+  #now: number
+  readonly #sleepers = new Set<Sleeper>()
+  #watchers: Array<{ count: number, resolve(): void }> = []
+
+  constructor(startMs: number) {
+    this.#now = startMs
+  }
+
+  now(): number {
+    return this.#now
+  }
+
+  sleep(ms: number, { signal }: SleepOptions): Promise<void> {
+    return new Promise((resolve) => {
+      if (signal?.aborted) return resolve()
+      const sleeper: Sleeper = {
+        until: this.#now + ms,
+        wake: () => {
+          this.#sleepers.delete(sleeper)
+          signal?.removeEventListener('abort', sleeper.wake)
+          resolve()
+        },
+      }
+      signal?.addEventListener('abort', sleeper.wake, { once: true })
+      this.#sleepers.add(sleeper)
+      this.#notify()
+    })
+  }
+
+  /** The number of sleeps pending. */
+  get sleeping(): number {
+    return this.#sleepers.size
+  }
+
+  /** Resolves once at least `count` sleeps are pending. */
+  whenSleeping(count = 1): Promise<void> {
+    return new Promise((resolve) => {
+      this.#watchers.push({ count, resolve })
+      this.#notify()
+    })
+  }
+
+  /** Moves time forward and wakes every sleep that has ended. */
+  advance(ms: number): void {
+    this.#now += ms
+    for (const sleeper of [...this.#sleepers]) {
+      if (sleeper.until <= this.#now) sleeper.wake()
+    }
+  }
+
+  #notify(): void {
+    const ready = this.#watchers.filter((watcher) => this.#sleepers.size >= watcher.count)
+    this.#watchers = this.#watchers.filter((watcher) => this.#sleepers.size < watcher.count)
+    for (const watcher of ready) watcher.resolve()
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * An S3 server for tests: s3rver on 127.0.0.1, port 0, over a fresh temporary directory, with
+ * a client configured for it. `close` stops the server and removes the directory.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { S3Client } from '@aws-sdk/client-s3'
+
+interface S3rverInstance {
+  run(): Promise<{ address: string, port: number }>
+  close(): Promise<void>
+}
+type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance
+const S3rver = createRequire(import.meta.url)('s3rver') as S3rverConstructor
+
+/** s3rver accepts these and only these credentials. */
+export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }
+
+export interface S3rverHandle {
+  /** http://127.0.0.1:<port> */
+  endpoint: string
+  client: S3Client
+  close(): Promise<void>
+}
+
+export async function startS3rver(buckets: string[]): Promise<S3rverHandle> {
+  const directory = await mkdtemp(join(tmpdir(), 's3rver-'))
+  const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true, configureBuckets: buckets.map((name) => ({ name })) })
+  let port: number
+  try {
+    ;({ port } = await server.run())
+  } catch (err) {
+    await rm(directory, { recursive: true, force: true })
+    throw err
+  }
+  const endpoint = `http://127.0.0.1:${port}`
+  const client = s3Client(endpoint)
+  return {
+    endpoint,
+    client,
+    async close() {
+      client.destroy()
+      await server.close()
+      await rm(directory, { recursive: true, force: true })
+    },
+  }
+}
+
+/** A client for an S3 server at `endpoint` that speaks path-style, as s3rver requires. */
+export function s3Client(endpoint: string, options: { maxAttempts?: number } = {}): S3Client {
+  return new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1', credentials: S3RVER_CREDENTIALS, ...options })
+}
