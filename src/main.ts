@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   let sandbox: Sandbox | undefined
   let telegram: TelegramSettings
   if (config.sandbox) {
-    sandbox = await startSandbox({ store, log: logger })
+    sandbox = await startSandbox({ store, sessionKey: config.sessionEncryptionKey, log: logger })
     telegram = sandbox.telegram
     logger.warn(
       { dc: `${sandbox.telegram.dc!.host}:${sandbox.telegram.dc!.port}` },

@@ -3,26 +3,19 @@ import assert from 'node:assert/strict'
 import { promises as fsp } from 'node:fs'
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { S3Client } from '@aws-sdk/client-s3'
+import type { S3Client } from '@aws-sdk/client-s3'
 import type { BlobStore } from '../../src/sessions/blob-store.ts'
 import { FileStore } from '../../src/sessions/file-store.ts'
 import { openStore } from '../../src/sessions/open-store.ts'
 import { S3Store, createS3Client } from '../../src/sessions/s3-store.ts'
 import { SessionStoreError } from '../../src/sessions/session-store-error.ts'
 import { loadSessionRecord, saveSessionRecord } from '../../src/sessions/session-persistence.ts'
-
-interface S3rverInstance {
-  run(): Promise<{ address: string, port: number }>
-  close(): Promise<void>
-}
-type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance
-const S3rver = createRequire(import.meta.url)('s3rver') as S3rverConstructor
+import { s3Client, startS3rver } from '../helpers/s3rver.ts'
+import type { S3rverHandle } from '../helpers/s3rver.ts'
 
 const BUCKET = 'sessions'
-const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }
 
 async function storeError(promise: Promise<unknown>): Promise<SessionStoreError> {
   try {
@@ -229,22 +222,17 @@ describe('FileStore', () => {
 })
 
 describe('S3Store', () => {
-  let directory = ''
-  let server: S3rverInstance | undefined
+  let server: S3rverHandle | undefined
   let client: S3Client | undefined
   let endpoint = ''
   let counter = 0
   before(async () => {
-    directory = await mkdtemp(join(tmpdir(), 's3rver-'))
-    server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true, configureBuckets: [{ name: BUCKET }] })
-    const { port } = await server.run()
-    endpoint = `http://127.0.0.1:${port}`
-    client = new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1', credentials: CREDENTIALS })
+    server = await startS3rver([BUCKET])
+    endpoint = server.endpoint
+    client = server.client
   })
   after(async () => {
-    client?.destroy()
     await server?.close()
-    await rm(directory, { recursive: true, force: true })
   })
 
   storeContract(() => new S3Store({ bucket: BUCKET, key: `tenants/case-${++counter}/session`, client: client! }))
@@ -269,7 +257,7 @@ describe('S3Store', () => {
 
   test('an unreachable S3 endpoint gives a clear error naming the object', async () => {
     const port = await closedPort()
-    const unreachable = new S3Client({ endpoint: `http://127.0.0.1:${port}`, forcePathStyle: true, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 })
+    const unreachable = s3Client(`http://127.0.0.1:${port}`, { maxAttempts: 1 })
     try {
       const store = new S3Store({ bucket: BUCKET, key: 'session', client: unreachable })
       const readError = await storeError(store.read(''))

@@ -1,0 +1,97 @@
+/**
+ * Sandbox mode (SPEC §2): with no Telegram credentials the service starts the project's own
+ * DC emulator on a loopback port and connects to it like to any DC. What the emulator must
+ * remember (its key, the auth keys it issued, its accounts) lives beside the session, in the
+ * store's `.sandbox` sibling and encrypted like the session, so a restart keeps the login.
+ */
+import { startEmulator, DEFAULT_LOGIN_CODE, type Emulator, type EmulatorSnapshot } from './emulator/emulator.ts'
+import { demoWorldOptions } from './emulator/world/demo-world.ts'
+import type { BlobStore } from './sessions/blob-store.ts'
+import { decryptSession, encryptSession } from './sessions/session-encryption.ts'
+import { SessionStoreError } from './sessions/session-store-error.ts'
+import type { TelegramSettings } from './telegram/gateway.ts'
+import type { TelegramLog } from './telegram/mtcute-client.ts'
+
+const SANDBOX_NAME = '.sandbox'
+/** mtcute wants credentials; the emulator accepts any. */
+const SANDBOX_API_ID = 1
+const SANDBOX_API_HASH = 'sandbox'
+
+export interface SandboxOptions {
+  store: BlobStore
+  sessionKey?: Buffer | null
+  log: TelegramLog
+  clock?: () => number
+}
+
+export interface Sandbox {
+  readonly telegram: TelegramSettings
+  readonly code: string
+  readonly emulator: Emulator
+  /** Saves the emulator's state, then stops it. */
+  stop(): Promise<void>
+}
+
+async function readSnapshot(store: BlobStore, key: Buffer | null): Promise<EmulatorSnapshot | undefined> {
+  const stored = await store.read(SANDBOX_NAME)
+  if (stored === null) return undefined
+  try {
+    return JSON.parse(decryptSession(key, stored).toString('utf8')) as EmulatorSnapshot
+  } catch (err) {
+    if (err instanceof SessionStoreError) throw err
+    throw new SessionStoreError('SESSION_CORRUPT', `the sandbox state in ${store.describe()}${SANDBOX_NAME} is not readable JSON`, { cause: err })
+  }
+}
+
+export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
+  const { store, log } = options
+  const key = options.sessionKey ?? null
+  const clock = options.clock ?? Date.now
+  const nowSeconds = Math.floor(clock() / 1000)
+  const previous = await readSnapshot(store, key)
+  // The demo world is rebuilt around the current time on every start: ids and access hashes
+  // stay, the week of messages stays recent.
+  const snapshot = previous ? { ...previous, world: demoWorldOptions(nowSeconds) } : undefined
+  const emulator = await startEmulator({
+    world: demoWorldOptions(nowSeconds),
+    code: DEFAULT_LOGIN_CODE,
+    clock,
+    ...(snapshot ? { snapshot } : {}),
+  })
+
+  // Saves are chained so two never overlap, and coalesced so a burst of changes writes once.
+  let saving: Promise<void> = Promise.resolve()
+  let pending = false
+  const save = (): Promise<void> => {
+    if (pending) return saving
+    pending = true
+    saving = saving.then(async () => {
+      pending = false
+      const plaintext = Buffer.from(JSON.stringify(emulator.snapshot()))
+      try {
+        await store.write(SANDBOX_NAME, key ? encryptSession(key, plaintext) : plaintext)
+      } catch (err) {
+        log.error({ err: { message: (err as Error).message } }, 'could not save the sandbox state')
+      }
+    })
+    return saving
+  }
+  await save()
+  const unsubscribe = emulator.onChange(() => void save())
+
+  return {
+    code: DEFAULT_LOGIN_CODE,
+    emulator,
+    telegram: {
+      apiId: SANDBOX_API_ID,
+      apiHash: SANDBOX_API_HASH,
+      dc: { host: emulator.host, port: emulator.port, id: emulator.dcId },
+      publicKeyPem: emulator.publicKeyPem,
+    },
+    async stop() {
+      unsubscribe()
+      await save()
+      await emulator.stop()
+    },
+  }
+}
