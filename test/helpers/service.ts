@@ -1,0 +1,112 @@
+/**
+ * The whole service for a test, real parts only: an emulator on a loopback port, a session
+ * store (a temp directory unless one is given), the gateway connected over MTProto, and the
+ * Fastify app listening on 127.0.0.1:0. `restart()` closes gateway and app and opens them again
+ * on the same store and emulator, as a process restart would.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import { pino, type Logger } from 'pino'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../../src/app.ts'
+import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/emulator.ts'
+import { FileStore } from '../../src/sessions/file-store.ts'
+import type { BlobStore } from '../../src/sessions/blob-store.ts'
+import { TelegramGateway, type GatewayDeps } from '../../src/telegram/gateway.ts'
+import { loggerOptions } from '../../src/logger.ts'
+
+export interface ServiceOptions {
+  emulator?: EmulatorOptions
+  /** Reuse a running emulator (it is not stopped by close()). */
+  sharedEmulator?: Emulator
+  store?: BlobStore
+  sessionKey?: Buffer | null
+  apiToken?: string
+  gateway?: Partial<Pick<GatewayDeps, 'floodWaitThreshold' | 'callTimeoutMs' | 'historyConcurrency' | 'now'>>
+  now?: () => number
+}
+
+export interface Service {
+  emulator: Emulator
+  store: BlobStore
+  gateway: TelegramGateway
+  app: FastifyInstance
+  /** http://127.0.0.1:<port> */
+  url: string
+  /** Every log line written so far (JSON text), for tests that look for leaks. */
+  logText(): string
+  restart(): Promise<void>
+  close(): Promise<void>
+}
+
+export async function startService(options: ServiceOptions = {}): Promise<Service> {
+  const emulator = options.sharedEmulator ?? (await startEmulator(options.emulator))
+  let directory: string | undefined
+  let store = options.store
+  if (!store) {
+    directory = await mkdtemp(join(tmpdir(), 'connector-'))
+    store = new FileStore(join(directory, 'session'))
+  }
+  const lines: string[] = []
+  const sink = new Writable({
+    write(chunk, _encoding, callback) {
+      lines.push(String(chunk))
+      callback()
+    },
+  })
+  const log: Logger = pino(loggerOptions('debug'), sink)
+
+  const open = async (): Promise<{ gateway: TelegramGateway; app: FastifyInstance; url: string }> => {
+    const gateway = await TelegramGateway.open({
+      store: store!,
+      sessionKey: options.sessionKey ?? null,
+      telegram: {
+        apiId: 1,
+        apiHash: 'test',
+        dc: { host: emulator.host, port: emulator.port, id: emulator.dcId },
+        publicKeyPem: emulator.publicKeyPem,
+      },
+      log,
+      ...options.gateway,
+    })
+    const app = await buildApp({
+      connector: gateway,
+      sandbox: false,
+      apiToken: options.apiToken,
+      loggerInstance: log,
+      ...(options.now ? { now: options.now } : {}),
+    })
+    const address = await app.listen({ host: '127.0.0.1', port: 0 })
+    return { gateway, app, url: address }
+  }
+
+  const service: Service = {
+    emulator,
+    store,
+    ...(await open()),
+    logText: () => lines.join(''),
+    async restart() {
+      await service.app.close()
+      await service.gateway.close()
+      Object.assign(service, await open())
+    },
+    async close() {
+      await service.app.close()
+      await service.gateway.close()
+      if (!options.sharedEmulator) await emulator.stop()
+      if (directory) await rm(directory, { recursive: true, force: true })
+    },
+  }
+  return service
+}
+
+/** POST /sign_in with a JSON body. */
+export async function signIn(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${url}/sign_in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  })
+}
