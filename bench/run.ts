@@ -6,7 +6,7 @@
  *
  *   BENCH_CHANNELS (50) × BENCH_PER_CHANNEL (1000) messages, BENCH_LATENCY_MS (20), BENCH_ROUNDS (2)
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { MemoryStorage } from '@mtcute/core'
@@ -26,7 +26,7 @@ interface ReaderResult { messages: number; bytes: number; ms: number; maxRssMiB:
 
 interface EmulatorProcess {
   dc: Dc
-  child: ChildProcessWithoutNullStreams
+  child: ChildProcess
   ask(line: string): Promise<Record<string, number>>
   stop(): void
 }

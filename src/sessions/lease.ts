@@ -237,15 +237,25 @@ class StoreLease implements SessionLease {
       this.#version = version
       return
     }
-    const current = await this.#store.readVersioned(name).then((found) => found && parseLease(found.data), () => null)
-    this.#lose(current === null ? 'it was removed from the store' : `${current.holder} holds it now`)
+    const why = await this.#store.readVersioned(name).then(
+      (found) => found === null ? 'it was removed from the store' : `${parseLease(found.data)?.holder ?? 'another instance'} holds it now`,
+      () => 'another instance holds it now',
+    )
+    this.#lose(why)
   }
 
   #lose(why: string, cause?: unknown): void {
     this.#lost = true
     const error = new SessionStoreError('SESSION_LEASE_LOST', `the lease on the session at ${this.#store.describe()} was lost (${why}): this instance must stop using the session`, { cause })
     const { onLost, log } = this.#settings
-    if (onLost === undefined) log.error({ code: error.code }, error.message)
-    else onLost(error)
+    if (onLost === undefined) {
+      log.error({ code: error.code }, error.message)
+      return
+    }
+    try {
+      onLost(error)
+    } catch (err) {
+      log.error({ err }, 'the handler for a lost session lease failed')
+    }
   }
 }

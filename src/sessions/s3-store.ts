@@ -11,6 +11,9 @@
  * 412 Precondition Failed otherwise). Not every S3-compatible server honours these headers, and
  * one that does not simply writes; the store finds out once, with a probe object, and then
  * checks by reading before and after instead — which narrows the race without closing it.
+ * (MinIO releases before August 2025 honour both headers but let If-Match write a key that no
+ * longer exists — minio/minio#21526; the lease only meets that case when a lease is removed and
+ * taken over at the same instant.)
  */
 import { createHash } from 'node:crypto'
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'

@@ -272,6 +272,7 @@ export class SessionHost {
         value = await this.deps.dispatcher.dispatch(call)
       } catch (err) {
         if (err instanceof DropConnectionSignal) {
+          session.forget(msgId)
           link.drop()
           return
         }

@@ -45,6 +45,16 @@ export class Session {
   }
 
   /**
+   * Forgets a received msg_id, as if the message had never arrived: a query lost with its
+   * connection (a dropped-connection fault) must read "not received" to msgs_state_req, or the
+   * client waits forever for an answer that will never come instead of sending it again.
+   */
+  forget(msgId: bigint): void {
+    if (!this.receivedSet.delete(msgId)) return
+    this.received.splice(this.received.indexOf(msgId), 1)
+  }
+
+  /**
    * msgs_state_info status byte for one msg_id (core.telegram.org/mtproto/service_messages_about_messages):
    * 1 nothing known (too old), 2 not received (within the known range), 3 not received (too new),
    * 4 received.
