@@ -11,6 +11,8 @@ import { signInRoute } from './http/routes/sign-in.ts'
 import { messagesRoute } from './http/routes/messages.ts'
 import { healthRoute } from './http/routes/health.ts'
 import type { Connector } from './connector.ts'
+import { metricsPlugin } from './http/metrics-plugin.ts'
+import type { ServiceMetrics } from './metrics/service-metrics.ts'
 
 export interface AppOptions {
   connector: Connector
@@ -19,6 +21,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'] | undefined
   loggerInstance?: FastifyServerOptions['loggerInstance'] | undefined
   now?: () => number
+  /** Prometheus metrics served at GET /metrics; absent, no /metrics route. */
+  metrics?: ServiceMetrics | undefined
   /** Largest accepted request body; sign-in bodies are tiny. */
   bodyLimit?: number
 }
@@ -60,6 +64,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
+  if (options.metrics) await app.register(metricsPlugin({ metrics: options.metrics }))
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
 

@@ -10,6 +10,8 @@ import { openStore } from './sessions/open-store.ts'
 import { SessionStoreError } from './sessions/session-store-error.ts'
 import { TelegramGateway, type TelegramSettings } from './telegram/gateway.ts'
 import { startSandbox, type Sandbox } from './sandbox.ts'
+import { acquireLease } from './sessions/lease.ts'
+import { createServiceMetrics } from './metrics/service-metrics.ts'
 
 /** How long in-flight requests may run after SIGTERM before the process stops anyway. */
 const SHUTDOWN_GRACE_MS = 10_000
@@ -31,6 +33,24 @@ async function main(): Promise<void> {
   // One logger for HTTP, the gateway and the sandbox.
   const logger = pino(loggerOptions(config.logLevel))
   const store = openStore(config.sessionUrl, process.env)
+  const metrics = createServiceMetrics()
+
+  // One live process per session (Telegram revokes an auth key used twice at once). Waiting
+  // longer than the lease's life means a crashed predecessor's lease always runs out first.
+  let lease: Awaited<ReturnType<typeof acquireLease>>
+  try {
+    lease = await acquireLease(store, {
+      ttlMs: 30_000,
+      renewEveryMs: 10_000,
+      wait: 45_000,
+      log: logger,
+      // Another process may own the session by now: exit without saving over its record.
+      onLost: (err) => fail(err.message),
+    })
+  } catch (err) {
+    if (err instanceof SessionStoreError) fail(err.message)
+    throw err
+  }
 
   let sandbox: Sandbox | undefined
   let telegram: TelegramSettings
@@ -55,6 +75,7 @@ async function main(): Promise<void> {
     gateway = await TelegramGateway.open({ store, sessionKey: config.sessionEncryptionKey, telegram, log: logger })
   } catch (err) {
     await sandbox?.stop()
+    await lease.release()
     if (err instanceof SessionStoreError) fail(`cannot read the session from ${store.describe()}: ${err.message}`)
     throw err
   }
@@ -64,6 +85,7 @@ async function main(): Promise<void> {
     sandbox: config.sandbox,
     apiToken: config.apiToken ?? undefined,
     loggerInstance: logger,
+    metrics,
   })
   if (!config.apiToken && config.allowUnauthenticated) {
     logger.warn('ALLOW_UNAUTHENTICATED=true: the API is reachable without a token on a non-loopback address')
@@ -88,6 +110,7 @@ async function main(): Promise<void> {
       logger.error({ err: { message: (err as Error).message } }, 'shutdown failed: the session may not be saved')
     } finally {
       await sandbox?.stop()
+      await lease.release()
     }
     process.exit(code)
   }
@@ -99,6 +122,7 @@ async function main(): Promise<void> {
   } catch (err) {
     await gateway.close()
     await sandbox?.stop()
+    await lease.release()
     fail(`cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`)
   }
 }

@@ -116,6 +116,18 @@ export class FileStore implements BlobStore, LeaseStore {
     }
   }
 
+  /**
+   * A check, then an atomic write (rename over the name): the name is never free, so someone
+   * waiting for the lease cannot slip in while it is renewed. Not exclusive between the check
+   * and the rename; the lease uses it only while its own lease is unexpired, when nobody else
+   * replaces it.
+   */
+  async renewIfVersion(name: string, data: Buffer, version: string): Promise<string | null> {
+    if ((await this.readVersioned(name))?.version !== version) return null
+    await this.write(name, data)
+    return digest(data)
+  }
+
   async removeIfVersion(name: string, version: string): Promise<boolean> {
     const target = this.#target(name)
     const aside = await claim(target, version).catch((err: unknown) => {

@@ -19,8 +19,18 @@ export interface LeaseStore {
   readVersioned(name: string): Promise<VersionedObject | null>
   /** Creates the object unless it exists: its version, or null when an object was already there. */
   createIfAbsent(name: string, data: Buffer): Promise<string | null>
-  /** Replaces the object if it still has `version`: the new version, or null when it changed or is gone. */
+  /**
+   * Replaces the object if it still has `version`: the new version, or null when it changed or
+   * is gone. Of two writers replacing the same version, one wins; the object may be missing for
+   * a moment meanwhile (a file store), so a concurrent createIfAbsent can win instead.
+   */
   replaceIfVersion(name: string, data: Buffer, version: string): Promise<string | null>
+  /**
+   * Like replaceIfVersion, but the object is never missing, not even for a moment. A file store
+   * checks the version and then replaces, so this is safe only against writers that leave the
+   * object alone — others' leases while they are unexpired (S3 checks atomically either way).
+   */
+  renewIfVersion(name: string, data: Buffer, version: string): Promise<string | null>
   /** Removes the object if it still has `version`; false when it changed. An object already gone counts as removed. */
   removeIfVersion(name: string, version: string): Promise<boolean>
   /**

@@ -217,12 +217,21 @@ class StoreLease implements SessionLease {
     }
   }
 
+  /**
+   * While the lease is comfortably unexpired nobody else may replace it, and it is renewed in
+   * place (the object never missing, so an instance waiting for it cannot slip in). A holder
+   * that comes back late (stalled past half its slack) renews as a taker would, exclusively.
+   */
   async #renew(): Promise<void> {
-    const { clock, ttlMs, name, log } = this.#settings
-    const renewed: LeaseDocument = { ...this.#document, expiresAt: new Date(clock.now() + ttlMs).toISOString() }
+    const { clock, ttlMs, renewEveryMs, name, log } = this.#settings
+    const now = clock.now()
+    const renewed: LeaseDocument = { ...this.#document, expiresAt: new Date(now + ttlMs).toISOString() }
+    const inPlace = now < this.expiresAt - (ttlMs - renewEveryMs) / 2
     let version: string | null
     try {
-      version = await this.#store.replaceIfVersion(name, encodeLease(renewed), this.#version)
+      version = inPlace
+        ? await this.#store.renewIfVersion(name, encodeLease(renewed), this.#version)
+        : await this.#store.replaceIfVersion(name, encodeLease(renewed), this.#version)
     } catch (err) {
       // Until the lease expires nobody else may take it, so a store that is briefly down is retried.
       if (clock.now() < this.expiresAt) {

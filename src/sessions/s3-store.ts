@@ -112,6 +112,11 @@ export class S3Store implements BlobStore, LeaseStore {
     return this.#conditionalPut(name, data, { IfMatch: version })
   }
 
+  /** A PutObject replaces atomically, so renewing is replacing. */
+  renewIfVersion(name: string, data: Buffer, version: string): Promise<string | null> {
+    return this.replaceIfVersion(name, data, version)
+  }
+
   async removeIfVersion(name: string, version: string): Promise<boolean> {
     const current = await this.readVersioned(name)
     if (current === null) return true

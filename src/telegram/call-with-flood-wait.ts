@@ -5,6 +5,7 @@
  * surface as FLOOD_WAIT (429 with Retry-After). Every other failure is converted once, here.
  */
 import type { ITelegramClient, tl } from '@mtcute/core'
+import { callTimeout } from './call-timeout.ts'
 import { floodWaitSeconds, toAppError } from './rpc-errors.ts'
 
 export type Sleep = (ms: number) => Promise<void>
@@ -30,7 +31,7 @@ export async function callWithFloodWait<T extends tl.RpcMethod>(
 ): Promise<tl.RpcCallReturn[T['_']]> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return (await client.call(request as never, { timeout: policy.callTimeoutMs })) as tl.RpcCallReturn[T['_']]
+      return (await client.call(request as never, callTimeout(policy.callTimeoutMs))) as tl.RpcCallReturn[T['_']]
     } catch (err) {
       const seconds = floodWaitSeconds(err)
       if (seconds === null || seconds > policy.thresholdSeconds || attempt >= policy.maxRetries) throw toAppError(err)

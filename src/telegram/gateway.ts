@@ -43,6 +43,11 @@ export interface GatewayDeps {
   floodWaitThreshold?: number | undefined
   /** Per-call timeout in milliseconds (default 30 000). */
   callTimeoutMs?: number | undefined
+  /**
+   * How long `open` waits for the first connection before returning anyway (default 5 000 ms);
+   * the connection goes on in the background.
+   */
+  connectWaitMs?: number | undefined
   /** Pages of history fetched at once (default 4). */
   historyConcurrency?: number | undefined
   now?: (() => number) | undefined
@@ -52,6 +57,7 @@ export interface GatewayDeps {
 const DEFAULT_FLOOD_WAIT_THRESHOLD_SECONDS = 10
 const DEFAULT_CALL_TIMEOUT_MS = 30_000
 const FLOOD_WAIT_RETRIES = 5
+const DEFAULT_CONNECT_WAIT_MS = 5_000
 
 export class TelegramGateway implements Connector<TelethonDict> {
   readonly #deps: GatewayDeps
@@ -111,8 +117,19 @@ export class TelegramGateway implements Connector<TelethonDict> {
     const session = this.#record.session ?? this.#record.pendingSignIn?.session ?? null
     if (session !== null) await client.importSession(this.#withConfiguredDc(session), true)
     this.#link = 'connecting'
-    // connect() returns once connecting has started; an unreachable Telegram shows in status().
+    const connected = new Promise<void>((resolve) => {
+      const onState = (state: string): void => {
+        if (state !== 'connected') return
+        client.onConnectionState.remove(onState)
+        resolve()
+      }
+      client.onConnectionState.add(onState)
+    })
+    // connect() returns once connecting has started. Waiting for the connection to be usable
+    // (bounded: an unreachable Telegram shows in status() instead) lets the first request go
+    // out at once; mtcute holds requests queued during the handshake for up to a second.
     await client.connect()
+    await waitAtMost(connected, this.#deps.connectWaitMs ?? DEFAULT_CONNECT_WAIT_MS)
     this.#deps.log.info(
       { authorized: this.authorized, pendingSignIn: this.#record.pendingSignIn !== null },
       this.authorized ? 'Telegram session restored' : 'Telegram gateway started; not signed in',
@@ -263,5 +280,17 @@ export class TelegramGateway implements Connector<TelethonDict> {
 
   #callTimeoutMs(): number {
     return this.#deps.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS
+  }
+}
+
+async function waitAtMost(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms)
+  })
+  try {
+    await Promise.race([promise, deadline])
+  } finally {
+    clearTimeout(timer)
   }
 }

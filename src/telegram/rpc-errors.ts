@@ -73,7 +73,7 @@ export function isSignedOut(err: unknown): boolean {
 export function toAppError(err: unknown): AppError {
   if (isAppError(err)) return err
   if (isRpcError(err)) return fromRpcError(err)
-  if (err instanceof MtTimeoutError) return telegramUnavailable(err)
+  if (err instanceof MtTimeoutError || isDeadlineExpired(err)) return telegramUnavailable(err)
   if (isConnectionFailure(err)) return telegramUnavailable(err)
   if (err instanceof MtcuteError) return telegramError(undefined, err)
   return telegramError(undefined, err)
@@ -103,6 +103,11 @@ function fromRpcError(err: tl.RpcError): AppError {
   // -503 is Telegram's "timeout" and 5xx its internal failures: the far side is not serving.
   if (err.code === -503 || err.code >= 500) return telegramUnavailable(err)
   return telegramError(`Telegram answered ${err.code} ${text}.`, err)
+}
+
+/** A call's deadline passed (call-timeout.ts: AbortSignal.timeout rejects with a TimeoutError). */
+function isDeadlineExpired(err: unknown): boolean {
+  return (err as { name?: unknown } | null)?.name === 'TimeoutError'
 }
 
 /** Sockets refused, reset or unreachable, as Node reports them. */

@@ -17,6 +17,7 @@ import type { ITelegramClient, tl } from '@mtcute/core'
 import { AppError, noPendingSignIn, phoneNumberInvalid, telegramError } from '../errors.ts'
 import type { SignInInput, SignInOutcome } from '../connector.ts'
 import type { PendingSignIn, SessionRecord } from '../sessions/session-record.ts'
+import { callTimeout } from './call-timeout.ts'
 import { isPasswordNeeded, toAppError } from './rpc-errors.ts'
 
 export interface SignInContext {
@@ -92,7 +93,7 @@ async function submitCode(ctx: SignInContext, pending: PendingSignIn, code: stri
   try {
     authorization = await ctx.client.call(
       { _: 'auth.signIn', phoneNumber: pending.phone, phoneCodeHash: pending.phoneCodeHash, phoneCode: code },
-      { timeout: ctx.callTimeoutMs },
+      callTimeout(ctx.callTimeoutMs),
     )
   } catch (err) {
     if (!isPasswordNeeded(err)) throw toAppError(err)
@@ -138,7 +139,7 @@ async function passwordHint(ctx: SignInContext): Promise<string | undefined> {
 
 async function call<T extends tl.RpcMethod>(ctx: SignInContext, request: T): Promise<tl.RpcCallReturn[T['_']]> {
   try {
-    return await ctx.client.call(request as never, { timeout: ctx.callTimeoutMs }) as tl.RpcCallReturn[T['_']]
+    return await ctx.client.call(request as never, callTimeout(ctx.callTimeoutMs)) as tl.RpcCallReturn[T['_']]
   } catch (err) {
     throw toAppError(err)
   }

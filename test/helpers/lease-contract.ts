@@ -178,6 +178,49 @@ export function leaseContract(freshStore: () => LeaseStore, { enforced }: { enfo
     await lease.release()
   })
 
+  test('an instance polling at the moment the holder renews never slips in', async () => {
+    const store = freshStore()
+    const clock = new ManualClock(T0)
+    const losses: string[] = []
+    const first = await acquireLease(store, leaseOptions('instance-a', clock, { onLost: (err) => losses.push(err.message) }))
+    const taken: { lease?: SessionLease } = {}
+    const waiting = acquireLease(store, leaseOptions('instance-b', clock, { wait: true, pollMs: RENEW })).then((lease) => {
+      taken.lease = lease
+    })
+    const slippedIn = waiting.then(() => {
+      throw new Error('instance-b took the lease while instance-a was renewing it')
+    })
+    for (let round = 1; round <= 10; round++) {
+      await Promise.race([clock.whenSleeping(2), slippedIn])
+      // The renewal and the poll fall due together.
+      clock.advance(RENEW)
+    }
+    await Promise.race([clock.whenSleeping(2), slippedIn])
+    assert.deepEqual(losses, [])
+    assert.equal(taken.lease === undefined, true, 'instance-b is still waiting')
+    assert.equal((await storedLease(store))?.expiresAt, new Date(T0 + 10 * RENEW + TTL).toISOString())
+    await first.release()
+    slippedIn.catch(() => {})
+    clock.advance(RENEW)
+    await waiting
+    assert.equal(taken.lease?.holder, 'instance-b')
+    await taken.lease?.release()
+  })
+
+  test('a holder that renews late, with nobody having taken its lease, keeps it', async () => {
+    const store = freshStore()
+    const clock = new ManualClock(T0)
+    const losses: string[] = []
+    const lease = await acquireLease(store, leaseOptions('instance-a', clock, { onLost: (err) => losses.push(err.message) }))
+    // Stalled for 25 of the lease's 30 seconds: it renews the exclusive way.
+    clock.advance(25_000)
+    await clock.whenSleeping(1)
+    assert.deepEqual(losses, [])
+    assert.equal((await storedLease(store))?.expiresAt, new Date(T0 + 25_000 + TTL).toISOString())
+    await lease.release()
+    assert.equal(await store.readVersioned('.lock'), null)
+  })
+
   test('a waiting instance takes the lease once the holder releases it', async () => {
     const store = freshStore()
     const clock = new ManualClock(T0)
@@ -232,7 +275,15 @@ export function leaseContract(freshStore: () => LeaseStore, { enforced }: { enfo
     assert.equal(await store.removeIfVersion('.lock', replaced), true)
     assert.equal(await store.readVersioned('.lock'), null)
     assert.equal(await store.replaceIfVersion('.lock', Buffer.from('five'), replaced), null)
+    assert.equal(await store.renewIfVersion('.lock', Buffer.from('five'), replaced), null)
     assert.equal(await store.removeIfVersion('.lock', replaced), true)
+    const again = await store.createIfAbsent('.lock', Buffer.from('six'))
+    assert.ok(again !== null)
+    const renewed = await store.renewIfVersion('.lock', Buffer.from('seven'), again)
+    assert.ok(renewed !== null && renewed !== again)
+    assert.equal(await store.renewIfVersion('.lock', Buffer.from('eight'), again), null)
+    assert.deepEqual((await store.readVersioned('.lock'))?.data, Buffer.from('seven'))
+    assert.equal(await store.removeIfVersion('.lock', renewed), true)
   })
 
   test('of two instances starting at once on a free store, exactly one takes the lease', { skip: enforced ? false : 'the store does not enforce conditional writes' }, async () => {

@@ -85,6 +85,9 @@ describe('session lease in a file store', () => {
       replaceIfVersion: (name, data, version) => failing
         ? Promise.reject(new Error('store down'))
         : files.replaceIfVersion(name, data, version),
+      renewIfVersion: (name, data, version) => failing
+        ? Promise.reject(new Error('store down'))
+        : files.renewIfVersion(name, data, version),
       removeIfVersion: (name, version) => files.removeIfVersion(name, version),
       enforcesConditions: () => files.enforcesConditions(),
     }
@@ -114,6 +117,7 @@ describe('session lease in a file store', () => {
       readVersioned: (name) => files.readVersioned(name),
       createIfAbsent: (name, data) => files.createIfAbsent(name, data),
       replaceIfVersion: () => Promise.reject(new Error('store down')),
+      renewIfVersion: () => Promise.reject(new Error('store down')),
       removeIfVersion: (name, version) => files.removeIfVersion(name, version),
       enforcesConditions: () => files.enforcesConditions(),
     }

@@ -1,0 +1,106 @@
+/**
+ * The service's Prometheus metrics, in one registry that GET /metrics exposes. Each part of
+ * the service records through the narrow interface it needs (the HTTP layer, the Telegram
+ * gateway, the session saves), so none depends on prom-client.
+ *
+ * Label values are bounded: routes are Fastify's route patterns (never raw paths), RPC methods
+ * are TL method names. Nothing about the account (phone, peers, messages) becomes a label.
+ */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+export interface HttpMetrics {
+  /** One answered request: its route pattern ('unmatched' when no route matched), status and duration. */
+  recordRequest(method: string, route: string, statusCode: number, seconds: number): void
+}
+
+export interface TelegramMetrics {
+  /** One RPC sent to Telegram, by TL method name (e.g. "messages.getHistory"). */
+  recordRpc(method: string): void
+  /** Telegram answered FLOOD_WAIT_X (https://core.telegram.org/api/errors#420-flood) to this method. */
+  recordFloodWait(method: string, seconds: number): void
+}
+
+export type SessionSaveResult = 'ok' | 'failed'
+
+export interface SessionMetrics {
+  recordSessionSave(result: SessionSaveResult): void
+}
+
+export interface ServiceMetrics extends HttpMetrics, TelegramMetrics, SessionMetrics {
+  readonly registry: Registry
+}
+
+export interface ServiceMetricsOptions {
+  /** A registry of one's own (default: a new one; never prom-client's global registry). */
+  registry?: Registry | undefined
+  /** Also collect Node's process metrics (CPU, memory, event loop lag, handles); default true. */
+  processMetrics?: boolean | undefined
+}
+
+/** Seconds; /messages streams a whole window, so the upper buckets reach a minute. */
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
+
+export function createServiceMetrics(options: ServiceMetricsOptions = {}): ServiceMetrics {
+  const registry = options.registry ?? new Registry()
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry })
+  const registers = [registry]
+  const httpRequests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by method, route pattern and status code.',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    registers,
+  })
+  const httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from receiving an HTTP request to the end of its response (a streamed response included).',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: DURATION_BUCKETS,
+    registers,
+  })
+  const rpcCalls = new Counter({
+    name: 'telegram_rpc_calls_total',
+    help: 'RPCs sent to Telegram, by TL method.',
+    labelNames: ['method'] as const,
+    registers,
+  })
+  const floodWaits = new Counter({
+    name: 'telegram_flood_waits_total',
+    help: 'FLOOD_WAIT errors received from Telegram, by TL method.',
+    labelNames: ['method'] as const,
+    registers,
+  })
+  const floodWaitSeconds = new Counter({
+    name: 'telegram_flood_wait_seconds_total',
+    help: 'Seconds Telegram asked to wait in FLOOD_WAIT errors, by TL method.',
+    labelNames: ['method'] as const,
+    registers,
+  })
+  const sessionSaves = new Counter({
+    name: 'session_saves_total',
+    help: 'Writes of the session to its store, by result.',
+    labelNames: ['result'] as const,
+    registers,
+  })
+  // Both results exist from the start, so that rate() and alerts see a 0 rather than no series.
+  sessionSaves.inc({ result: 'ok' }, 0)
+  sessionSaves.inc({ result: 'failed' }, 0)
+
+  return {
+    registry,
+    recordRequest(method, route, statusCode, seconds) {
+      const labels = { method, route, status_code: String(statusCode) }
+      httpRequests.inc(labels)
+      httpDuration.observe(labels, seconds)
+    },
+    recordRpc(method) {
+      rpcCalls.inc({ method })
+    },
+    recordFloodWait(method, seconds) {
+      floodWaits.inc({ method })
+      floodWaitSeconds.inc({ method }, Math.max(0, seconds))
+    },
+    recordSessionSave(result) {
+      sessionSaves.inc({ result })
+    },
+  }
+}
