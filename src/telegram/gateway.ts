@@ -58,6 +58,7 @@ const DEFAULT_FLOOD_WAIT_THRESHOLD_SECONDS = 10
 const DEFAULT_CALL_TIMEOUT_MS = 30_000
 const FLOOD_WAIT_RETRIES = 5
 const DEFAULT_CONNECT_WAIT_MS = 5_000
+const CONNECT_POLL_MS = 20
 
 export class TelegramGateway implements Connector<TelethonDict> {
   readonly #deps: GatewayDeps
@@ -117,23 +118,36 @@ export class TelegramGateway implements Connector<TelethonDict> {
     const session = this.#record.session ?? this.#record.pendingSignIn?.session ?? null
     if (session !== null) await client.importSession(this.#withConfiguredDc(session), true)
     this.#link = 'connecting'
-    const connected = new Promise<void>((resolve) => {
-      const onState = (state: string): void => {
-        if (state !== 'connected') return
-        client.onConnectionState.remove(onState)
-        resolve()
-      }
-      client.onConnectionState.add(onState)
-    })
-    // connect() returns once connecting has started. Waiting for the connection to be usable
-    // (bounded: an unreachable Telegram shows in status() instead) lets the first request go
-    // out at once; mtcute holds requests queued during the handshake for up to a second.
-    await client.connect()
-    await waitAtMost(connected, this.#deps.connectWaitMs ?? DEFAULT_CONNECT_WAIT_MS)
+    let socketUp = false
+    const onState = (state: string): void => {
+      if (state === 'connected') socketUp = true
+    }
+    client.onConnectionState.add(onState)
+    try {
+      await client.connect()
+      await this.#awaitUsable(() => socketUp)
+    } finally {
+      client.onConnectionState.remove(onState)
+    }
     this.#deps.log.info(
       { authorized: this.authorized, pendingSignIn: this.#record.pendingSignIn !== null },
       this.authorized ? 'Telegram session restored' : 'Telegram gateway started; not signed in',
     )
+  }
+
+  /**
+   * connect() returns once connecting has started. Waiting (bounded: an unreachable Telegram
+   * shows in status() instead) until the socket is up and the auth key exists lets the first
+   * request go out at once: mtcute holds requests queued before then for up to a second
+   * (session-connection.js onConnectionUsable). exportSession() succeeds once the key is stored.
+   */
+  async #awaitUsable(socketUp: () => boolean): Promise<void> {
+    // Real time, not the injected clock: this waits for a network.
+    const deadline = performance.now() + (this.#deps.connectWaitMs ?? DEFAULT_CONNECT_WAIT_MS)
+    while (performance.now() < deadline) {
+      if (socketUp() && (await this.#client.exportSession().then(() => true, () => false))) return
+      await new Promise((resolve) => setTimeout(resolve, CONNECT_POLL_MS))
+    }
   }
 
   /**
@@ -280,17 +294,5 @@ export class TelegramGateway implements Connector<TelethonDict> {
 
   #callTimeoutMs(): number {
     return this.#deps.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS
-  }
-}
-
-async function waitAtMost(promise: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  const deadline = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms)
-  })
-  try {
-    await Promise.race([promise, deadline])
-  } finally {
-    clearTimeout(timer)
   }
 }

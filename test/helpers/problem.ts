@@ -25,16 +25,3 @@ export async function assertProblem(response: Response, status: number, code: st
   assert.equal(typeof body.title, 'string')
   return body
 }
-
-/** Asserts a client error (4xx, never 5xx) with a problem body and a `detail`; returns the body. */
-export async function assertClientProblem(response: Response): Promise<ProblemBody> {
-  const text = await response.text()
-  assert.ok(response.status >= 400 && response.status < 500, `expected a 4xx, got ${response.status}: ${text}`)
-  assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json\b/)
-  const body = JSON.parse(text) as ProblemBody
-  assert.equal(body.status, response.status)
-  assert.equal(typeof body.code, 'string')
-  assert.equal(typeof body.detail, 'string')
-  assert.ok(body.detail.length > 0)
-  return body
-}

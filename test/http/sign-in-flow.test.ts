@@ -57,8 +57,11 @@ test('a phone and the code (as "password") sign in over HTTP, and /health report
   const second = await signIn(s.url, { phone: p, password: emulator.lastCode(p) })
   assert.equal(second.status, 200)
   assert.equal(await second.text(), '')
-  const status = await (await fetch(`${s.url}/health`)).json()
-  assert.deepEqual(status, { status: 'ok', authorized: true, telegram: 'connected', sandbox: false })
+  const { telegram, ...status } = await (await fetch(`${s.url}/health`)).json() as { telegram: string }
+  assert.deepEqual(status, { status: 'ok', authorized: true, sandbox: false })
+  // With updates disabled mtcute re-opens its session after the login (network-manager
+  // notifyLoggedIn → resetSessions), so the link may still be coming back up.
+  assert.ok(telegram === 'connected' || telegram === 'connecting', telegram)
   // Signed in: any body, even one for another phone, is answered 200 with an empty body.
   const again = await signIn(s.url, { phone: '+19998887766' })
   assert.equal(again.status, 200)

@@ -184,3 +184,12 @@ test('logs never hold the login code, the two-step password or the session', asy
     assert.equal(text.includes(secret), false, `the log holds ${secret.slice(0, 8)}…`)
   }
 })
+
+test('a flood wait on asking for a code is passed on as FLOOD_WAIT with its seconds, not waited out', async () => {
+  const gateway = await h.open(h.store('flood-send-code'))
+  h.emulator.faults.floodWait('auth.sendCode', 120, { times: 1 })
+  const started = performance.now()
+  await assert.rejects(gateway.signIn({ phone: phone() }), (err: unknown) =>
+    err instanceof AppError && err.code === 'FLOOD_WAIT' && err.retryAfter === 120 && err.status === 429)
+  assert.ok(performance.now() - started < 5000)
+})
