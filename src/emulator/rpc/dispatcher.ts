@@ -14,14 +14,9 @@ import { updatesHandlers } from './handlers/updates.ts'
 import { usersHandlers } from './handlers/users.ts'
 import { DropConnectionSignal, RpcError } from './rpc-error.ts'
 
-/** One decoded RPC, its wrappers (invokeWithLayer, initConnection…) already removed by the wire. */
-export interface RpcCall {
-  method: TlObject
-  authKeyId: bigint
-  sessionId: bigint
-  layer: number
-  connectionId: number
-}
+// The wire defines what a call is; the dispatcher is one implementation of its RpcDispatcher.
+import type { RpcCall, RpcDispatcher } from '../mtproto/rpc-dispatcher.ts'
+export type { RpcCall } from '../mtproto/rpc-dispatcher.ts'
 
 export interface DispatcherOptions {
   world: World
@@ -54,7 +49,7 @@ const ALL_HANDLERS: HandlerTable = {
  * 400 INPUT_METHOD_INVALID_<name>. Errors other than RpcError and DropConnectionSignal become
  * 500 INTERNAL, with the original as `cause`.
  */
-export class Dispatcher {
+export class Dispatcher implements RpcDispatcher {
   readonly faults: Faults
   private readonly handlers: Map<string, MethodHandler>
   private readonly clock: () => number
