@@ -65,7 +65,7 @@ const silentLog: LeaseLog = { info: () => {}, warn: () => {}, error: () => {} }
  */
 export async function acquireLease(store: LeaseStore, options: LeaseOptions): Promise<SessionLease> {
   const settings = settle(options)
-  const { clock, identity, log, name } = settings
+  const { clock, log } = settings
   if (!(await store.enforcesConditions())) {
     log.warn({ store: store.describe() }, 'the session store does not enforce conditional writes (If-None-Match / If-Match): two instances starting at the same moment could both take the session lease')
   }

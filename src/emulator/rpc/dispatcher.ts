@@ -1,5 +1,4 @@
 import { Faults } from '../faults.ts'
-import type { TlObject } from '../tl/tl-object.ts'
 import type { Accounts } from '../world/accounts.ts'
 import type { Viewer } from '../world/viewer.ts'
 import type { World } from '../world/world.ts'
