@@ -40,8 +40,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: options.bodyLimit ?? 16 * 1024,
     // Query strings and paths from the outside are bounded too.
     routerOptions: { maxParamLength: 200 },
-    // Scalars are coerced as pydantic v1 did ({"password": 12345} is the code "12345"), but an
-    // array is never taken for its first element: {"phone": ["+1…"]} is a malformed body.
+    // Scalars are coerced ({"password": 12345} is the code "12345"), but an array is never
+    // taken for its first element: {"phone": ["+1…"]} is a malformed body, not a phone.
     ajv: { customOptions: { removeAdditional: true, coerceTypes: true, useDefaults: true, allErrors: false } },
   })
   // Only JSON bodies are read; Fastify's default text/plain parser would turn a JSON document

@@ -12,6 +12,8 @@ import { TelegramGateway, type TelegramSettings } from './telegram/gateway.ts'
 import { startSandbox, type Sandbox } from './sandbox.ts'
 import { acquireLease } from './sessions/lease.ts'
 import { createServiceMetrics } from './metrics/service-metrics.ts'
+import { defaultSleep } from './telegram/call-with-flood-wait.ts'
+import { saveWithRetry } from './telegram/save-with-retry.ts'
 
 /** How long in-flight requests may run after SIGTERM before the process stops anyway. */
 const SHUTDOWN_GRACE_MS = 10_000
@@ -72,7 +74,7 @@ async function main(): Promise<void> {
 
   let gateway: TelegramGateway
   try {
-    gateway = await TelegramGateway.open({ store, sessionKey: config.sessionEncryptionKey, telegram, log: logger })
+    gateway = await TelegramGateway.open({ store, sessionKey: config.sessionEncryptionKey, telegram, log: logger, metrics })
   } catch (err) {
     await sandbox?.stop()
     await lease.release()
@@ -103,15 +105,23 @@ async function main(): Promise<void> {
     grace.unref()
     let code = 0
     try {
+      // Stops accepting, lets the requests in flight finish (bounded by the grace timer).
       await app.close()
+    } catch (err) {
+      logger.error({ err: { message: (err as Error).message } }, 'the HTTP server did not close cleanly')
+    }
+    try {
+      // Saves the session, then disconnects; the client is closed even when the save fails.
       await gateway.close()
     } catch (err) {
-      code = 1
-      logger.error({ err: { message: (err as Error).message } }, 'shutdown failed: the session may not be saved')
+      logger.warn({ err: { message: (err as Error).message } }, 'could not save the session at shutdown; retrying')
+      const saved = await saveWithRetry({ save: () => gateway.save(), sleep: defaultSleep, log: logger })
+      if (!saved) code = 1
     } finally {
       await sandbox?.stop()
       await lease.release()
     }
+    if (code === 0) logger.info('session saved; stopped')
     process.exit(code)
   }
   process.once('SIGTERM', (s) => void shutdown(s))

@@ -16,6 +16,7 @@ import type { TelegramClient } from '@mtcute/node'
 import type { Connector, SignInInput, SignInOutcome, TelegramLink } from '../connector.ts'
 import { AppError, notSignedIn, sessionStoreUnavailable } from '../errors.ts'
 import type { TimeWindow } from '../http/time-window.ts'
+import type { SessionMetrics, TelegramMetrics } from '../metrics/service-metrics.ts'
 import type { BlobStore } from '../sessions/blob-store.ts'
 import { loadSessionRecord, saveSessionRecord } from '../sessions/session-persistence.ts'
 import type { SessionRecord } from '../sessions/session-record.ts'
@@ -52,6 +53,8 @@ export interface GatewayDeps {
   historyConcurrency?: number | undefined
   now?: (() => number) | undefined
   sleep?: Sleep | undefined
+  /** Counts RPCs, flood waits and session saves (GET /metrics); absent, nothing is counted. */
+  metrics?: (TelegramMetrics & SessionMetrics) | undefined
 }
 
 const DEFAULT_FLOOD_WAIT_THRESHOLD_SECONDS = 10
@@ -200,6 +203,7 @@ export class TelegramGateway implements Connector<TelethonDict> {
         },
         now: () => new Date(this.#now()),
         callTimeoutMs: this.#callTimeoutMs(),
+        metrics: this.#deps.metrics,
       },
       input,
     )
@@ -216,6 +220,7 @@ export class TelegramGateway implements Connector<TelethonDict> {
       maxRetries: FLOOD_WAIT_RETRIES,
       callTimeoutMs: this.#callTimeoutMs(),
       sleep: this.#deps.sleep ?? defaultSleep,
+      metrics: this.#deps.metrics,
     }
     try {
       const options = { policy, ...(this.#deps.historyConcurrency === undefined ? {} : { concurrency: this.#deps.historyConcurrency }) }
@@ -236,7 +241,13 @@ export class TelegramGateway implements Connector<TelethonDict> {
   save(): Promise<void> {
     const write = this.#saveQueue.then(async () => {
       const record = this.#record
-      await saveSessionRecord(this.#deps.store, this.#deps.sessionKey ?? null, record)
+      try {
+        await saveSessionRecord(this.#deps.store, this.#deps.sessionKey ?? null, record)
+      } catch (err) {
+        this.#deps.metrics?.recordSessionSave('failed')
+        throw err
+      }
+      this.#deps.metrics?.recordSessionSave('ok')
       if (record === this.#record) this.#dirty = false
     })
     this.#saveQueue = write.catch(() => {})

@@ -17,7 +17,8 @@ import type { ITelegramClient, tl } from '@mtcute/core'
 import { AppError, noPendingSignIn, phoneNumberInvalid, telegramError } from '../errors.ts'
 import type { SignInInput, SignInOutcome } from '../connector.ts'
 import type { PendingSignIn, SessionRecord } from '../sessions/session-record.ts'
-import { callTimeout } from './call-timeout.ts'
+import type { TelegramMetrics } from '../metrics/service-metrics.ts'
+import { meteredCall } from './call-with-flood-wait.ts'
 import { isPasswordNeeded, toAppError } from './rpc-errors.ts'
 
 export interface SignInContext {
@@ -31,6 +32,8 @@ export interface SignInContext {
   now(): Date
   /** Per-call timeout: an unreachable Telegram becomes TELEGRAM_UNAVAILABLE instead of a hang. */
   callTimeoutMs: number
+  /** Counts the RPCs and flood waits of the conversation. */
+  metrics?: TelegramMetrics | undefined
 }
 
 /** Runs one step of the conversation for `input` and says what the client should send next. */
@@ -91,10 +94,12 @@ type CodeResult = { done: true; outcome: SignInOutcome } | { done: false; pendin
 async function submitCode(ctx: SignInContext, pending: PendingSignIn, code: string): Promise<CodeResult> {
   let authorization: tl.auth.TypeAuthorization
   try {
-    authorization = await ctx.client.call(
-      { _: 'auth.signIn', phoneNumber: pending.phone, phoneCodeHash: pending.phoneCodeHash, phoneCode: code },
-      callTimeout(ctx.callTimeoutMs),
-    )
+    authorization = await meteredCall(ctx.client, ctx, {
+      _: 'auth.signIn',
+      phoneNumber: pending.phone,
+      phoneCodeHash: pending.phoneCodeHash,
+      phoneCode: code,
+    })
   } catch (err) {
     if (!isPasswordNeeded(err)) throw toAppError(err)
     const hint = await passwordHint(ctx)
@@ -139,7 +144,7 @@ async function passwordHint(ctx: SignInContext): Promise<string | undefined> {
 
 async function call<T extends tl.RpcMethod>(ctx: SignInContext, request: T): Promise<tl.RpcCallReturn[T['_']]> {
   try {
-    return await ctx.client.call(request as never, callTimeout(ctx.callTimeoutMs)) as tl.RpcCallReturn[T['_']]
+    return await meteredCall(ctx.client, ctx, request)
   } catch (err) {
     throw toAppError(err)
   }
