@@ -11,6 +11,8 @@ const USAGE = `usage: npm run emulator -- [options]
   --host <addr>                 bind address (default 127.0.0.1)
   --port <n>                    TCP port (default 2444; 0 = any free port)
   --public-key-out <file>       write the server's RSA public key (PKCS#1 PEM) there
+  --private-key <file>          the server's RSA private key (PEM): loaded when the file exists,
+                                else generated and written there (mode 0600)
   --state <file>                keep key, auth keys and accounts there across restarts
   --seed <n>                    world seed (default 1)
   --channels <n>                public channels (default 4)
@@ -39,6 +41,7 @@ function parse() {
       host: { type: 'string' },
       port: { type: 'string' },
       'public-key-out': { type: 'string' },
+      'private-key': { type: 'string' },
       state: { type: 'string' },
       seed: { type: 'string' },
       channels: { type: 'string' },
@@ -67,6 +70,9 @@ if (span === undefined || span <= 0) fail(`--span must be a duration such as 7d,
 const snapshot: EmulatorSnapshot | undefined =
   v.state && existsSync(v.state) ? (JSON.parse(readFileSync(v.state, 'utf8')) as EmulatorSnapshot) : undefined
 
+const privateKeyFile = v['private-key']
+const rsaPrivateKeyPem = privateKeyFile && existsSync(privateKeyFile) ? readFileSync(privateKeyFile, 'utf8') : undefined
+
 const emulator = await startEmulator({
   host: v.host ?? '127.0.0.1',
   port: integer('port', v.port, 2444, 0, 65535),
@@ -80,7 +86,9 @@ const emulator = await startEmulator({
   code: v.code ?? DEFAULT_LOGIN_CODE,
   ...(v['two-factor-password'] !== undefined ? { twoFactorPassword: v['two-factor-password'] } : {}),
   ...(snapshot ? { snapshot } : {}),
+  ...(rsaPrivateKeyPem ? { rsaPrivateKeyPem } : {}),
 })
+if (privateKeyFile && !rsaPrivateKeyPem) writeFileSync(privateKeyFile, emulator.snapshot().rsaPrivateKeyPem, { mode: 0o600 })
 
 const saveState = (): void => {
   if (!v.state) return
