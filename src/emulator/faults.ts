@@ -1,8 +1,9 @@
 import { DropConnectionSignal, RpcError } from './rpc/rpc-error.ts'
+import type { TlObject } from './tl/tl-object.ts'
 
 /**
  * Faults injected into RPCs, for tests of a client's retry and reconnect paths, and counters
- * of the RPCs served. A fault targets one method (`messages.getHistory`) or every call ('*'),
+ * of the RPCs served (calls, calls in flight, recent parameters). A fault targets one method (`messages.getHistory`) or every call ('*'),
  * and clears itself after `times` calls when given.
  */
 
@@ -23,30 +24,89 @@ export interface FaultLimit {
   times?: number
 }
 
+/** What the counters keep of one method. */
+interface MethodCalls {
+  count: number
+  inFlight: number
+  maxInFlight: number
+  /** The latest calls' parameters, oldest first, at most RECENT_CALLS_KEPT. */
+  recent: TlObject[]
+}
+
+/**
+ * What the dispatcher has been asked, per method: how many calls, how many are being answered
+ * at once (latency faults make calls overlap), and the parameters of the latest ones, so tests
+ * read what a client really sent over the wire.
+ */
 export class RpcCounters {
-  private readonly perMethod = new Map<string, number>()
+  /** Calls kept per method by `recentCalls`; a long-running emulator stays bounded. */
+  static readonly RECENT_CALLS_KEPT = 1000
+  private readonly perMethod = new Map<string, MethodCalls>()
   private totalCount = 0
 
-  count(method: string): void {
-    this.perMethod.set(method, (this.perMethod.get(method) ?? 0) + 1)
+  /** One call reached the dispatcher; the function returned marks it answered (or failed). */
+  start(call: TlObject): () => void {
+    const entry = this.entry(call._)
+    entry.count++
     this.totalCount++
+    entry.inFlight++
+    entry.maxInFlight = Math.max(entry.maxInFlight, entry.inFlight)
+    entry.recent.push(call)
+    if (entry.recent.length > RpcCounters.RECENT_CALLS_KEPT) entry.recent.shift()
+    let finished = false
+    return () => {
+      if (finished) return
+      finished = true
+      entry.inFlight--
+    }
   }
 
   get(method: string): number {
-    return this.perMethod.get(method) ?? 0
+    return this.perMethod.get(method)?.count ?? 0
   }
 
   get total(): number {
     return this.totalCount
   }
 
+  /** Calls of `method` being answered right now. */
+  inFlight(method: string): number {
+    return this.perMethod.get(method)?.inFlight ?? 0
+  }
+
+  /** The most calls of `method` answered at once since the last reset. */
+  maxInFlight(method: string): number {
+    return this.perMethod.get(method)?.maxInFlight ?? 0
+  }
+
+  /** The parameters of the latest calls of `method` since the last reset, oldest first. */
+  recentCalls(method: string): readonly TlObject[] {
+    return this.perMethod.get(method)?.recent ?? []
+  }
+
+  /** Forgets counts, maxima and recent calls; calls still in flight stay counted as in flight. */
   reset(): void {
-    this.perMethod.clear()
+    for (const entry of this.perMethod.values()) {
+      entry.count = 0
+      entry.maxInFlight = entry.inFlight
+      entry.recent = []
+    }
     this.totalCount = 0
   }
 
   toJSON(): Record<string, number> {
-    return Object.fromEntries(this.perMethod)
+    const counts: Record<string, number> = {}
+    for (const [method, entry] of this.perMethod) if (entry.count > 0) counts[method] = entry.count
+    return counts
+  }
+
+  private entry(method: string): MethodCalls {
+    let entry = this.perMethod.get(method)
+    if (entry === undefined) {
+      entry = { count: 0, inFlight: 0, maxInFlight: 0, recent: [] }
+      this.perMethod.set(method, entry)
+    }
+    return entry
   }
 }
 

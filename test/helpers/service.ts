@@ -16,6 +16,7 @@ import { FileStore } from '../../src/sessions/file-store.ts'
 import type { BlobStore } from '../../src/sessions/blob-store.ts'
 import { TelegramGateway, type GatewayDeps } from '../../src/telegram/gateway.ts'
 import { loggerOptions } from '../../src/logger.ts'
+import type { ServiceMetrics } from '../../src/metrics/service-metrics.ts'
 
 export interface ServiceOptions {
   emulator?: EmulatorOptions
@@ -24,8 +25,10 @@ export interface ServiceOptions {
   store?: BlobStore
   sessionKey?: Buffer | null
   apiToken?: string
-  gateway?: Partial<Pick<GatewayDeps, 'floodWaitThreshold' | 'callTimeoutMs' | 'historyConcurrency' | 'now'>>
+  gateway?: Partial<Pick<GatewayDeps, 'floodWaitThreshold' | 'callTimeoutMs' | 'historyConcurrency' | 'now' | 'connectWaitMs'>>
   now?: () => number
+  /** Given to both the gateway and the app (GET /metrics). */
+  metrics?: ServiceMetrics
 }
 
 export interface Service {
@@ -70,6 +73,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       },
       log,
       ...options.gateway,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     })
     const app = await buildApp({
       connector: gateway,
@@ -77,6 +81,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       apiToken: options.apiToken,
       loggerInstance: log,
       ...(options.now ? { now: options.now } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     })
     const address = await app.listen({ host: '127.0.0.1', port: 0 })
     return { gateway, app, url: address }

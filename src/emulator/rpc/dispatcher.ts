@@ -43,7 +43,7 @@ const ALL_HANDLERS: HandlerTable = {
 }
 
 /**
- * Routes a method to its handler: counts it, applies injected faults, refuses methods that
+ * Routes a method to its handler: counts it (and its time in flight), applies injected faults, refuses methods that
  * need a signed-in key (401 AUTH_KEY_UNREGISTERED), and answers unknown methods with
  * 400 INPUT_METHOD_INVALID_<name>. Errors other than RpcError and DropConnectionSignal become
  * 500 INTERNAL, with the original as `cause`.
@@ -70,8 +70,16 @@ export class Dispatcher implements RpcDispatcher {
   }
 
   async dispatch(call: RpcCall): Promise<unknown> {
+    const finished = this.faults.counters.start(call.method)
+    try {
+      return await this.answer(call)
+    } finally {
+      finished()
+    }
+  }
+
+  private async answer(call: RpcCall): Promise<unknown> {
     const name = call.method._
-    this.faults.counters.count(name)
     await this.faults.apply(name, this.sleep)
 
     const handler = this.handlers.get(name)
