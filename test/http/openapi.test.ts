@@ -1,0 +1,27 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { startService } from '../helpers/service.ts'
+
+test('the OpenAPI document describes every endpoint with its statuses, and Swagger UI is served at /docs', async (t) => {
+  const service = await startService()
+  t.after(() => service.close())
+  const doc = (await (await fetch(`${service.url}/openapi.json`)).json()) as {
+    openapi: string
+    paths: Record<string, Record<string, { responses: Record<string, unknown>; parameters?: { name: string; required?: boolean }[]; requestBody?: unknown }>>
+  }
+  assert.match(doc.openapi, /^3\./)
+  assert.deepEqual(Object.keys(doc.paths['/sign_in']!.post!.responses).sort(), ['200', '206', '400', '401', '409', '410', '429', '502', '503'])
+  assert.ok(doc.paths['/sign_in']!.post!.requestBody)
+  const messages = doc.paths['/messages']!.get!
+  assert.deepEqual(
+    messages.parameters!.map((p) => [p.name, p.required === true]),
+    [['start_time', true], ['end_time', false]],
+  )
+  assert.ok(messages.responses['200'])
+  assert.ok(doc.paths['/health']!.get!.responses['200'])
+
+  const ui = await fetch(`${service.url}/docs`, { redirect: 'follow' })
+  assert.equal(ui.status, 200)
+  assert.match(ui.headers.get('content-type') ?? '', /text\/html/)
+  assert.match(await ui.text(), /swagger/i)
+})
