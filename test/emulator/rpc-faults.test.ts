@@ -3,6 +3,7 @@ import { test } from 'node:test'
 import { DropConnectionSignal } from '../../src/emulator/rpc/rpc-error.ts'
 import type { TlObject } from '../../src/emulator/tl/tl-object.ts'
 import { Dispatcher } from '../../src/emulator/rpc/dispatcher.ts'
+import { RpcCounters } from '../../src/emulator/faults.ts'
 import { makeEmulator, rpcError, signIn } from './rpc-fixture.ts'
 
 const getConfig = { _: 'help.getConfig' }
@@ -74,6 +75,83 @@ test('counters count the RPCs per method, faulted ones included, and reset', asy
   assert.equal(emu.faults.counters.total, 3)
   emu.faults.counters.reset()
   assert.equal(emu.faults.counters.total, 0)
+})
+
+test('counters track the calls of a method in flight and the most answered at once', async () => {
+  const emu = makeEmulator()
+  const release: Array<() => void> = []
+  const dispatcher = new Dispatcher({
+    world: emu.world,
+    accounts: emu.accounts,
+    faults: emu.faults,
+    dc: { dcId: 2, host: '127.0.0.1', port: 1 },
+    sleep: () => new Promise<void>((resolve) => release.push(resolve)),
+  })
+  const { counters } = emu.faults
+  const call = { method: getConfig, authKeyId: 1n, sessionId: 1n, layer: 227, connectionId: 1 }
+  emu.faults.latency('help.getConfig', 30)
+  const first = dispatcher.dispatch(call)
+  const second = dispatcher.dispatch(call)
+  assert.deepEqual([counters.inFlight('help.getConfig'), counters.maxInFlight('help.getConfig')], [2, 2])
+  release[0]()
+  await first
+  assert.deepEqual([counters.inFlight('help.getConfig'), counters.maxInFlight('help.getConfig')], [1, 2])
+  // A reset forgets the maximum but not the call still being answered.
+  counters.reset()
+  assert.deepEqual([counters.inFlight('help.getConfig'), counters.maxInFlight('help.getConfig')], [1, 1])
+  const third = dispatcher.dispatch(call)
+  assert.deepEqual([counters.inFlight('help.getConfig'), counters.maxInFlight('help.getConfig')], [2, 2])
+  release[1]()
+  release[2]()
+  await Promise.all([second, third])
+  assert.equal(counters.inFlight('help.getConfig'), 0)
+  assert.equal(counters.maxInFlight('help.getConfig'), 2)
+  assert.equal(counters.maxInFlight('help.getNearestDc'), 0)
+
+  // A call that fails is no longer in flight either.
+  emu.faults.clear()
+  emu.faults.floodWait('help.getNearestDc', 1, { times: 1 })
+  await assert.rejects(dispatcher.dispatch({ ...call, method: { _: 'help.getNearestDc' } }), rpcError(420, 'FLOOD_WAIT_1'))
+  assert.deepEqual([counters.inFlight('help.getNearestDc'), counters.maxInFlight('help.getNearestDc')], [0, 1])
+})
+
+test('counters keep the parameters of the latest calls per method, oldest first, faulted ones included', async () => {
+  const emu = makeEmulator()
+  await signIn(emu)
+  emu.faults.counters.reset()
+  const channel = emu.world.channels[0]
+  const first: TlObject = {
+    _: 'messages.getHistory',
+    peer: { _: 'inputPeerChannel', channel_id: channel.id, access_hash: channel.accessHash },
+    offset_id: 0,
+    offset_date: emu.now,
+    add_offset: 0,
+    limit: 5,
+    max_id: 0,
+    min_id: 0,
+    hash: 0n,
+  }
+  const second: TlObject = { ...first, offset_id: 42, offset_date: 0 }
+  await emu.call(first)
+  emu.faults.floodWait('messages.getHistory', 3, { times: 1 })
+  await assert.rejects(emu.call(second), rpcError(420, 'FLOOD_WAIT_3'))
+  await emu.call(getConfig)
+  assert.deepEqual(emu.faults.counters.recentCalls('messages.getHistory'), [first, second])
+  assert.deepEqual(emu.faults.counters.recentCalls('help.getConfig'), [getConfig])
+  assert.deepEqual(emu.faults.counters.recentCalls('messages.getDialogs'), [])
+  emu.faults.counters.reset()
+  assert.deepEqual(emu.faults.counters.recentCalls('messages.getHistory'), [])
+})
+
+test('counters keep a bounded number of recent calls per method and still count every call', () => {
+  const counters = new RpcCounters()
+  const kept = RpcCounters.RECENT_CALLS_KEPT
+  for (let n = 0; n < kept + 5; n++) counters.start({ _: 'help.getConfig', n })()
+  const recent = counters.recentCalls('help.getConfig')
+  assert.equal(recent.length, kept)
+  assert.deepEqual([recent[0].n, recent[kept - 1].n], [5, kept + 4])
+  assert.equal(counters.get('help.getConfig'), kept + 5)
+  assert.deepEqual(counters.toJSON(), { 'help.getConfig': kept + 5 })
 })
 
 test('an unknown method is INPUT_METHOD_INVALID with its name', async () => {

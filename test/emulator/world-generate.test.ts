@@ -62,6 +62,21 @@ test('message ids grow with their dates and every date lies within the span (cre
   }
 })
 
+test('dormant channels are member channels whose messages all lie in the span before, the other channels unchanged', () => {
+  const plain = generateWorld(options)
+  const world = generateWorld({ ...options, dormantChannels: 2 })
+  assert.equal(world.channels.length, 7)
+  const shape = (w: World) => w.channels.slice(0, 5).map((c) => [c.id, c.accessHash, c.title, Array.from(c.history.ids), Array.from(c.history.dates)])
+  assert.deepEqual(shape(world), shape(plain))
+  for (const channel of world.channels.slice(5)) {
+    assert.equal(channel.memberByDefault, true)
+    assert.equal(channel.history.length, 500)
+    const { dates } = channel.history
+    assert.ok(dates[0] < dates[1], 'created before its first post')
+    for (let i = 1; i < dates.length; i++) assert.ok(dates[i] > NOW - 2 * options.spanSeconds && dates[i] <= NOW - options.spanSeconds)
+  }
+})
+
 test('private chat and basic group share one id sequence', () => {
   const world = generateWorld(options)
   const a = new Set(world.privateChats[0].history.ids)

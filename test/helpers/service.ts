@@ -25,7 +25,7 @@ export interface ServiceOptions {
   store?: BlobStore
   sessionKey?: Buffer | null
   apiToken?: string
-  gateway?: Partial<Pick<GatewayDeps, 'floodWaitThreshold' | 'callTimeoutMs' | 'historyConcurrency' | 'now' | 'connectWaitMs'>>
+  gateway?: Partial<Pick<GatewayDeps, 'floodWaitThreshold' | 'callTimeoutMs' | 'historyConcurrency' | 'now' | 'connectWaitMs' | 'sleep'>>
   now?: () => number
   /** Given to both the gateway and the app (GET /metrics). */
   metrics?: ServiceMetrics

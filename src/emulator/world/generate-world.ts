@@ -20,6 +20,12 @@ export interface WorldOptions {
   authors?: number
   /** Extra public channels the accounts are not members of, found by username (default 0). */
   discoverableChannels?: number
+  /**
+   * Extra member channels that went quiet: their messages are spread over the span before
+   * (now - 2·spanSeconds, now - spanSeconds], so their top message predates every window inside
+   * the span (default 0).
+   */
+  dormantChannels?: number
   /** DC id named in photo and document objects (default 2). */
   dcId?: number
 }
@@ -62,7 +68,13 @@ export function generateWorld(options: WorldOptions): World {
   }
 
   const channels: WorldChannel[] = []
-  const totalChannels = Math.max(0, options.channels) + Math.max(0, options.discoverableChannels ?? 0)
+  // Member channels, then discoverable ones, then dormant ones: the order keeps every world
+  // generated without dormant channels exactly as it was.
+  const memberCount = Math.max(0, options.channels)
+  const discoverableEnd = memberCount + Math.max(0, options.discoverableChannels ?? 0)
+  const totalChannels = discoverableEnd + Math.max(0, options.dormantChannels ?? 0)
+  const isDormant = (index: number): boolean => index >= discoverableEnd
+  const historyStart = (index: number): number => (isDormant(index) ? start - span : start)
   for (let i = 0; i < totalChannels; i++) {
     const broadcast = i % 3 !== 1
     const topic = TOPICS[i % TOPICS.length]
@@ -75,10 +87,10 @@ export function generateWorld(options: WorldOptions): World {
       username: `canal_${i + 1}`,
       about: broadcast ? `${topic}: posts every day.` : `Discussion about ${topic.toLowerCase()}.`,
       broadcast,
-      date: start - prng.int(86400, 90 * 86400),
+      date: historyStart(i) - prng.int(86400, 90 * 86400),
       participantsCount: broadcast ? prng.int(500, 250_000) : prng.int(20, 5_000),
       signatures: broadcast && prng.chance(0.5),
-      memberByDefault: i < options.channels,
+      memberByDefault: i < memberCount || isDormant(i),
       audience: prng.int(200, 50_000),
       // Filled below, once every channel exists.
       history: undefined as unknown as History,
@@ -91,8 +103,8 @@ export function generateWorld(options: WorldOptions): World {
     firstBroadcast.linkedChatId = firstGroup.id
     firstGroup.linkedChatId = firstBroadcast.id
   }
-  for (const channel of channels) {
-    const rows = channelRows(new Prng(mix32(seed, 0xc4a, channel.id)), channel, options.messagesPerChannel, start, span, users.length)
+  for (const [i, channel] of channels.entries()) {
+    const rows = channelRows(new Prng(mix32(seed, 0xc4a, channel.id)), channel, options.messagesPerChannel, historyStart(i), span, users.length)
     channel.history = new History({ kind: 'channel', id: channel.id }, rows)
   }
 
