@@ -5,7 +5,9 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { Problem } from './http/schemas/problem.ts'
-import { registerProblemHandlers } from './http/problem-handler.ts'
+import { clientErrorHandler, frameworkErrorHandler, registerProblemHandlers } from './http/problem-handler.ts'
+import { registerJsonBodyParser } from './http/json-body-parser.ts'
+import { registerHostRequirement } from './http/host-header.ts'
 import { registerBearerAuth } from './http/bearer-auth.ts'
 import { signInRoute } from './http/routes/sign-in.ts'
 import { messagesRoute } from './http/routes/messages.ts'
@@ -43,13 +45,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Scalars are coerced ({"password": 12345} is the code "12345"), but an array is never
     // taken for its first element: {"phone": ["+1…"]} is a malformed body, not a phone.
     ajv: { customOptions: { removeAdditional: true, coerceTypes: true, useDefaults: true, allErrors: false } },
+    // Requests refused before a route exists are problem documents too (src/http/problem-handler.ts).
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
+    // A missing Host is refused by src/http/host-header.ts, in the problem format.
+    http: { requireHostHeader: false },
   })
   // Only JSON bodies are read; Fastify's default text/plain parser would turn a JSON document
   // sent as text into a string and fail it as "not an object" instead of 415 (RFC 9110 §15.5.16).
   app.removeContentTypeParser('text/plain')
+  registerJsonBodyParser(app)
 
   app.addSchema(Problem)
   registerProblemHandlers(app)
+  registerHostRequirement(app)
   // A root-level hook, so it guards every route of the application, the documentation's included.
   if (options.apiToken) registerBearerAuth(app, options.apiToken, isPublicPath)
 

@@ -94,6 +94,13 @@ async function main(): Promise<void> {
   }
 
   let stopping = false
+  // server.close() ends the connections idle when it starts; a keep-alive connection whose
+  // response finishes afterwards would stay open until its idle timeout and hold the shutdown.
+  app.server.on('request', (request, response) => {
+    response.once('finish', () => {
+      if (stopping) request.socket.end()
+    })
+  })
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return
     stopping = true

@@ -22,7 +22,9 @@ export function parseTime(text: string): TimeParse {
     const n = Number(trimmed)
     // pydantic reads large numbers as milliseconds (anything past 2e10 seconds).
     const ms = Math.abs(n) > 2e10 ? n : n * 1000
-    return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? { ok: true, ms } : { ok: false, reason: 'timestamp out of range' }
+    if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return { ok: false, reason: 'timestamp out of range' }
+    // As for dates written out below: a window before 1970 is a mistake, not a query.
+    return ms >= 0 ? { ok: true, ms } : { ok: false, reason: 'timestamp before 1970' }
   }
   const m = DATE_TIME.exec(trimmed)
   if (!m) return { ok: false, reason: 'expected an ISO 8601 date-time such as 2025-07-01T12:00:00Z' }

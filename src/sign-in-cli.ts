@@ -1,0 +1,161 @@
+/**
+ * `npm run sign-in`: the sign-in of SPEC §3 on a terminal, for servers where nobody will call
+ * `POST /sign_in`. It reads the same configuration as the service, holds the session's lease
+ * while it runs (so it refuses to start while the service is running on the same store), drives
+ * the same gateway — in sandbox mode against the same built-in emulator — and leaves the session
+ * in the configured store, where the service finds it at its next start.
+ *
+ * It asks for the phone number, the login code and, when the account has two-step
+ * verification, the password (not echoed on a terminal). A wrong code or password may be
+ * entered again; every outcome is one line. Exit codes: 0 signed in (or already was), 1 failed,
+ * 130 interrupted.
+ */
+import { pino } from 'pino'
+import { ConfigError, loadConfig, type Config, type LogLevel } from './config.ts'
+import { AppError } from './errors.ts'
+import { loggerOptions } from './logger.ts'
+import { startSandbox, type Sandbox } from './sandbox.ts'
+import { acquireLease, type SessionLease } from './sessions/lease.ts'
+import { openStore } from './sessions/open-store.ts'
+import { SessionStoreError } from './sessions/session-store-error.ts'
+import type { SignInOutcome } from './connector.ts'
+import { TelegramGateway, type TelegramSettings } from './telegram/gateway.ts'
+import { PromptClosedError, TerminalPrompt } from './terminal-prompt.ts'
+
+/** Wrong codes or passwords accepted before giving up (Telegram limits attempts too). */
+const ATTEMPTS = 3
+
+const EXIT_FAILED = 1
+const EXIT_INTERRUPTED = 130
+
+function fail(message: string): never {
+  process.stderr.write(`sign-in: ${message}\n`)
+  process.exit(EXIT_FAILED)
+}
+
+/** The terminal is for the conversation: below warn, the service's log lines would drown it. */
+function quieter(level: LogLevel): LogLevel {
+  return level === 'info' || level === 'debug' || level === 'trace' ? 'warn' : level
+}
+
+async function main(): Promise<number> {
+  let config: Config
+  try {
+    config = loadConfig(process.env)
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message)
+    throw err
+  }
+  const logger = pino(loggerOptions(quieter(config.logLevel)), pino.destination(2))
+  const store = openStore(config.sessionUrl, process.env)
+
+  let lease: SessionLease
+  try {
+    // Not waiting: a running service holds the lease, and it must be stopped first.
+    lease = await acquireLease(store, {
+      ttlMs: 30_000,
+      renewEveryMs: 10_000,
+      wait: false,
+      log: logger,
+      onLost: (err) => fail(err.message),
+    })
+  } catch (err) {
+    if (err instanceof SessionStoreError) fail(err.message)
+    throw err
+  }
+
+  let sandbox: Sandbox | undefined
+  let gateway: TelegramGateway | undefined
+  const prompt = new TerminalPrompt(process.stdin, process.stdout)
+  try {
+    let telegram: TelegramSettings
+    if (config.sandbox) {
+      sandbox = await startSandbox({ store, sessionKey: config.sessionEncryptionKey, log: logger })
+      telegram = sandbox.telegram
+      prompt.say(`Sandbox mode (no API_ID): signing in to the built-in emulator; any phone number, code ${sandbox.code}.`)
+    } else {
+      telegram = {
+        apiId: config.apiId!,
+        apiHash: config.apiHash!,
+        dc: config.telegramDc ?? undefined,
+        publicKeyPem: config.telegramPublicKey ?? undefined,
+      }
+    }
+    try {
+      gateway = await TelegramGateway.open({ store, sessionKey: config.sessionEncryptionKey, telegram, log: logger })
+    } catch (err) {
+      if (err instanceof SessionStoreError) throw new CliError(`cannot read the session from ${store.describe()}: ${err.message}`)
+      throw err
+    }
+    if (gateway.authorized) {
+      prompt.say(`Already signed in: the session in ${store.describe()} is signed in. Nothing to do.`)
+      return 0
+    }
+    await converse(gateway, prompt)
+    await gateway.close()
+    prompt.say(`Signed in. The session is saved in ${store.describe()}; start the service with the same SESSION_URL.`)
+    return 0
+  } catch (err) {
+    if (err instanceof PromptClosedError) {
+      process.stderr.write('sign-in: cancelled; not signed in\n')
+      return EXIT_INTERRUPTED
+    }
+    if (err instanceof CliError) process.stderr.write(`sign-in: ${err.message}\n`)
+    else if (err instanceof AppError) process.stderr.write(`sign-in: failed: ${err.detail} (${err.code})\n`)
+    else if (err instanceof SessionStoreError) process.stderr.write(`sign-in: ${err.message}\n`)
+    else process.stderr.write(`sign-in: failed: ${(err as Error).message}\n`)
+    return EXIT_FAILED
+  } finally {
+    prompt.close()
+    await gateway?.close().catch((err: unknown) => {
+      process.stderr.write(`sign-in: could not save the session: ${(err as Error).message}\n`)
+    })
+    await sandbox?.stop()
+    await lease.release()
+  }
+}
+
+/** A failure whose message is already the line to print. */
+class CliError extends Error {}
+
+/** The steps of SPEC §3, each retried on the answer Telegram calls wrong. */
+async function converse(gateway: TelegramGateway, prompt: TerminalPrompt): Promise<void> {
+  let phone = ''
+  let outcome: SignInOutcome | undefined
+  for (let attempt = 1; outcome === undefined; attempt++) {
+    phone = await prompt.ask('Phone number (international format, e.g. +1 234 567 8900): ')
+    outcome = await retryOn('PHONE_NUMBER_INVALID', attempt, prompt, 'That phone number is not valid.', () => gateway.signIn({ phone }))
+  }
+  if (outcome.done) return
+  if (outcome.next === 'code') {
+    prompt.say('Telegram has sent a login code (to the Telegram app, or by SMS).')
+    outcome = undefined
+    for (let attempt = 1; outcome === undefined; attempt++) {
+      const code = await prompt.ask('Login code: ')
+      outcome = await retryOn('PHONE_CODE_INVALID', attempt, prompt, 'That code is not right.', () => gateway.signIn({ phone, code }))
+    }
+    if (outcome.done) return
+  }
+  const hint = outcome.hint ? ` (hint: ${outcome.hint})` : ''
+  prompt.say('This account has two-step verification.')
+  outcome = undefined
+  for (let attempt = 1; outcome === undefined; attempt++) {
+    const twoFactorPassword = await prompt.ask(`Two-step verification password${hint}: `, { hidden: true })
+    outcome = await retryOn('PASSWORD_HASH_INVALID', attempt, prompt, 'That password is wrong.', () => gateway.signIn({ phone, twoFactorPassword }))
+  }
+  if (!outcome.done) throw new CliError(`Telegram asked for an unexpected step (${outcome.next}); not signed in`)
+}
+
+/** Runs one step; `undefined` means "ask again" after an answer Telegram called wrong. */
+async function retryOn(code: string, attempt: number, prompt: TerminalPrompt, why: string, step: () => Promise<SignInOutcome>): Promise<SignInOutcome | undefined> {
+  try {
+    return await step()
+  } catch (err) {
+    if (!(err instanceof AppError) || err.code !== code) throw err
+    if (attempt >= ATTEMPTS) throw new CliError(`${why} Gave up after ${ATTEMPTS} attempts; not signed in`)
+    prompt.say(`${why} Try again.`)
+    return undefined
+  }
+}
+
+process.exit(await main())

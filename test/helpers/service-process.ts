@@ -1,0 +1,121 @@
+/**
+ * The service's own entry points run as real processes (`node --import tsx <script>`), for
+ * tests of what only a process shows: exit codes, signals, start-up refusals, files left
+ * behind. The environment is built from scratch (PATH and HOME only, plus what the test gives),
+ * so nothing from the developer's shell leaks in. `stop()` kills a child still running, by its pid.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+
+export interface Exit {
+  code: number | null
+  signal: NodeJS.Signals | null
+}
+
+export interface ScriptRun {
+  readonly child: ChildProcess
+  stdout(): string
+  stderr(): string
+  /** Resolves when the process has exited. */
+  readonly exited: Promise<Exit>
+  /** Resolves when stdout (or stderr) matches `pattern`; rejects when the process exits first or `ms` pass. */
+  waitFor(pattern: RegExp, ms?: number, stream?: 'stdout' | 'stderr'): Promise<void>
+  signal(signal: NodeJS.Signals): void
+  /** SIGKILL if still running, then waits for the exit. */
+  stop(): Promise<void>
+}
+
+export function runScript(script: string, env: Record<string, string>, input?: string): ScriptRun {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  const out: string[] = []
+  const err: string[] = []
+  const listeners = new Set<() => void>()
+  const notify = (): void => {
+    for (const listener of listeners) listener()
+  }
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    out.push(chunk)
+    notify()
+  })
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    err.push(chunk)
+    notify()
+  })
+  let exitedNow = false
+  const exited = new Promise<Exit>((resolve) => {
+    child.on('close', (code, signal) => {
+      exitedNow = true
+      notify()
+      resolve({ code, signal })
+    })
+  })
+  if (input === undefined) child.stdin!.end()
+  else child.stdin!.end(input)
+
+  const run: ScriptRun = {
+    child,
+    stdout: () => out.join(''),
+    stderr: () => err.join(''),
+    exited,
+    waitFor(pattern, ms = 20_000, stream = 'stdout') {
+      const text = (): string => (stream === 'stdout' ? run.stdout() : run.stderr())
+      return new Promise((resolve, reject) => {
+        const check = (): void => {
+          if (pattern.test(text())) {
+            done()
+            resolve()
+          } else if (exitedNow) {
+            done()
+            reject(new Error(`${script} exited before ${pattern} appeared\nstdout: ${run.stdout().slice(-2000)}\nstderr: ${run.stderr().slice(-2000)}`))
+          }
+        }
+        const timer = setTimeout(() => {
+          done()
+          reject(new Error(`${pattern} did not appear within ${ms} ms\nstdout: ${run.stdout().slice(-2000)}\nstderr: ${run.stderr().slice(-2000)}`))
+        }, ms)
+        const done = (): void => {
+          clearTimeout(timer)
+          listeners.delete(check)
+        }
+        listeners.add(check)
+        check()
+      })
+    },
+    signal(signal) {
+      child.kill(signal)
+    },
+    async stop() {
+      if (!exitedNow) child.kill('SIGKILL')
+      await exited
+    },
+  }
+  return run
+}
+
+/** A TCP port free on 127.0.0.1 right now: the service reads PORT and cannot be given 0. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, host, resolve)
+  })
+  const address = server.address()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  return address.port
+}
+
+/** The pino JSON lines of a process's output. */
+export function logLines(text: string): Array<Record<string, unknown> & { level: number, msg?: string }> {
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown> & { level: number, msg?: string })
+}
