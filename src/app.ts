@@ -50,6 +50,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     clientErrorHandler,
     // A missing Host is refused by src/http/host-header.ts, in the problem format.
     http: { requireHostHeader: false },
+    // No implicit HEAD routes: HEAD /messages would read the whole window from Telegram only
+    // to throw the body away.
+    exposeHeadRoutes: false,
   })
   // Only JSON bodies are read; Fastify's default text/plain parser would turn a JSON document
   // sent as text into a string and fail it as "not an object" instead of 415 (RFC 9110 §15.5.16).
@@ -66,6 +69,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
+      tags: [
+        { name: 'sign-in', description: 'Step by step: phone, code, then the two-step password if the account has one' },
+        { name: 'messages', description: "The account's channel messages" },
+        { name: 'health', description: 'Liveness' },
+        { name: 'operations', description: 'Metrics for Prometheus' },
+      ],
       info: {
         title: 'Telegram Connector',
         version: '0.1.0',

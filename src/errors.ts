@@ -13,6 +13,7 @@ export const ERROR_CATALOG = {
   NOT_SIGNED_IN: { status: 401, detail: 'The service is not signed in to Telegram: POST /sign_in first.' },
   PASSWORD_HASH_INVALID: { status: 401, detail: 'The two-step verification password is wrong.' },
   NOT_FOUND: { status: 404, detail: 'No such resource.' },
+  METHOD_NOT_ALLOWED: { status: 405, detail: 'The resource does not support this method.' },
   NOT_ACCEPTABLE: { status: 406, detail: 'None of the accepted media types can be produced.' },
   NO_PENDING_SIGN_IN: { status: 409, detail: 'No sign-in is pending for this phone number: POST /sign_in with {"phone"} first.' },
   PHONE_CODE_EXPIRED: { status: 410, detail: 'The login code has expired: request a new one.' },
@@ -62,6 +63,7 @@ export const unauthorized = (detail?: string): AppError => new AppError('UNAUTHO
 export const notSignedIn = (): AppError => new AppError('NOT_SIGNED_IN')
 export const passwordHashInvalid = (): AppError => new AppError('PASSWORD_HASH_INVALID')
 export const notFound = (detail?: string): AppError => new AppError('NOT_FOUND', detail)
+export const methodNotAllowed = (detail?: string): AppError => new AppError('METHOD_NOT_ALLOWED', detail)
 export const notAcceptable = (detail?: string): AppError => new AppError('NOT_ACCEPTABLE', detail)
 export const noPendingSignIn = (): AppError => new AppError('NO_PENDING_SIGN_IN')
 export const phoneCodeExpired = (): AppError => new AppError('PHONE_CODE_EXPIRED')
@@ -95,6 +97,7 @@ const CODE_BY_CLIENT_STATUS: Partial<Record<number, ErrorCode>> = {
   400: 'BAD_REQUEST',
   401: 'UNAUTHORIZED',
   404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
   406: 'NOT_ACCEPTABLE',
   413: 'PAYLOAD_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE',

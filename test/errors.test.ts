@@ -17,6 +17,7 @@ test('every catalog code maps to its pinned HTTP status', () => {
     NOT_SIGNED_IN: 401,
     PASSWORD_HASH_INVALID: 401,
     NOT_FOUND: 404,
+    METHOD_NOT_ALLOWED: 405,
     NOT_ACCEPTABLE: 406,
     NO_PENDING_SIGN_IN: 409,
     PHONE_CODE_EXPIRED: 410,

@@ -11,7 +11,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { AppError, badRequest, notFound, toAppError, toProblem, type Problem } from '../errors.ts'
+import { AppError, badRequest, methodNotAllowed, notFound, toAppError, toProblem, type Problem } from '../errors.ts'
 
 function validationDetail(err: FastifyError): string {
   const first = err.validation?.[0]
@@ -47,6 +47,8 @@ export function sendProblem(reply: FastifyReply, err: AppError): FastifyReply {
   return reply.code(problem.status).type('application/problem+json').send(problem)
 }
 
+const ROUTE_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
+
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const appError = classifyError(err)
@@ -54,9 +56,17 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     else request.log.info({ code: appError.code, detail: appError.detail }, 'request rejected')
     return sendProblem(reply, appError)
   })
-  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) =>
-    sendProblem(reply, notFound(`No route for ${request.method} ${request.url.split('?')[0]}`)),
-  )
+  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split('?')[0]!
+    // RFC 9110 §15.5.6: a known resource asked with another method is 405 with `Allow`, as
+    // FastAPI answered it.
+    const allowed = ROUTE_METHODS.filter((method) => app.hasRoute({ method, url: path }))
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '))
+      return sendProblem(reply, methodNotAllowed(`${request.method} is not supported on ${path}; use ${allowed.join(' or ')}`))
+    }
+    return sendProblem(reply, notFound(`No route for ${request.method} ${path}`))
+  })
 }
 
 /**

@@ -126,9 +126,17 @@ test('POST /sign_in with a body over the limit is 413', async () => {
   await assertProblem(await postSignIn(body), 413, 'PAYLOAD_TOO_LARGE')
 })
 
-test('an unknown route or method is 404 problem+json', async () => {
+test('an unknown route is 404 and a known route asked with another method is 405 with Allow, both problem+json', async () => {
   const problem = await assertProblem(await fetch(`${service.url}/nothing/here?x=1`), 404, 'NOT_FOUND')
   assert.ok(!problem.detail.includes('x=1'))
-  await assertProblem(await fetch(`${service.url}/sign_in`), 404, 'NOT_FOUND')
-  await assertProblem(await fetch(`${service.url}/messages`, { method: 'DELETE' }), 404, 'NOT_FOUND')
+  const getSignIn = await fetch(`${service.url}/sign_in`)
+  assert.equal(getSignIn.headers.get('allow'), 'POST')
+  await assertProblem(getSignIn, 405, 'METHOD_NOT_ALLOWED')
+  const deleteMessages = await fetch(`${service.url}/messages`, { method: 'DELETE' })
+  assert.equal(deleteMessages.headers.get('allow'), 'GET')
+  await assertProblem(deleteMessages, 405, 'METHOD_NOT_ALLOWED')
+  // No implicit HEAD route: it would read the whole window from Telegram for nothing.
+  const head = await fetch(`${service.url}/messages?start_time=2025-01-01`, { method: 'HEAD' })
+  assert.equal(head.status, 405)
+  assert.equal(head.headers.get('allow'), 'GET')
 })
