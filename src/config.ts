@@ -39,6 +39,8 @@ export interface Config {
   readonly s3Endpoint: string | null
   readonly apiToken: string | null
   readonly allowUnauthenticated: boolean
+  /** How long a second instance waits for the session's lease before it gives up. */
+  readonly sessionLockWaitSeconds: number
   /** AES-256 key for sessions at rest; null stores them in clear. */
   readonly sessionEncryptionKey: Buffer | null
   readonly logLevel: LogLevel
@@ -57,6 +59,8 @@ export class ConfigError extends Error {
 export const DEFAULT_PORT = 5000
 export const DEFAULT_HOST = '127.0.0.1'
 export const DEFAULT_SESSION_URL = 'file:./data/session'
+/** Longer than the session lease lives (30 s), so a crashed predecessor's lease runs out first. */
+export const DEFAULT_SESSION_LOCK_WAIT_SECONDS = 45
 
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const host = read(env, 'HOST') ?? DEFAULT_HOST
@@ -80,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     s3Endpoint: parseS3Endpoint(env),
     apiToken,
     allowUnauthenticated,
+    sessionLockWaitSeconds: parseSeconds('SESSION_LOCK_WAIT', read(env, 'SESSION_LOCK_WAIT') ?? String(DEFAULT_SESSION_LOCK_WAIT_SECONDS)),
     sessionEncryptionKey: parseEncryptionKey(env),
     logLevel: parseLogLevel(env),
   }
@@ -96,6 +101,12 @@ function read(env: NodeJS.ProcessEnv, name: string): string | null {
 /** Values are quoted as JSON so that control characters cannot break the one-line message. */
 function quote(value: string): string {
   return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value)
+}
+
+function parseSeconds(variable: string, text: string): number {
+  const seconds = /^\d{1,6}$/.test(text) ? Number(text) : NaN
+  if (Number.isNaN(seconds)) throw new ConfigError(variable, `${variable} must be a whole number of seconds, got ${quote(text)}`)
+  return seconds
 }
 
 function parsePort(variable: string, text: string): number {

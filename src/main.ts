@@ -4,13 +4,13 @@
  */
 import { pino } from 'pino'
 import { buildApp } from './app.ts'
-import { ConfigError, loadConfig, type Config } from './config.ts'
+import { ConfigError, isLoopbackHost, loadConfig, type Config } from './config.ts'
 import { loggerOptions } from './logger.ts'
 import { openStore } from './sessions/open-store.ts'
 import { SessionStoreError } from './sessions/session-store-error.ts'
 import { TelegramGateway, type TelegramSettings } from './telegram/gateway.ts'
 import { startSandbox, type Sandbox } from './sandbox.ts'
-import { acquireLease } from './sessions/lease.ts'
+import { SESSION_LEASE_TIMING, acquireLease } from './sessions/lease.ts'
 import { createServiceMetrics } from './metrics/service-metrics.ts'
 import { defaultSleep } from './telegram/call-with-flood-wait.ts'
 import { saveWithRetry } from './telegram/save-with-retry.ts'
@@ -37,14 +37,13 @@ async function main(): Promise<void> {
   const store = openStore(config.sessionUrl, process.env)
   const metrics = createServiceMetrics()
 
-  // One live process per session (Telegram revokes an auth key used twice at once). Waiting
-  // longer than the lease's life means a crashed predecessor's lease always runs out first.
+  // One live process per session (Telegram revokes an auth key used twice at once). The default
+  // wait outlasts the lease's life, so a crashed predecessor's lease always runs out first.
   let lease: Awaited<ReturnType<typeof acquireLease>>
   try {
     lease = await acquireLease(store, {
-      ttlMs: 30_000,
-      renewEveryMs: 10_000,
-      wait: 45_000,
+      ...SESSION_LEASE_TIMING,
+      wait: config.sessionLockWaitSeconds * 1000,
       log: logger,
       // Another process may own the session by now: exit without saving over its record.
       onLost: (err) => fail(err.message),
@@ -89,7 +88,7 @@ async function main(): Promise<void> {
     loggerInstance: logger,
     metrics,
   })
-  if (!config.apiToken && config.allowUnauthenticated) {
+  if (!config.apiToken && !isLoopbackHost(config.host)) {
     logger.warn('ALLOW_UNAUTHENTICATED=true: the API is reachable without a token on a non-loopback address')
   }
 

@@ -15,7 +15,7 @@ import { ConfigError, loadConfig, type Config, type LogLevel } from './config.ts
 import { AppError } from './errors.ts'
 import { loggerOptions } from './logger.ts'
 import { startSandbox, type Sandbox } from './sandbox.ts'
-import { acquireLease, type SessionLease } from './sessions/lease.ts'
+import { SESSION_LEASE_TIMING, acquireLease, type SessionLease } from './sessions/lease.ts'
 import { openStore } from './sessions/open-store.ts'
 import { SessionStoreError } from './sessions/session-store-error.ts'
 import type { SignInOutcome } from './connector.ts'
@@ -53,8 +53,7 @@ async function main(): Promise<number> {
   try {
     // Not waiting: a running service holds the lease, and it must be stopped first.
     lease = await acquireLease(store, {
-      ttlMs: 30_000,
-      renewEveryMs: 10_000,
+      ...SESSION_LEASE_TIMING,
       wait: false,
       log: logger,
       onLost: (err) => fail(err.message),

@@ -31,6 +31,7 @@ test('an empty environment gives the documented defaults in sandbox mode', () =>
     s3Endpoint: null,
     apiToken: null,
     allowUnauthenticated: false,
+    sessionLockWaitSeconds: 45,
     sessionEncryptionKey: null,
     logLevel: 'info',
   })
@@ -172,4 +173,13 @@ test('secrets never appear in configuration errors', () => {
 test('a value with control characters is quoted so the message stays on one line', () => {
   const err = configError({ PORT: '80\n81' })
   assert.equal(err.message, 'PORT must be an integer between 1 and 65535, got "80\\n81"')
+})
+
+test('SESSION_LOCK_WAIT is whole seconds, 45 by default', () => {
+  assert.equal(loadConfig({}).sessionLockWaitSeconds, 45)
+  assert.equal(loadConfig({ SESSION_LOCK_WAIT: '0' }).sessionLockWaitSeconds, 0)
+  assert.equal(loadConfig({ SESSION_LOCK_WAIT: '120' }).sessionLockWaitSeconds, 120)
+  for (const bad of ['-1', '1.5', 'soon']) {
+    assert.throws(() => loadConfig({ SESSION_LOCK_WAIT: bad }), (err: unknown) => err instanceof ConfigError && err.variable === 'SESSION_LOCK_WAIT')
+  }
 })

@@ -53,6 +53,12 @@ export interface LeaseOptions {
 
 export const LEASE_OBJECT = '.lock'
 
+/**
+ * The service's lease timing: renewed every 10 s, it lives 30 s without renewal, so a crashed
+ * holder's lease runs out within 30 s and a waiter that waits longer always gets it.
+ */
+export const SESSION_LEASE_TIMING = { ttlMs: 30_000, renewEveryMs: 10_000 } as const
+
 /** Immediate retries after losing a race for a lease that just changed, before waiting a poll interval. */
 const RACE_RETRIES = 3
 

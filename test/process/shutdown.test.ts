@@ -2,8 +2,8 @@
  * The process itself (src/main.ts), run as `node --import tsx src/main.ts` in sandbox mode with
  * a file store in a temporary directory: SIGTERM lets a request in flight finish, saves the
  * session (mode 0600), releases the lease and exits 0; a restart is signed in with no login; a
- * save that keeps failing is retried and reported, and the exit code says so; and the ways the
- * process refuses to start, each with one line naming the variable and no stack trace.
+ * save that keeps failing is retried and reported, and the exit code says so; a second process waits for
+ * the session's lease and gives up; and the ways the process refuses to start, each with one line naming the variable and no stack trace.
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -133,26 +133,19 @@ test('a non-loopback HOST without API_TOKEN refuses to start, naming API_TOKEN',
   assert.match(text, /ALLOW_UNAUTHENTICATED/)
 })
 
-test('ALLOW_UNAUTHENTICATED=true serves a non-loopback HOST without a token, and the log warns', async () => {
-  const port = await freePort('0.0.0.0')
-  const run = start({ HOST: '0.0.0.0', PORT: String(port), ALLOW_UNAUTHENTICATED: 'true', SESSION_URL: `file:${join(directory, 'open', 'session')}` })
-  await run.waitFor(/Server listening at/)
-  const warning = logLines(run.stdout()).find((line) => line.level === 40 && typeof line.msg === 'string' && line.msg.includes('ALLOW_UNAUTHENTICATED'))
-  assert.ok(warning, run.stdout())
-  assert.equal((await fetch(`http://127.0.0.1:${port}/health`)).status, 200)
-  run.signal('SIGTERM')
-  assert.deepEqual(await run.exited, { code: 0, signal: null })
-})
-
-test('a second process on a session in use waits for the lease and says who holds it', async () => {
-  // The wait itself (45 s, then exit 1) is not shortened by any setting, so only its start is seen here.
+test('a second process on a session in use waits for the lease, says who holds it, and gives up after SESSION_LOCK_WAIT', async () => {
   const env = { SESSION_URL: `file:${join(directory, 'shared', 'session')}` }
   const holder = await startListening(env)
-  const waiting = start({ ...env, PORT: String(await freePort()) })
+  const waiting = start({ ...env, PORT: String(await freePort()), SESSION_LOCK_WAIT: '2' })
   await waiting.waitFor(/the session is in use by another instance: waiting for its lease/)
   const line = logLines(waiting.stdout()).find((l) => l.msg === 'the session is in use by another instance: waiting for its lease')
   assert.equal(line?.holder, `${hostname()}:${holder.run.child.pid}`)
-  await waiting.stop()
+  assert.deepEqual(await waiting.exited, { code: 1, signal: null })
+  const refusalLine = waiting.stderr().trimEnd()
+  assert.equal(refusalLine.split('\n').length, 1, refusalLine)
+  assert.ok(refusalLine.includes(`${hostname()}:${holder.run.child.pid}`), refusalLine)
+  // The holder was never disturbed.
+  assert.equal((await health(holder.url)).sandbox, true)
   holder.run.signal('SIGTERM')
   assert.deepEqual(await holder.run.exited, { code: 0, signal: null })
 })
