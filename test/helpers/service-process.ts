@@ -100,11 +100,11 @@ export function runScript(script: string, env: Record<string, string>, input?: s
 }
 
 /** A TCP port free on 127.0.0.1 right now: the service reads PORT and cannot be given 0. */
-export async function freePort(host = '127.0.0.1'): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer()
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(0, host, resolve)
+    server.listen(0, '127.0.0.1', resolve)
   })
   const address = server.address()
   await new Promise<void>((resolve) => server.close(() => resolve()))
