@@ -8,8 +8,8 @@ import { ConfigError, isLoopbackHost, loadConfig, type Config } from './config.t
 import { loggerOptions } from './logger.ts'
 import { openStore } from './sessions/open-store.ts'
 import { SessionStoreError } from './sessions/session-store-error.ts'
-import { TelegramGateway, type TelegramSettings } from './telegram/gateway.ts'
-import { startSandbox, type Sandbox } from './sandbox.ts'
+import { TelegramGateway } from './telegram/gateway.ts'
+import { openTelegramTarget } from './telegram-target.ts'
 import { SESSION_LEASE_TIMING, acquireLease } from './sessions/lease.ts'
 import { createServiceMetrics } from './metrics/service-metrics.ts'
 import { defaultSleep } from './telegram/call-with-flood-wait.ts'
@@ -53,22 +53,12 @@ async function main(): Promise<void> {
     throw err
   }
 
-  let sandbox: Sandbox | undefined
-  let telegram: TelegramSettings
-  if (config.sandbox) {
-    sandbox = await startSandbox({ store, sessionKey: config.sessionEncryptionKey, log: logger })
-    telegram = sandbox.telegram
+  const { telegram, sandbox } = await openTelegramTarget(config, store, logger)
+  if (sandbox) {
     logger.warn(
-      { dc: `${sandbox.telegram.dc!.host}:${sandbox.telegram.dc!.port}` },
+      { dc: `${telegram.dc!.host}:${telegram.dc!.port}` },
       `SANDBOX MODE: no API_ID set, serving the built-in Telegram emulator with a demo world; any phone signs in with code ${sandbox.code}`,
     )
-  } else {
-    telegram = {
-      apiId: config.apiId!,
-      apiHash: config.apiHash!,
-      dc: config.telegramDc ?? undefined,
-      publicKeyPem: config.telegramPublicKey ?? undefined,
-    }
   }
 
   let gateway: TelegramGateway

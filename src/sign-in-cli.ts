@@ -14,12 +14,13 @@ import { pino } from 'pino'
 import { ConfigError, loadConfig, type Config, type LogLevel } from './config.ts'
 import { AppError } from './errors.ts'
 import { loggerOptions } from './logger.ts'
-import { startSandbox, type Sandbox } from './sandbox.ts'
+import type { Sandbox } from './sandbox.ts'
+import { openTelegramTarget } from './telegram-target.ts'
 import { SESSION_LEASE_TIMING, acquireLease, type SessionLease } from './sessions/lease.ts'
 import { openStore } from './sessions/open-store.ts'
 import { SessionStoreError } from './sessions/session-store-error.ts'
 import type { SignInOutcome } from './connector.ts'
-import { TelegramGateway, type TelegramSettings } from './telegram/gateway.ts'
+import { TelegramGateway } from './telegram/gateway.ts'
 import { PromptClosedError, TerminalPrompt } from './terminal-prompt.ts'
 
 /** Wrong codes or passwords accepted before giving up (Telegram limits attempts too). */
@@ -67,19 +68,10 @@ async function main(): Promise<number> {
   let gateway: TelegramGateway | undefined
   const prompt = new TerminalPrompt(process.stdin, process.stdout)
   try {
-    let telegram: TelegramSettings
-    if (config.sandbox) {
-      sandbox = await startSandbox({ store, sessionKey: config.sessionEncryptionKey, log: logger })
-      telegram = sandbox.telegram
-      prompt.say(`Sandbox mode (no API_ID): signing in to the built-in emulator; any phone number, code ${sandbox.code}.`)
-    } else {
-      telegram = {
-        apiId: config.apiId!,
-        apiHash: config.apiHash!,
-        dc: config.telegramDc ?? undefined,
-        publicKeyPem: config.telegramPublicKey ?? undefined,
-      }
-    }
+    const target = await openTelegramTarget(config, store, logger)
+    const telegram = target.telegram
+    sandbox = target.sandbox
+    if (sandbox) prompt.say(`Sandbox mode (no API_ID): signing in to the built-in emulator; any phone number, code ${sandbox.code}.`)
     try {
       gateway = await TelegramGateway.open({ store, sessionKey: config.sessionEncryptionKey, telegram, log: logger })
     } catch (err) {

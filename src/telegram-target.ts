@@ -1,0 +1,31 @@
+/**
+ * Which Telegram the process talks to: the configured one (credentials, optionally another DC
+ * and its key), or — with no credentials — the sandbox emulator, started here beside the session.
+ * Shared by the service and `npm run sign-in`, so both always reach the same place.
+ */
+import type { Config } from './config.ts'
+import { startSandbox, type Sandbox } from './sandbox.ts'
+import type { BlobStore } from './sessions/blob-store.ts'
+import type { TelegramSettings } from './telegram/gateway.ts'
+import type { TelegramLog } from './telegram/mtcute-client.ts'
+
+export interface TelegramTarget {
+  telegram: TelegramSettings
+  /** Present in sandbox mode; the caller stops it after the gateway. */
+  sandbox?: Sandbox | undefined
+}
+
+export async function openTelegramTarget(config: Config, store: BlobStore, log: TelegramLog): Promise<TelegramTarget> {
+  if (config.sandbox) {
+    const sandbox = await startSandbox({ store, sessionKey: config.sessionEncryptionKey, log })
+    return { telegram: sandbox.telegram, sandbox }
+  }
+  return {
+    telegram: {
+      apiId: config.apiId!,
+      apiHash: config.apiHash!,
+      dc: config.telegramDc ?? undefined,
+      publicKeyPem: config.telegramPublicKey ?? undefined,
+    },
+  }
+}
