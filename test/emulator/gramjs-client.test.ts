@@ -10,10 +10,7 @@ import { createRequire } from 'node:module'
 import { after, before, describe, test } from 'node:test'
 import { rsaFingerprint } from '../../src/emulator/crypto/rsa-server-key.ts'
 import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
-import type { TlObject } from '../../src/emulator/tl/tl-object.ts'
-import type { History } from '../../src/emulator/world/history.ts'
-import { materializeMessage } from '../../src/emulator/world/message-factory.ts'
-import { PeerRefs } from '../../src/emulator/world/peer-refs.ts'
+import { worldMessage, worldView, type MessageView } from '../helpers/message-view.ts'
 
 // gramjs is CommonJS; its key table lives in the module instance `require` loads.
 const require = createRequire(import.meta.url)
@@ -67,52 +64,6 @@ async function signIn(client: GramClient, emu: Emulator, phone: string, password
   })
 }
 
-interface MessageView {
-  _: string
-  id: number
-  date: number
-  message: string | undefined
-  views: number | undefined
-  forwards: number | undefined
-  postAuthor: string | undefined
-  groupedId: string | undefined
-  entities: { _: string; offset: number; length: number; url?: string }[] | undefined
-  fromUserId: string | undefined
-  replies: number | undefined
-  editDate: number | undefined
-  replyToMsgId: number | undefined
-  media: string | undefined
-  action: string | undefined
-}
-
-type Tl = Record<string, unknown>
-
-function worldView(m: TlObject): MessageView {
-  const o = m as Tl
-  const from = o.from_id as Tl | undefined
-  return {
-    _: m._,
-    id: o.id as number,
-    date: o.date as number,
-    message: o.message as string | undefined,
-    views: o.views as number | undefined,
-    forwards: o.forwards as number | undefined,
-    postAuthor: o.post_author as string | undefined,
-    groupedId: o.grouped_id === undefined ? undefined : String(o.grouped_id),
-    entities: (o.entities as Tl[] | undefined)?.map((e) => ({
-      _: e._ as string,
-      offset: e.offset as number,
-      length: e.length as number,
-      ...(e.url !== undefined ? { url: e.url as string } : {}),
-    })),
-    fromUserId: from === undefined ? undefined : String(from.user_id),
-    replies: (o.replies as Tl | undefined)?.replies as number | undefined,
-    editDate: o.edit_date as number | undefined,
-    replyToMsgId: (o.reply_to as Tl | undefined)?.reply_to_msg_id as number | undefined,
-    media: (o.media as Tl | undefined)?._ as string | undefined,
-    action: (o.action as Tl | undefined)?._ as string | undefined,
-  }
-}
 
 /** gramjs names constructors in PascalCase (`MessageEntityBold`); TL names start lower-case. */
 function tlName(object: GramMessage): string | undefined {
@@ -151,12 +102,6 @@ function gramView(m: GramMessage): MessageView {
   }
 }
 
-function worldMessage(emu: Emulator, history: History, userId: number, id: number): TlObject {
-  const index = history.indexOfId(id)
-  assert.notEqual(index, -1, `message ${id} exists in the world`)
-  const viewer = { user: emu.accounts.userById(userId)!, isMember: () => true }
-  return materializeMessage(emu.world, history, index, viewer, new PeerRefs())
-}
 
 describe('gramjs 2.26.22 (layer 198, full transport) against the emulator', () => {
   let emu: Emulator

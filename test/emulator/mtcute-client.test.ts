@@ -11,11 +11,9 @@ import { generateRsaServerKey } from '../../src/emulator/crypto/rsa-server-key.t
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/emulator.ts'
 import type { WorldOptions } from '../../src/emulator/world/generate-world.ts'
 import type { History } from '../../src/emulator/world/history.ts'
-import { materializeMessage } from '../../src/emulator/world/message-factory.ts'
-import { PeerRefs } from '../../src/emulator/world/peer-refs.ts'
-import type { TlObject } from '../../src/emulator/tl/tl-object.ts'
 import type { WorldChannel } from '../../src/emulator/world/world.ts'
 import { mtcuteClientFor } from '../helpers/emulator-client.ts'
+import { worldMessage, worldView, type MessageView, type Tl } from '../helpers/message-view.ts'
 
 // One key for every emulator of this file: RSA generation is the slow part of starting one.
 const rsaPrivateKeyPem = generateRsaServerKey().privateKeyPem
@@ -41,57 +39,6 @@ async function signInWithCode(tg: TelegramClient, emu: Emulator, phone: string):
   assert.ok('phoneCodeHash' in sent, 'a user sign-in gets a phone_code_hash')
   const me = await tg.signIn({ phone, phoneCodeHash: sent.phoneCodeHash, phoneCode: emu.lastCode(phone)! })
   return me.id
-}
-
-/**
- * The fields compared between a message as the world holds it and as a client reads it, in
- * one neutral shape: TL names camelCased, 64-bit values as decimal strings.
- */
-interface MessageView {
-  _: string
-  id: number
-  date: number
-  message: string | undefined
-  views: number | undefined
-  forwards: number | undefined
-  postAuthor: string | undefined
-  groupedId: string | undefined
-  entities: { _: string; offset: number; length: number; url?: string }[] | undefined
-  fromUserId: string | undefined
-  replies: number | undefined
-  editDate: number | undefined
-  replyToMsgId: number | undefined
-  media: string | undefined
-  action: string | undefined
-}
-
-type Tl = Record<string, unknown>
-
-function worldView(m: TlObject): MessageView {
-  const o = m as Tl
-  const from = o.from_id as Tl | undefined
-  return {
-    _: m._,
-    id: o.id as number,
-    date: o.date as number,
-    message: o.message as string | undefined,
-    views: o.views as number | undefined,
-    forwards: o.forwards as number | undefined,
-    postAuthor: o.post_author as string | undefined,
-    groupedId: o.grouped_id === undefined ? undefined : String(o.grouped_id),
-    entities: (o.entities as Tl[] | undefined)?.map((e) => ({
-      _: e._ as string,
-      offset: e.offset as number,
-      length: e.length as number,
-      ...(e.url !== undefined ? { url: e.url as string } : {}),
-    })),
-    fromUserId: from === undefined ? undefined : String(from.user_id),
-    replies: (o.replies as Tl | undefined)?.replies as number | undefined,
-    editDate: o.edit_date as number | undefined,
-    replyToMsgId: (o.reply_to as Tl | undefined)?.reply_to_msg_id as number | undefined,
-    media: (o.media as Tl | undefined)?._ as string | undefined,
-    action: (o.action as Tl | undefined)?._ as string | undefined,
-  }
 }
 
 function mtcuteView(raw: tl.TypeMessage): MessageView {
@@ -122,13 +69,6 @@ function mtcuteView(raw: tl.TypeMessage): MessageView {
   }
 }
 
-/** The world's own message with this id, as the signed-in user sees it. */
-function worldMessage(emu: Emulator, history: History, userId: number, id: number): TlObject {
-  const index = history.indexOfId(id)
-  assert.notEqual(index, -1, `message ${id} exists in the world`)
-  const viewer = { user: emu.accounts.userById(userId)!, isMember: () => true }
-  return materializeMessage(emu.world, history, index, viewer, new PeerRefs())
-}
 
 function assertSameAsWorld(emu: Emulator, channel: WorldChannel, userId: number, read: readonly { raw: tl.TypeMessage }[]): void {
   for (const m of read) {
