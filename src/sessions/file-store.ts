@@ -48,17 +48,11 @@ export class FileStore implements BlobStore, LeaseStore {
 
   async write(name: string, data: Buffer): Promise<void> {
     const target = this.#target(name)
-    const directory = dirname(target)
-    const temporary = temporaryBeside(target)
     try {
-      await makeDirectory(directory)
-      await writeNewFile(temporary, data)
-      await fsp.rename(temporary, target)
+      await publish(target, data, (temporary) => fsp.rename(temporary, target))
     } catch (err) {
-      await fsp.rm(temporary, { force: true }).catch(() => {})
       throw storeError('write', target, err)
     }
-    await syncDirectory(directory)
   }
 
   async remove(name: string): Promise<void> {
@@ -82,19 +76,12 @@ export class FileStore implements BlobStore, LeaseStore {
    */
   async createIfAbsent(name: string, data: Buffer): Promise<string | null> {
     const target = this.#target(name)
-    const directory = dirname(target)
-    const temporary = temporaryBeside(target)
     try {
-      await makeDirectory(directory)
-      await writeNewFile(temporary, data)
-      await fsp.link(temporary, target)
+      await publish(target, data, (temporary) => fsp.link(temporary, target))
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') return null
       throw storeError('create', target, err)
-    } finally {
-      await fsp.rm(temporary, { force: true }).catch(() => {})
     }
-    await syncDirectory(directory)
     return digest(data)
   }
 
@@ -159,6 +146,24 @@ async function makeDirectory(directory: string): Promise<void> {
     // mkdir answers EEXIST when the directory's path names a file: the path does not lead to a directory.
     throw err.code === 'EEXIST' ? Object.assign(new Error(`${directory} is not a directory`), { code: 'ENOTDIR' }) : err
   })
+}
+
+/**
+ * Puts `data` at `target` all at once: a 0600 temporary file beside it, flushed, then `place`d
+ * at the target name (rename replaces, link refuses an existing name), the directory synced.
+ * The temporary file never outlives the call.
+ */
+async function publish(target: string, data: Buffer, place: (temporary: string) => Promise<void>): Promise<void> {
+  const directory = dirname(target)
+  const temporary = temporaryBeside(target)
+  try {
+    await makeDirectory(directory)
+    await writeNewFile(temporary, data)
+    await place(temporary)
+  } finally {
+    await fsp.rm(temporary, { force: true }).catch(() => {})
+  }
+  await syncDirectory(directory)
 }
 
 /** A new file with mode 0600 holding `data`, flushed to disk; fails if the name exists. */

@@ -1,42 +1,36 @@
-import { createCipheriv, createDecipheriv } from 'node:crypto'
+import { createCipheriv, createDecipheriv, type Cipher, type Decipher } from 'node:crypto'
 
 /**
  * AES-256 in Infinite Garble Extension mode, as MTProto uses it
  * (core.telegram.org/mtproto/description#defining-aes-key-and-initialization-vector):
  *   c_i = E(p_i xor c_{i-1}) xor p_{i-1},  with c_0 = iv[0:16] and p_0 = iv[16:32]
  *   p_i = D(c_i xor p_{i-1}) xor c_{i-1}
- * Built on single-block AES-256-ECB from node:crypto.
+ * Both directions are one chain — out_i = F(in_i xor out_{i-1}) xor in_{i-1} — started from
+ * opposite halves of the IV. Built on single-block AES-256-ECB from node:crypto.
  */
 export function aesIgeEncrypt(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array): Buffer {
   checkArgs(key, iv, plaintext)
   const ecb = createCipheriv('aes-256-ecb', key, null).setAutoPadding(false)
-  const out = Buffer.alloc(plaintext.length)
-  let prevCipher = Buffer.from(iv.subarray(0, 16))
-  let prevPlain = Buffer.from(iv.subarray(16, 32))
-  const block = Buffer.alloc(16)
-  for (let i = 0; i < plaintext.length; i += 16) {
-    for (let j = 0; j < 16; j++) block[j] = plaintext[i + j]! ^ prevCipher[j]!
-    const encrypted = ecb.update(block)
-    for (let j = 0; j < 16; j++) out[i + j] = encrypted[j]! ^ prevPlain[j]!
-    prevPlain = Buffer.from(plaintext.subarray(i, i + 16))
-    prevCipher = out.subarray(i, i + 16)
-  }
-  return out
+  return igeChain(ecb, iv.subarray(0, 16), iv.subarray(16, 32), plaintext)
 }
 
 export function aesIgeDecrypt(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Buffer {
   checkArgs(key, iv, ciphertext)
   const ecb = createDecipheriv('aes-256-ecb', key, null).setAutoPadding(false)
-  const out = Buffer.alloc(ciphertext.length)
-  let prevCipher = Buffer.from(iv.subarray(0, 16))
-  let prevPlain = Buffer.from(iv.subarray(16, 32))
-  const block = Buffer.alloc(16)
-  for (let i = 0; i < ciphertext.length; i += 16) {
-    for (let j = 0; j < 16; j++) block[j] = ciphertext[i + j]! ^ prevPlain[j]!
-    const decrypted = ecb.update(block)
-    for (let j = 0; j < 16; j++) out[i + j] = decrypted[j]! ^ prevCipher[j]!
-    prevCipher = Buffer.from(ciphertext.subarray(i, i + 16))
-    prevPlain = out.subarray(i, i + 16)
+  return igeChain(ecb, iv.subarray(16, 32), iv.subarray(0, 16), ciphertext)
+}
+
+function igeChain(block: Cipher | Decipher, firstPrevOut: Uint8Array, firstPrevIn: Uint8Array, input: Uint8Array): Buffer {
+  const out = Buffer.alloc(input.length)
+  let prevOut: Uint8Array = firstPrevOut
+  let prevIn: Uint8Array = firstPrevIn
+  const x = Buffer.alloc(16)
+  for (let i = 0; i < input.length; i += 16) {
+    for (let j = 0; j < 16; j++) x[j] = input[i + j]! ^ prevOut[j]!
+    const y = block.update(x)
+    for (let j = 0; j < 16; j++) out[i + j] = y[j]! ^ prevIn[j]!
+    prevIn = input.subarray(i, i + 16)
+    prevOut = out.subarray(i, i + 16)
   }
   return out
 }
