@@ -1,0 +1,45 @@
+/**
+ * The live feed's contract (SPEC §8): what every consumer of new channel messages (the SSE
+ * route, the webhook sink, the NATS sink) reads, and what the update source provides. Events
+ * of one channel come in Telegram's order (pts order: message ids ascending for new posts);
+ * events of different channels may interleave.
+ */
+
+export type LiveEventKind = 'message' | 'edit' | 'delete'
+
+export interface LiveEvent {
+  /**
+   * The opaque resume cursor of this event: subscribing with `after: id` yields exactly the
+   * events that came after this one (none twice, none missing). Safe in an SSE `id:` line and
+   * in an HTTP header (no newlines, no NUL).
+   */
+  readonly id: string
+  readonly event: LiveEventKind
+  /** The bare channel id, as in `PeerChannel.channel_id`. */
+  readonly channelId: number
+  /**
+   * message / edit: the message in Telethon's to_dict shape, `meta` included (as GET /messages);
+   * delete: `{ channel_id, ids }`.
+   */
+  readonly data: unknown
+  /** `data` as JSON text, 64-bit integers exact: what SSE, webhooks and NATS put on the wire. */
+  readonly json: string
+  /** The message's date (edit: its edit date), or when a deletion was seen: Unix seconds, for lag metrics. */
+  readonly date: number
+}
+
+export interface SubscribeOptions {
+  /** Resume right after this cursor; null starts with what is posted from now on. */
+  after: string | null
+  /** Only these channels (bare ids); null or absent: every channel of the account. */
+  channels?: ReadonlySet<number> | null | undefined
+}
+
+/** One consumer's view of the feed; `close` ends the iteration and frees its buffer. */
+export interface LiveSubscription extends AsyncIterable<LiveEvent> {
+  close(): void
+}
+
+export interface LiveFeed {
+  subscribe(options: SubscribeOptions): LiveSubscription
+}
