@@ -11,6 +11,7 @@ import { SessionStoreError } from './sessions/session-store-error.ts'
 import { TelegramGateway } from './telegram/gateway.ts'
 import { openTelegramTarget } from './telegram-target.ts'
 import { SESSION_LEASE_TIMING, acquireLease } from './sessions/lease.ts'
+import { FencedStore } from './sessions/fenced-store.ts'
 import { createServiceMetrics } from './metrics/service-metrics.ts'
 import { defaultSleep } from './telegram/call-with-flood-wait.ts'
 import { saveWithRetry } from './telegram/save-with-retry.ts'
@@ -53,7 +54,9 @@ async function main(): Promise<void> {
     throw err
   }
 
-  const { telegram, sandbox } = await openTelegramTarget(config, store, logger)
+  // Every write from here on is fenced by the lease: a stale holder cannot save over a successor.
+  const sessions = new FencedStore(store, lease, logger)
+  const { telegram, sandbox } = await openTelegramTarget(config, sessions, logger)
   if (sandbox) {
     logger.warn(
       { dc: `${telegram.dc!.host}:${telegram.dc!.port}` },
@@ -63,7 +66,7 @@ async function main(): Promise<void> {
 
   let gateway: TelegramGateway
   try {
-    gateway = await TelegramGateway.open({ store, sessionKey: config.sessionEncryptionKey, telegram, log: logger, metrics })
+    gateway = await TelegramGateway.open({ store: sessions, sessionKey: config.sessionEncryptionKey, telegram, log: logger, metrics })
   } catch (err) {
     await sandbox?.stop()
     await lease.release()

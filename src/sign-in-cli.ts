@@ -18,6 +18,7 @@ import type { Sandbox } from './sandbox.ts'
 import { openTelegramTarget } from './telegram-target.ts'
 import { SESSION_LEASE_TIMING, acquireLease, type SessionLease } from './sessions/lease.ts'
 import { openStore } from './sessions/open-store.ts'
+import { FencedStore } from './sessions/fenced-store.ts'
 import { SessionStoreError } from './sessions/session-store-error.ts'
 import type { SignInOutcome } from './connector.ts'
 import { TelegramGateway } from './telegram/gateway.ts'
@@ -64,16 +65,17 @@ async function main(): Promise<number> {
     throw err
   }
 
+  const sessions = new FencedStore(store, lease, logger)
   let sandbox: Sandbox | undefined
   let gateway: TelegramGateway | undefined
   const prompt = new TerminalPrompt(process.stdin, process.stdout)
   try {
-    const target = await openTelegramTarget(config, store, logger)
+    const target = await openTelegramTarget(config, sessions, logger)
     const telegram = target.telegram
     sandbox = target.sandbox
     if (sandbox) prompt.say(`Sandbox mode (no API_ID): signing in to the built-in emulator; any phone number, code ${sandbox.code}.`)
     try {
-      gateway = await TelegramGateway.open({ store, sessionKey: config.sessionEncryptionKey, telegram, log: logger })
+      gateway = await TelegramGateway.open({ store: sessions, sessionKey: config.sessionEncryptionKey, telegram, log: logger })
     } catch (err) {
       if (err instanceof SessionStoreError) throw new CliError(`cannot read the session from ${store.describe()}: ${err.message}`)
       throw err

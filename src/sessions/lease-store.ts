@@ -28,7 +28,8 @@ export interface LeaseStore {
   /**
    * Like replaceIfVersion, but the object is never missing, not even for a moment. A file store
    * checks the version and then replaces, so this is safe only against writers that leave the
-   * object alone — others' leases while they are unexpired (S3 checks atomically either way).
+   * object alone — others' leases while they are unexpired, the session while our lease holds
+   * (src/sessions/fenced-store.ts) — S3 checks atomically either way.
    */
   renewIfVersion(name: string, data: Buffer, version: string): Promise<string | null>
   /** Removes the object if it still has `version`; false when it changed. An object already gone counts as removed. */

@@ -23,6 +23,13 @@ export interface SessionLease {
   /** Stops renewing and removes the lease from the store; never throws (an unremoved lease expires). */
   release(): Promise<void>
   readonly holder: string
+  /**
+   * Resolves while this instance still holds the lease: not released, not lost, unexpired by
+   * the lease clock, and the lease in the store is still this one. Otherwise it throws
+   * SESSION_LEASE_LOST (and reports the loss through `onLost` once). Every session write asks
+   * first (src/sessions/fenced-store.ts).
+   */
+  assertHeld(): Promise<void>
 }
 
 export interface LeaseLog {
@@ -176,7 +183,11 @@ class StoreLease implements SessionLease {
   readonly #stop = new AbortController()
   #document: LeaseDocument
   #version: string
-  #lost = false
+  /** Why the lease was lost, or null while it is held. */
+  #lostWhy: string | null = null
+  #released = false
+  /** Renewals one after the other: two at once would race each other for the same version. */
+  #renewal: Promise<void> = Promise.resolve()
   #renewing: Promise<void>
   #releasing: Promise<void> | undefined
 
@@ -199,10 +210,27 @@ class StoreLease implements SessionLease {
     return this.#releasing
   }
 
+  async assertHeld(): Promise<void> {
+    if (this.#released) throw this.#lostError('it was released')
+    const { clock, name } = this.#settings
+    // Back from a pause past the lease's end (a stalled process, a suspended host): renew the
+    // exclusive way first, as the timer would on waking; it fails if another instance took over.
+    if (this.#lostWhy === null && clock.now() >= this.expiresAt) await this.#renewSerially()
+    if (this.#lostWhy !== null) throw this.#lostError(this.#lostWhy)
+    const found = await this.#store.readVersioned(name)
+    // The token stays the same across renewals, so a renewal in flight is still this lease.
+    if (found !== null && parseLease(found.data)?.token === this.#document.token) return
+    const why = found === null ? 'it was removed from the store' : `${parseLease(found.data)?.holder ?? 'another instance'} holds it now`
+    this.#lose(why)
+    throw this.#lostError(why)
+  }
+
   async #release(): Promise<void> {
+    this.#released = true
     this.#stop.abort()
     await this.#renewing
-    if (this.#lost) return
+    await this.#renewal
+    if (this.#lostWhy !== null) return
     const { log, name } = this.#settings
     try {
       if (!(await this.#store.removeIfVersion(name, this.#version))) {
@@ -216,11 +244,16 @@ class StoreLease implements SessionLease {
   async #renewLoop(): Promise<void> {
     const { clock, renewEveryMs } = this.#settings
     const signal = this.#stop.signal
-    while (!signal.aborted && !this.#lost) {
+    while (!signal.aborted && this.#lostWhy === null) {
       await clock.sleep(renewEveryMs, { signal, keepAlive: false })
       if (signal.aborted) return
-      await this.#renew()
+      await this.#renewSerially()
     }
+  }
+
+  #renewSerially(): Promise<void> {
+    this.#renewal = this.#renewal.then(() => (this.#lostWhy === null && !this.#stop.signal.aborted ? this.#renew() : undefined))
+    return this.#renewal
   }
 
   /**
@@ -259,9 +292,15 @@ class StoreLease implements SessionLease {
     this.#lose(why)
   }
 
+  #lostError(why: string, cause?: unknown): SessionStoreError {
+    return new SessionStoreError('SESSION_LEASE_LOST', `the lease on the session at ${this.#store.describe()} was lost (${why}): this instance must stop using the session`, { cause })
+  }
+
+  /** Marks the lease lost and tells `onLost`, once. */
   #lose(why: string, cause?: unknown): void {
-    this.#lost = true
-    const error = new SessionStoreError('SESSION_LEASE_LOST', `the lease on the session at ${this.#store.describe()} was lost (${why}): this instance must stop using the session`, { cause })
+    if (this.#lostWhy !== null) return
+    this.#lostWhy = why
+    const error = this.#lostError(why, cause)
     const { onLost, log } = this.#settings
     if (onLost === undefined) {
       log.error({ code: error.code }, error.message)

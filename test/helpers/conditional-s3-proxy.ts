@@ -1,55 +1,96 @@
 /**
- * An HTTP proxy in front of s3rver that enforces the conditional headers of PutObject and
- * DeleteObject — If-None-Match: * and If-Match: <ETag> (RFC 9110 §13.1.1–2) — which s3rver
- * ignores, the way AWS S3 and MinIO do: 412 PreconditionFailed when the condition does not
- * hold, 404 NoSuchKey for If-Match on a missing key. It serves one request at a time, so a
- * check and the write it guards are atomic, as on a real server. Requests are forwarded with
- * their headers unchanged, so their signatures stay valid.
+ * An HTTP proxy in front of an S3 server that enforces conditional writes (moto), adding the
+ * one answer such a server never gives on loopback: AWS S3's 409 ConditionalRequestConflict,
+ * sent when a conditional write (PutObject or DeleteObject with If-None-Match / If-Match)
+ * arrives while another conditional write to the same key is still in progress. Requests are
+ * forwarded concurrently, with their headers unchanged so their signatures stay valid; the
+ * server behind decides every 412 and 404.
+ *
+ * `holdNextConditionalWrite()` keeps the next such write at the proxy until released, so that a
+ * test can make two writes overlap for certain rather than by luck.
  */
 import { createServer, request as httpRequest } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
+export interface HeldWrite {
+  /** Resolves when the held write has reached the proxy. */
+  arrived: Promise<void>
+  /** Lets it go on to the server. */
+  release(): void
+}
+
 export interface ConditionalProxy {
   endpoint: string
+  /** Conditional writes answered 409 so far. */
+  readonly conflicts: number
+  holdNextConditionalWrite(): HeldWrite
   close(): Promise<void>
 }
 
 export async function startConditionalProxy(upstream: string): Promise<ConditionalProxy> {
   const target = new URL(upstream)
-  let queue: Promise<void> = Promise.resolve()
+  const inProgress = new Set<string>()
+  const holds: Array<{ arrive(): void, released: Promise<void> }> = []
+  let conflicts = 0
+
+  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const chunks: Buffer[] = []
+    for await (const chunk of request) chunks.push(chunk as Buffer)
+    const body = Buffer.concat(chunks)
+    const conditional = (request.method === 'PUT' || request.method === 'DELETE')
+      && (request.headers['if-none-match'] !== undefined || request.headers['if-match'] !== undefined)
+    if (!conditional) return forward(target, request, body, response)
+    const key = (request.url ?? '/').split('?')[0]!
+    if (inProgress.has(key)) {
+      conflicts++
+      return refuse(response, 409, 'ConditionalRequestConflict', 'A conflicting conditional operation is currently in progress against this resource. Please try again.')
+    }
+    inProgress.add(key)
+    try {
+      const hold = holds.shift()
+      if (hold !== undefined) {
+        hold.arrive()
+        await hold.released
+      }
+      await forward(target, request, body, response)
+    } finally {
+      inProgress.delete(key)
+    }
+  }
+
   const server = createServer((request, response) => {
-    queue = queue.then(() => handle(target, request, response)).catch(() => {
-      response.destroy()
-    })
+    handle(request, response).catch(() => response.destroy())
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    get conflicts() {
+      return conflicts
+    },
+    holdNextConditionalWrite() {
+      let arrive!: () => void
+      let release!: () => void
+      const arrived = new Promise<void>((resolve) => {
+        arrive = resolve
+      })
+      const released = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      holds.push({ arrive, released })
+      return { arrived, release }
+    },
     close: () => new Promise<void>((resolve, reject) => {
+      for (const hold of holds.splice(0)) hold.arrive()
       server.closeAllConnections()
       server.close((err) => (err ? reject(err) : resolve()))
     }),
   }
 }
 
-async function handle(target: URL, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const chunks: Buffer[] = []
-  for await (const chunk of request) chunks.push(chunk as Buffer)
-  const body = Buffer.concat(chunks)
-  const ifNoneMatch = request.headers['if-none-match']
-  const ifMatch = request.headers['if-match']
-  if ((request.method === 'PUT' || request.method === 'DELETE') && (ifNoneMatch !== undefined || ifMatch !== undefined)) {
-    const path = (request.url ?? '/').split('?')[0]!
-    const head = await fetch(new URL(path, target), { method: 'HEAD' })
-    const etag = head.status === 200 ? head.headers.get('etag') : null
-    if (ifMatch !== undefined && ifMatch !== '*' && etag === null) return refuse(response, 404, 'NoSuchKey', 'The specified key does not exist.')
-    const holds = (ifNoneMatch === undefined || (ifNoneMatch === '*' ? etag === null : ifNoneMatch !== etag))
-      && (ifMatch === undefined || (ifMatch === '*' ? etag !== null : ifMatch === etag))
-    if (!holds) return refuse(response, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold')
-  }
-  await new Promise<void>((resolve, reject) => {
+function forward(target: URL, request: IncomingMessage, body: Buffer, response: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     const forwarded = httpRequest({
       host: target.hostname,
       port: target.port,
