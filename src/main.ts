@@ -10,7 +10,7 @@ import { openStore } from './sessions/open-store.ts'
 import { SessionStoreError } from './sessions/session-store-error.ts'
 import { TelegramGateway } from './telegram/gateway.ts'
 import { openTelegramTarget } from './telegram-target.ts'
-import { SESSION_LEASE_TIMING, acquireLease } from './sessions/lease.ts'
+import { acquireLease, serviceLeaseOptions } from './sessions/lease.ts'
 import { FencedStore } from './sessions/fenced-store.ts'
 import { createServiceMetrics } from './metrics/service-metrics.ts'
 import { defaultSleep } from './telegram/call-with-flood-wait.ts'
@@ -42,13 +42,11 @@ async function main(): Promise<void> {
   // wait outlasts the lease's life, so a crashed predecessor's lease always runs out first.
   let lease: Awaited<ReturnType<typeof acquireLease>>
   try {
-    lease = await acquireLease(store, {
-      ...SESSION_LEASE_TIMING,
-      wait: config.sessionLockWaitSeconds * 1000,
+    lease = await acquireLease(store, serviceLeaseOptions(config.sessionLockWaitSeconds, {
       log: logger,
       // Another process may own the session by now: exit without saving over its record.
       onLost: (err) => fail(err.message),
-    })
+    }))
   } catch (err) {
     if (err instanceof SessionStoreError) fail(err.message)
     throw err

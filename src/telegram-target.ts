@@ -1,10 +1,11 @@
 /**
  * Which Telegram the process talks to: the configured one (credentials, optionally another DC
  * and its key), or — with no credentials — the sandbox emulator, started here beside the session.
- * Shared by the service and `npm run sign-in`, so both always reach the same place.
+ * Shared by the service and `npm run sign-in`, so both always reach the same place. The
+ * sandbox, and with it the emulator, is imported only in sandbox mode.
  */
 import type { Config } from './config.ts'
-import { startSandbox, type Sandbox } from './sandbox.ts'
+import type { Sandbox } from './sandbox.ts'
 import type { BlobStore } from './sessions/blob-store.ts'
 import type { TelegramSettings } from './telegram/gateway.ts'
 import type { TelegramLog } from './telegram/mtcute-client.ts'
@@ -17,6 +18,8 @@ export interface TelegramTarget {
 
 export async function openTelegramTarget(config: Config, store: BlobStore, log: TelegramLog): Promise<TelegramTarget> {
   if (config.sandbox) {
+    // Loaded here and only here: a production process never loads the emulator (src/emulator).
+    const { startSandbox } = await import('./sandbox.ts')
     const sandbox = await startSandbox({ store, sessionKey: config.sessionEncryptionKey, log })
     return { telegram: sandbox.telegram, sandbox }
   }

@@ -66,6 +66,14 @@ export const LEASE_OBJECT = '.lock'
  */
 export const SESSION_LEASE_TIMING = { ttlMs: 30_000, renewEveryMs: 10_000 } as const
 
+/**
+ * The lease a process of the service takes (src/main.ts): SESSION_LEASE_TIMING, waiting
+ * SESSION_LOCK_WAIT seconds for another holder to go before giving up.
+ */
+export function serviceLeaseOptions(lockWaitSeconds: number, rest: Pick<LeaseOptions, 'log' | 'onLost' | 'clock'>): LeaseOptions {
+  return { ...SESSION_LEASE_TIMING, wait: lockWaitSeconds * 1000, ...rest }
+}
+
 /** Immediate retries after losing a race for a lease that just changed, before waiting a poll interval. */
 const RACE_RETRIES = 3
 
@@ -95,7 +103,13 @@ export async function acquireLease(store: LeaseStore, options: LeaseOptions): Pr
     if (now >= deadline) throw lockedError(store, attempt.current, options.wait === false ? null : now - startedAt)
     if (!announced) {
       announced = true
-      log.info({ store: store.describe(), holder: attempt.current?.holder, expiresAt: attempt.current?.expiresAt }, 'the session is in use by another instance: waiting for its lease')
+      log.info({
+        store: store.describe(),
+        holder: attempt.current?.holder,
+        expiresAt: attempt.current?.expiresAt,
+        waitSeconds: deadline === Infinity ? null : (deadline - startedAt) / 1000,
+        waitUntil: deadline === Infinity ? null : new Date(deadline).toISOString(),
+      }, 'the session is in use by another instance: waiting for its lease')
     }
     await clock.sleep(Math.min(settings.pollMs, deadline - now), { keepAlive: true })
   }

@@ -230,7 +230,7 @@ export function leaseContract(freshStore: () => LeaseStore, { enforced }: { enfo
     // A's renewal timer and B's poll.
     await clock.whenSleeping(2)
     const announcement = log.entries.find((entry) => entry.level === 'info')
-    assert.deepEqual(announcement?.obj, { store: store.describe(), holder: 'instance-a', expiresAt: new Date(T0 + TTL).toISOString() })
+    assert.deepEqual(announcement?.obj, { store: store.describe(), holder: 'instance-a', expiresAt: new Date(T0 + TTL).toISOString(), waitSeconds: null, waitUntil: null })
     await first.release()
     clock.advance(500)
     const second = await waiting

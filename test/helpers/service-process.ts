@@ -28,8 +28,9 @@ export interface ScriptRun {
   stop(): Promise<void>
 }
 
-export function runScript(script: string, env: Record<string, string>, input?: string): ScriptRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+/** `nodeArgs` go after `--import tsx`, before the script (e.g. another `--import`). */
+export function runScript(script: string, env: Record<string, string>, input?: string, nodeArgs: string[] = []): ScriptRun {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, script], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],

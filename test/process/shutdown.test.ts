@@ -140,7 +140,12 @@ test('a second process on a session in use waits for the lease, says who holds i
   await waiting.waitFor(/the session is in use by another instance: waiting for its lease/)
   const line = logLines(waiting.stdout()).find((l) => l.msg === 'the session is in use by another instance: waiting for its lease')
   assert.equal(line?.holder, `${hostname()}:${holder.run.child.pid}`)
+  // The process says how long it waits, and until when (2 s after it began); it may not give up sooner.
+  assert.equal(line?.waitSeconds, 2)
+  const waitUntil = Date.parse(String(line?.waitUntil))
+  assert.ok(waitUntil <= Number(line?.time) + 2_000, `waits until ${String(line?.waitUntil)}, logged at ${String(line?.time)}`)
   assert.deepEqual(await waiting.exited, { code: 1, signal: null })
+  assert.ok(Date.now() >= waitUntil, `exited ${waitUntil - Date.now()} ms before the end of its wait`)
   const refusalLine = waiting.stderr().trimEnd()
   assert.equal(refusalLine.split('\n').length, 1, refusalLine)
   assert.ok(refusalLine.includes(`${hostname()}:${holder.run.child.pid}`), refusalLine)

@@ -5,7 +5,8 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FileStore } from '../../src/sessions/file-store.ts'
-import { acquireLease } from '../../src/sessions/lease.ts'
+import { loadConfig } from '../../src/config.ts'
+import { acquireLease, serviceLeaseOptions } from '../../src/sessions/lease.ts'
 import { encodeLease } from '../../src/sessions/lease-document.ts'
 import { localIdentity } from '../../src/sessions/lease-identity.ts'
 import type { LeaseStore } from '../../src/sessions/lease-store.ts'
@@ -147,6 +148,33 @@ describe('session lease in a file store', () => {
     assert.equal(clock.sleeping, 0, 'a lost lease is no longer renewed')
     await lease.release()
     assert.notEqual(await store.readVersioned('.lock'), null, 'a lost lease is not removed: it may be someone else\'s by now')
+  })
+
+  test('SESSION_LOCK_WAIT is how long the service waits for a held lease: still waiting a millisecond before, refused at the time', async () => {
+    const store = new FileStore(freshPath())
+    const clock = new ManualClock(T0)
+    const holder = await acquireLease(store, leaseOptions('instance-a', clock))
+    const config = loadConfig({ SESSION_LOCK_WAIT: '2' })
+    const log = recordingLog()
+    let settled = false
+    const waiting = locked(acquireLease(store, { ...serviceLeaseOptions(config.sessionLockWaitSeconds, { log, clock }), identity: testIdentity(200) }))
+      .finally(() => {
+        settled = true
+      })
+    await clock.whenSleeping(2)
+    assert.deepEqual(log.entries.find((entry) => entry.level === 'info')?.obj, {
+      store: store.describe(), holder: 'instance-a', expiresAt: new Date(T0 + TTL).toISOString(), waitSeconds: 2, waitUntil: new Date(T0 + 2_000).toISOString(),
+    })
+    clock.advance(1_000)
+    await clock.whenSleeping(2)
+    clock.advance(999)
+    await clock.whenSleeping(2)
+    assert.equal(settled, false, 'still waiting at 1.999 s')
+    clock.advance(1)
+    const err = await waiting
+    assert.equal(err.code, 'SESSION_LOCKED')
+    assert.match(err.message, /gave up after waiting 2 s$/)
+    await holder.release()
   })
 
   test('a lease with impossible timings is refused before touching the store', async () => {
