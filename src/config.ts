@@ -30,8 +30,10 @@ export interface Config {
   readonly sandbox: boolean
   readonly apiId: number | null
   readonly apiHash: string | null
-  /** An MTProto server to use instead of Telegram's production DCs. */
-  readonly telegramDc: HostPort | null
+  /** An MTProto server to use instead of Telegram's production DCs: the DC a new sign-in starts on. */
+  readonly telegramDc: (HostPort & { readonly id: number }) | null
+  /** Every DC address TELEGRAM_DC names, by DC id (the default DC's included); empty when unset. */
+  readonly telegramDcAddresses: Readonly<Record<number, HostPort>>
   /** PEM text of that server's RSA public key (PKCS#1), read at start. */
   readonly telegramPublicKey: string | null
   readonly sessionUrl: SessionUrl
@@ -78,7 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     sandbox: apiId === null,
     apiId,
     apiHash,
-    telegramDc: parseTelegramDc(env),
+    ...parseTelegramDc(env),
     telegramPublicKey: readPublicKey(env),
     sessionUrl: parseSessionUrl(read(env, 'SESSION_URL') ?? DEFAULT_SESSION_URL),
     s3Endpoint: parseS3Endpoint(env),
@@ -89,6 +91,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     logLevel: parseLogLevel(env),
   }
   Object.freeze(config.telegramDc)
+  for (const address of Object.values(config.telegramDcAddresses)) Object.freeze(address)
+  Object.freeze(config.telegramDcAddresses)
   Object.freeze(config.sessionUrl)
   return Object.freeze(config)
 }
@@ -133,18 +137,42 @@ function parseApiHash(env: NodeJS.ProcessEnv): string {
   return hash
 }
 
-/** `host:port`, with an IPv6 host in brackets (`[::1]:443`), as in a URL authority. */
-function parseTelegramDc(env: NodeJS.ProcessEnv): HostPort | null {
+/**
+ * `host:port` (an IPv6 host in brackets, `[::1]:443`, as in a URL authority): the default DC,
+ * id 2. Or `id=host:port` entries separated by commas (`2=10.0.0.1:443,4=10.0.0.4:443`): each
+ * DC's address by id, the first entry being where a new sign-in starts. A stored session keeps
+ * the address it names unless its DC id is listed (src/telegram/dc-addresses.ts).
+ */
+function parseTelegramDc(env: NodeJS.ProcessEnv): Pick<Config, 'telegramDc' | 'telegramDcAddresses'> {
   const text = read(env, 'TELEGRAM_DC')
-  if (text === null) return null
-  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]+)):(\d+)$/.exec(text)
+  if (text === null) return { telegramDc: null, telegramDcAddresses: {} }
+  const entries = text.split(',').map((entry) => entry.trim())
+  const listed = entries.length > 1 || /^\d+=/.test(entries[0]!)
+  const addresses: Record<number, HostPort> = {}
+  let first: (HostPort & { id: number }) | undefined
+  for (const entry of entries) {
+    const match = listed ? /^(\d+)=(.*)$/.exec(entry) : ['', '2', entry]
+    const id = Number(match?.[1])
+    if (!match || !(id >= 1 && id <= 1000)) {
+      throw new ConfigError('TELEGRAM_DC', `TELEGRAM_DC entries must be id=host:port (e.g. 2=127.0.0.1:443,4=127.0.0.1:444), got ${quote(entry)}`)
+    }
+    if (addresses[id] !== undefined) throw new ConfigError('TELEGRAM_DC', `TELEGRAM_DC names DC ${id} twice`)
+    const address = parseHostPort(match[2]!, text)
+    addresses[id] = address
+    first ??= { id, ...address }
+  }
+  return { telegramDc: first!, telegramDcAddresses: addresses }
+}
+
+function parseHostPort(text: string, whole: string): HostPort {
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]=,]+)):(\d+)$/.exec(text)
   const host = match?.[1] ?? match?.[2]
   if (match === null || host === undefined || (match[1] !== undefined && isIP(match[1]) !== 6)) {
-    throw new ConfigError('TELEGRAM_DC', `TELEGRAM_DC must be host:port (an IPv6 host in brackets), got ${quote(text)}`)
+    throw new ConfigError('TELEGRAM_DC', `TELEGRAM_DC must be host:port (an IPv6 host in brackets) or id=host:port entries, got ${quote(whole)}`)
   }
   const port = Number(match[3])
   if (!(port >= 1 && port <= 65535)) {
-    throw new ConfigError('TELEGRAM_DC', `TELEGRAM_DC port must be between 1 and 65535, got ${quote(text)}`)
+    throw new ConfigError('TELEGRAM_DC', `TELEGRAM_DC port must be between 1 and 65535, got ${quote(whole)}`)
   }
   return { host, port }
 }

@@ -4,7 +4,7 @@
  * remember (its key, the auth keys it issued, its accounts) lives beside the session, in the
  * store's `.sandbox` sibling and encrypted like the session, so a restart keeps the login.
  */
-import { startEmulator, DEFAULT_LOGIN_CODE, type Emulator, type EmulatorSnapshot } from './emulator/emulator.ts'
+import { startEmulator, DEFAULT_LOGIN_CODE, type Emulator, type EmulatorSnapshot, type EmulatorSnapshotV1 } from './emulator/emulator.ts'
 import { demoWorldOptions } from './emulator/world/demo-world.ts'
 import type { BlobStore } from './sessions/blob-store.ts'
 import { decryptSession, encryptSession } from './sessions/session-encryption.ts'
@@ -32,11 +32,11 @@ export interface Sandbox {
   stop(): Promise<void>
 }
 
-async function readSnapshot(store: BlobStore, key: Buffer | null): Promise<EmulatorSnapshot | undefined> {
+async function readSnapshot(store: BlobStore, key: Buffer | null): Promise<EmulatorSnapshot | EmulatorSnapshotV1 | undefined> {
   const stored = await store.read(SANDBOX_NAME)
   if (stored === null) return undefined
   try {
-    return JSON.parse(decryptSession(key, stored).toString('utf8')) as EmulatorSnapshot
+    return JSON.parse(decryptSession(key, stored).toString('utf8')) as EmulatorSnapshot | EmulatorSnapshotV1
   } catch (err) {
     if (err instanceof SessionStoreError) throw err
     throw new SessionStoreError('SESSION_CORRUPT', `the sandbox state in ${store.describe()}${SANDBOX_NAME} is not readable JSON`, { cause: err })
@@ -86,6 +86,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       apiId: SANDBOX_API_ID,
       apiHash: SANDBOX_API_HASH,
       dc: { host: emulator.host, port: emulator.port, id: emulator.dcId },
+      // The emulator listens on new ports after a restart: a stored session's DC is found by its id.
+      dcAddresses: Object.fromEntries(emulator.dcAddresses().map((dc) => [dc.dcId, { host: dc.host, port: dc.port }])),
       publicKeyPem: emulator.publicKeyPem,
     },
     async stop() {

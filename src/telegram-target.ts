@@ -28,6 +28,7 @@ export async function openTelegramTarget(config: Config, store: BlobStore, log: 
       apiId: config.apiId!,
       apiHash: config.apiHash!,
       dc: config.telegramDc ?? undefined,
+      dcAddresses: config.telegramDcAddresses,
       publicKeyPem: config.telegramPublicKey ?? undefined,
     },
   }

@@ -26,6 +26,7 @@ test('an empty environment gives the documented defaults in sandbox mode', () =>
     apiId: null,
     apiHash: null,
     telegramDc: null,
+    telegramDcAddresses: {},
     telegramPublicKey: null,
     sessionUrl: { scheme: 'file', path: './data/session', href: 'file:./data/session' },
     s3Endpoint: null,
@@ -77,11 +78,21 @@ test('API_ID unset or 0 is sandbox mode; a real API_ID needs API_HASH', () => {
   assert.equal(configError({ API_ID: '99999999999' }).variable, 'API_ID')
 })
 
-test('TELEGRAM_DC is parsed as host:port, with IPv6 in brackets', () => {
-  assert.deepEqual(loadConfig({ TELEGRAM_DC: '127.0.0.1:4430' }).telegramDc, { host: '127.0.0.1', port: 4430 })
-  assert.deepEqual(loadConfig({ TELEGRAM_DC: 'dc.example.test:443' }).telegramDc, { host: 'dc.example.test', port: 443 })
-  assert.deepEqual(loadConfig({ TELEGRAM_DC: '[::1]:443' }).telegramDc, { host: '::1', port: 443 })
+test('TELEGRAM_DC host:port is the default DC, DC 2, with IPv6 in brackets', () => {
+  assert.deepEqual(loadConfig({ TELEGRAM_DC: '127.0.0.1:4430' }).telegramDc, { id: 2, host: '127.0.0.1', port: 4430 })
+  assert.deepEqual(loadConfig({ TELEGRAM_DC: '127.0.0.1:4430' }).telegramDcAddresses, { 2: { host: '127.0.0.1', port: 4430 } })
+  assert.deepEqual(loadConfig({ TELEGRAM_DC: 'dc.example.test:443' }).telegramDc, { id: 2, host: 'dc.example.test', port: 443 })
+  assert.deepEqual(loadConfig({ TELEGRAM_DC: '[::1]:443' }).telegramDc, { id: 2, host: '::1', port: 443 })
   for (const bad of ['127.0.0.1', ':443', '127.0.0.1:0', 'host:70000', '::1:443', '[zz]:443', 'a b:1']) {
+    assert.equal(configError({ TELEGRAM_DC: bad }).variable, 'TELEGRAM_DC', bad)
+  }
+})
+
+test('TELEGRAM_DC id=host:port entries name DCs by id, the first being where a sign-in starts', () => {
+  const config = loadConfig({ TELEGRAM_DC: '4=127.0.0.1:4434, 2=[::1]:4432' })
+  assert.deepEqual(config.telegramDc, { id: 4, host: '127.0.0.1', port: 4434 })
+  assert.deepEqual(config.telegramDcAddresses, { 2: { host: '::1', port: 4432 }, 4: { host: '127.0.0.1', port: 4434 } })
+  for (const bad of ['2=127.0.0.1:1,127.0.0.1:2', '2=a:1,2=b:2', '0=a:1', 'x=a:1', '2=a:1,']) {
     assert.equal(configError({ TELEGRAM_DC: bad }).variable, 'TELEGRAM_DC', bad)
   }
 })

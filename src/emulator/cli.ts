@@ -1,15 +1,18 @@
 /**
- * `npm run emulator -- --port 2444 --public-key-out emulator.pem`: a standalone DC for any
- * MTProto client. Prints its address, the key file and how to sign in.
+ * `npm run emulator -- --port 2444 --public-key-out emulator.pem`: a standalone Telegram (five
+ * DCs) for any MTProto client. Prints the default DC's address, the key file and how to sign
+ * in. DC 2 listens on --port and DCs 1, 3, 4, 5 on the next four ports, so the addresses a
+ * client learned from help.getConfig stay valid when the emulator is restarted.
  */
 import { parseArgs } from 'node:util'
 import { writeFileSync, readFileSync, existsSync, renameSync } from 'node:fs'
-import { startEmulator, DEFAULT_LOGIN_CODE, type EmulatorSnapshot } from './emulator.ts'
+import { startEmulator, DEFAULT_LOGIN_CODE, type EmulatorSnapshot, type EmulatorSnapshotV1 } from './emulator.ts'
 import { parseDuration } from './duration.ts'
 
 const USAGE = `usage: npm run emulator -- [options]
   --host <addr>                 bind address (default 127.0.0.1)
-  --port <n>                    TCP port (default 2444; 0 = any free port)
+  --port <n>                    DC 2's TCP port (default 2444; DCs 1, 3, 4, 5 take the next
+                                four; 0 = any free ports)
   --public-key-out <file>       write the server's RSA public key (PKCS#1 PEM) there
   --private-key <file>          the server's RSA private key (PEM): loaded when the file exists,
                                 else generated and written there (mode 0600)
@@ -67,15 +70,17 @@ if (v.help) {
 
 const span = v.span === undefined ? 7 * 86_400 : parseDuration(v.span)
 if (span === undefined || span <= 0) fail(`--span must be a duration such as 7d, 12h or 3600, got "${v.span}"`)
-const snapshot: EmulatorSnapshot | undefined =
+const snapshot: EmulatorSnapshot | EmulatorSnapshotV1 | undefined =
   v.state && existsSync(v.state) ? (JSON.parse(readFileSync(v.state, 'utf8')) as EmulatorSnapshot) : undefined
 
 const privateKeyFile = v['private-key']
 const rsaPrivateKeyPem = privateKeyFile && existsSync(privateKeyFile) ? readFileSync(privateKeyFile, 'utf8') : undefined
 
+const port = integer('port', v.port, 2444, 0, 65535 - 4)
 const emulator = await startEmulator({
   host: v.host ?? '127.0.0.1',
-  port: integer('port', v.port, 2444, 0, 65535),
+  port,
+  ports: port === 0 ? {} : { 1: port + 1, 3: port + 2, 4: port + 3, 5: port + 4 },
   world: {
     seed: integer('seed', v.seed, 1, 0, 2 ** 31 - 1),
     channels: integer('channels', v.channels, 4, 1, 10_000),
@@ -108,6 +113,7 @@ process.stdout.write(
     `  world:       ${emulator.world.channels.length} channels, seed ${emulator.snapshot().world.seed}`,
     `  sign in:     any phone number, code ${v.code ?? DEFAULT_LOGIN_CODE}${v['two-factor-password'] ? ', then the two-step password you set' : ''}`,
     `  the service: API_ID=1 API_HASH=emulator TELEGRAM_DC=${emulator.host}:${emulator.port} TELEGRAM_PUBLIC_KEY=${v['public-key-out'] ?? '<file>'} npm start`,
+    `  all DCs:     ${emulator.dcAddresses().map((dc) => `${dc.dcId}=${dc.host}:${dc.port}`).join(',')}`,
     '',
   ].join('\n'),
 )

@@ -1,24 +1,37 @@
 /**
- * A whole Telegram DC in one object: RSA key, auth keys, world, accounts, RPC dispatcher and
- * the TCP server, wired together. Tests and sandbox mode start it here; `cli.ts` runs it
- * standalone. Everything it must remember across restarts is in `snapshot()`.
+ * A whole Telegram in one object: RSA key, five DCs (dc-cluster.ts) with their auth keys, one
+ * world and one set of accounts, wired together. Tests and sandbox mode start it here;
+ * `cli.ts` runs it standalone. `host`/`port` are the default DC's (DC 2): where a new client
+ * starts. Everything it must remember across restarts is in `snapshot()`.
  */
 import { generateRsaServerKey, loadRsaServerKey } from './crypto/rsa-server-key.ts'
-import { AuthKeyStore, type AuthKeyStoreJson } from './mtproto/auth-key-store.ts'
-import { EmulatorServer } from './server.ts'
-import { Dispatcher, type RpcCall } from './rpc/dispatcher.ts'
+import { DcCluster, type DataCenter } from './dc-cluster.ts'
+import type { AuthKeyStoreJson } from './mtproto/auth-key-store.ts'
+import type { DcAddress } from './rpc/handler.ts'
 import { Faults } from './faults.ts'
+import type { UpdatePush } from './update-push.ts'
 import { Accounts, type AccountsState } from './world/accounts.ts'
 import { generateWorld, type WorldOptions } from './world/generate-world.ts'
+import { DEFAULT_DC_ID } from './world/phone-directory.ts'
 import type { World } from './world/world.ts'
 
+export { DEFAULT_DC_ID } from './world/phone-directory.ts'
 export const DEFAULT_LOGIN_CODE = '12345'
-export const DEFAULT_DC_ID = 2
 
-/** What a restarted emulator needs to recognise its clients: key, their auth keys, its world. */
+/** What a restarted emulator needs to recognise its clients: key, their auth keys per DC, its world. */
 export interface EmulatorSnapshot {
-  version: 1
+  version: 2
   /** PKCS#8 PEM of the server's RSA key. */
+  rsaPrivateKeyPem: string
+  /** Each DC's auth keys. */
+  dcs: { id: number; authKeys: AuthKeyStoreJson }[]
+  accounts: AccountsState
+  world: WorldOptions
+}
+
+/** The single-DC snapshot of earlier versions: its keys were the default DC's. */
+export interface EmulatorSnapshotV1 {
+  version: 1
   rsaPrivateKeyPem: string
   authKeys: AuthKeyStoreJson
   accounts: AccountsState
@@ -27,8 +40,11 @@ export interface EmulatorSnapshot {
 
 export interface EmulatorOptions {
   host?: string
-  /** 0 (default): an ephemeral port. */
+  /** The default DC's port; 0 (default): an ephemeral port. */
   port?: number
+  /** Ports of the other DCs by id (default: ephemeral). */
+  ports?: Partial<Record<number, number>>
+  /** The default DC: where `host`/`port` point (default 2). */
   dcId?: number
   /** The world to generate; ignored when a snapshot is given (it carries its own). */
   world?: WorldOptions
@@ -37,8 +53,12 @@ export interface EmulatorOptions {
   /** A two-step password for every account. */
   twoFactorPassword?: string
   passwordHint?: string
+  /** Phone numbers' home DCs beyond the 99966XYYYY rule, and marks (world/phone-directory.ts). */
+  phones?: { homeDcs?: Record<string, number>; unregistered?: string[]; emailSetupRequired?: string[] }
+  /** Every QR login token is accepted by this phone's account `afterMs` after it is issued. */
+  qrAutoAccept?: { phone: string; afterMs: number }
   /** Restores key, auth keys, accounts and world from an earlier run. */
-  snapshot?: EmulatorSnapshot
+  snapshot?: EmulatorSnapshot | EmulatorSnapshotV1
   /** PEM of an RSA private key to use instead of generating one. */
   rsaPrivateKeyPem?: string
   /** Milliseconds since the epoch (default Date.now): code expiry, msg_ids, salts. */
@@ -49,17 +69,33 @@ export interface EmulatorOptions {
 }
 
 export interface Emulator {
+  /** The default DC's address. */
   readonly host: string
   readonly port: number
+  /** The default DC's id. */
   readonly dcId: number
   /** PKCS#1 PEM, what clients are given. */
   readonly publicKeyPem: string
   readonly world: World
   readonly faults: Faults
   readonly accounts: Accounts
+  /** Server → client pushes, to a key or to every key of an account. */
+  readonly updates: UpdatePush
+  /** One DC: its address, auth keys and connection counts. */
+  dc(id: number): DataCenter
+  /** Every DC's address, as help.getConfig lists them. */
+  dcAddresses(): DcAddress[]
   /** The last login code sent to a phone (tests read it like an SMS). */
   lastCode(phone: string): string | undefined
   setTwoFactorPassword(phone: string, password: string | null, hint?: string): void
+  /** Moves the account behind `phone` (existing or not) to DC `dcId`. */
+  setHomeDc(phone: string, dcId: number): void
+  /** Marks a phone as having no Telegram account (or, with false, clears the mark). */
+  setUnregistered(phone: string, value?: boolean): void
+  /** Marks a phone that must set up a login e-mail before a code is sent. */
+  setEmailSetupRequired(phone: string, value?: boolean): void
+  /** What the phone app does on scanning a QR code: the token's waiting key is signed in as `phone`'s account. */
+  acceptLoginToken(token: Buffer, phone: string): void
   /** Forces every session's next message to meet bad_server_salt. */
   rotateSalts(): void
   /** Calls `listener` after anything the snapshot holds has changed. */
@@ -74,12 +110,12 @@ const STATEFUL_METHOD = /^(auth\.|account\.|channels\.joinChannel$)/
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const clock = options.clock ?? Date.now
   const snapshot = options.snapshot
+  const defaultDc = options.dcId ?? DEFAULT_DC_ID
   const rsaKey = snapshot
     ? loadRsaServerKey(snapshot.rsaPrivateKeyPem)
     : options.rsaPrivateKeyPem
       ? loadRsaServerKey(options.rsaPrivateKeyPem)
       : generateRsaServerKey()
-  const authKeys = snapshot ? AuthKeyStore.restore(snapshot.authKeys) : new AuthKeyStore()
   const worldOptions: WorldOptions = snapshot?.world ?? options.world ?? defaultWorldOptions(clock)
   const world = generateWorld(worldOptions)
   const accountOptions = {
@@ -88,68 +124,110 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     loginCode: options.code ?? DEFAULT_LOGIN_CODE,
     ...(options.twoFactorPassword !== undefined ? { twoFactorPassword: options.twoFactorPassword } : {}),
     ...(options.passwordHint !== undefined ? { passwordHint: options.passwordHint } : {}),
+    qrAutoAccept: options.qrAutoAccept,
   }
   const accounts = snapshot ? Accounts.fromJSON(snapshot.accounts, accountOptions) : new Accounts(accountOptions)
+  for (const [phone, dcId] of Object.entries(options.phones?.homeDcs ?? {})) accounts.setHomeDc(phone, dcId)
+  for (const phone of options.phones?.unregistered ?? []) accounts.setUnregistered(phone)
+  for (const phone of options.phones?.emailSetupRequired ?? []) accounts.setEmailSetupRequired(phone)
   const faults = new Faults()
-  const dcId = options.dcId ?? DEFAULT_DC_ID
-  const host = options.host ?? '127.0.0.1'
-  let port = options.port ?? 0
 
   const listeners = new Set<() => void>()
   const changed = (): void => {
     for (const listener of listeners) listener()
   }
-  authKeys.onChange(changed)
 
-  const dispatcher = new Dispatcher({ world, accounts, faults, clock, dc: () => ({ dcId, host, port }) })
-  const server = new EmulatorServer({
-    host,
-    port,
+  const cluster = await DcCluster.start({
+    host: options.host ?? '127.0.0.1',
+    ports: { ...options.ports, [defaultDc]: options.port ?? 0 },
     rsaKey,
-    authKeys,
-    dcId,
-    now: clock,
-    ...(options.log ? { log: options.log } : {}),
-    dispatcher: {
-      async dispatch(call: RpcCall): Promise<unknown> {
-        try {
-          return await dispatcher.dispatch(call)
-        } finally {
-          if (STATEFUL_METHOD.test(call.method._)) changed()
-        }
-      },
+    world,
+    accounts,
+    faults,
+    clock,
+    authKeys: snapshotAuthKeys(snapshot, defaultDc),
+    afterCall: (call) => {
+      if (STATEFUL_METHOD.test(call.method._)) changed()
     },
+    log: options.log,
   })
-  faults.onRotateSalts(() => server.rotateSalts())
-  port = (await server.listen()).port
+  cluster.onAuthKeysChange(changed)
+  faults.onRotateSalts(() => cluster.rotateSalts())
 
+  // updateLoginToken#564fe691 = Update; pushed to the waiting key when its token is accepted (/api/qr-login).
+  accounts.loginTokens.onAccepted((record) => {
+    if (record.authKeyId === 0n) return
+    cluster.updates.toKey(record.dcId, record.authKeyId, { _: 'updateShort', update: { _: 'updateLoginToken' }, date: Math.floor(clock() / 1000) })
+  })
+  const timers = new Set<NodeJS.Timeout>()
+  const autoAcceptMs = accounts.loginTokens.autoAcceptAfterMs
+  if (autoAcceptMs !== undefined) {
+    accounts.loginTokens.onIssued((record) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer)
+        accounts.loginTokens.settle(record)
+      }, autoAcceptMs)
+      timer.unref()
+      timers.add(timer)
+    })
+  }
+
+  const main = cluster.dc(defaultDc)
   return {
-    host,
-    port,
-    dcId,
+    host: main.host,
+    port: main.port,
+    dcId: defaultDc,
     publicKeyPem: rsaKey.publicKeyPem,
     world,
     faults,
     accounts,
+    updates: cluster.updates,
+    dc: (id) => cluster.dc(id),
+    dcAddresses: () => cluster.list(),
     lastCode: (phone) => accounts.lastCode(phone),
     setTwoFactorPassword(phone, password, hint) {
       accounts.setTwoFactorPassword(phone, password, hint)
       changed()
     },
-    rotateSalts: () => server.rotateSalts(),
+    setHomeDc(phone, dcId) {
+      accounts.setHomeDc(phone, dcId)
+      changed()
+    },
+    setUnregistered(phone, value) {
+      accounts.setUnregistered(phone, value)
+      changed()
+    },
+    setEmailSetupRequired(phone, value) {
+      accounts.setEmailSetupRequired(phone, value)
+      changed()
+    },
+    acceptLoginToken(token, phone) {
+      accounts.acceptLoginToken(token, phone)
+      changed()
+    },
+    rotateSalts: () => cluster.rotateSalts(),
     onChange(listener) {
       listeners.add(listener)
       return () => listeners.delete(listener)
     },
     snapshot: () => ({
-      version: 1,
+      version: 2,
       rsaPrivateKeyPem: rsaKey.privateKeyPem,
-      authKeys: authKeys.toJSON(),
+      dcs: Object.entries(cluster.authKeysJson()).map(([id, authKeys]) => ({ id: Number(id), authKeys })),
       accounts: accounts.toJSON(),
       world: worldOptions,
     }),
-    stop: () => server.close(),
+    async stop() {
+      for (const timer of timers) clearTimeout(timer)
+      await cluster.close()
+    },
   }
+}
+
+function snapshotAuthKeys(snapshot: EmulatorSnapshot | EmulatorSnapshotV1 | undefined, defaultDc: number): Partial<Record<number, AuthKeyStoreJson>> {
+  if (!snapshot) return {}
+  if (snapshot.version === 1) return { [defaultDc]: snapshot.authKeys }
+  return Object.fromEntries(snapshot.dcs.map((dc) => [dc.id, dc.authKeys]))
 }
 
 /** A small world for tests that do not care: two channels, a day of messages. */

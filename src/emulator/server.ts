@@ -50,6 +50,7 @@ export class EmulatorServer {
   private readonly random: RandomSource
   private readonly now: () => number
   private nextConnectionId = 1
+  private accepted = 0
 
   constructor(private readonly options: EmulatorServerOptions) {
     this.random = options.random ?? secureRandom
@@ -92,6 +93,11 @@ export class EmulatorServer {
     return this.sockets.size
   }
 
+  /** Connections accepted since start. */
+  get connectionsAccepted(): number {
+    return this.accepted
+  }
+
   /** Invalidates every session's salt: the next client message gets bad_server_salt. */
   rotateSalts(): void {
     this.host.rotateSalts()
@@ -105,6 +111,7 @@ export class EmulatorServer {
   private accept(socket: Socket): void {
     socket.setNoDelay(true)
     this.sockets.add(socket)
+    this.accepted++
     const connection = new Connection(this.nextConnectionId++, socket, this.random)
     const log = (line: string) => this.options.log?.(`conn ${connection.id}: ${line}`)
     let keyExchange: KeyExchange | undefined

@@ -11,7 +11,6 @@
  * Sign-in steps run one at a time (they share the pending sign-in); history reads run freely.
  */
 import type { ITelegramClient } from '@mtcute/core'
-import { readStringSession } from '@mtcute/core/utils.js'
 import type { TelegramClient } from '@mtcute/node'
 import type { Connector, SignInInput, SignInOutcome, TelegramLink } from '../connector.ts'
 import { AppError, notSignedIn, sessionStoreUnavailable } from '../errors.ts'
@@ -22,6 +21,7 @@ import { loadSessionRecord, saveSessionRecord } from '../sessions/session-persis
 import type { SessionRecord } from '../sessions/session-record.ts'
 import { defaultSleep, type FloodWaitPolicy, type Sleep } from './call-with-flood-wait.ts'
 import { channelMessages } from './channel-history.ts'
+import { configuredDcAddresses, withDcAddresses, type DcEndpoint } from './dc-addresses.ts'
 import { createMtcuteClient, type MtcuteClientOptions, type TelegramLog } from './mtcute-client.ts'
 import { runSignIn } from './sign-in-flow.ts'
 import { toTelethonDict, writeTelethonJson, type TelethonDict } from './telethon-shape.ts'
@@ -29,8 +29,10 @@ import { toTelethonDict, writeTelethonJson, type TelethonDict } from './telethon
 export interface TelegramSettings {
   apiId: number
   apiHash: string
-  /** A custom MTProto server; it also replaces the address stored in an imported session. */
+  /** A custom MTProto server: the DC a new sign-in starts on (id 2 unless given). */
   dc?: { host: string; port: number; id?: number } | undefined
+  /** Addresses of DCs by id; each replaces the address a stored session names for that DC (dc-addresses.ts). */
+  dcAddresses?: Readonly<Record<number, DcEndpoint>> | undefined
   publicKeyPem?: string | undefined
 }
 
@@ -119,7 +121,8 @@ export class TelegramGateway implements Connector<TelethonDict> {
     })
     // The signed-in session, else the auth key a pending code is bound to (SPEC §3).
     const session = this.#record.session ?? this.#record.pendingSignIn?.session ?? null
-    if (session !== null) await client.importSession(this.#withConfiguredDc(session), true)
+    const addresses = configuredDcAddresses(this.#deps.telegram.dc, this.#deps.telegram.dcAddresses)
+    if (session !== null) await client.importSession(withDcAddresses(session, addresses), true)
     this.#link = 'connecting'
     let socketUp = false
     const onState = (state: string): void => {
@@ -150,24 +153,6 @@ export class TelegramGateway implements Connector<TelethonDict> {
     while (performance.now() < deadline) {
       if (socketUp() && (await this.#client.exportSession().then(() => true, () => false))) return
       await new Promise((resolve) => setTimeout(resolve, CONNECT_POLL_MS))
-    }
-  }
-
-  /**
-   * A configured server replaces the address saved in the session (the key and the DC id
-   * stay): the session may come from another run of the emulator or from the Python service.
-   */
-  #withConfiguredDc(session: string): string | ReturnType<typeof readStringSession> {
-    const dc = this.#deps.telegram.dc
-    if (dc === undefined) return session
-    const data = readStringSession(session)
-    const id = data.primaryDcs.main.id
-    return {
-      ...data,
-      primaryDcs: {
-        main: { ...data.primaryDcs.main, id, ipAddress: dc.host, port: dc.port, ipv6: false },
-        media: { ...data.primaryDcs.media, id, ipAddress: dc.host, port: dc.port, ipv6: false, mediaOnly: true },
-      },
     }
   }
 

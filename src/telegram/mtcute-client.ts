@@ -16,6 +16,7 @@
 import { MemoryStorage, networkMiddlewares } from '@mtcute/core'
 import { TelegramClient } from '@mtcute/node'
 import { NodeCryptoProvider, addPublicKey } from '@mtcute/node/utils.js'
+import { DEFAULT_CUSTOM_DC_ID } from './dc-addresses.ts'
 
 /** The pino methods the Telegram side logs through (a pino logger satisfies it). */
 export interface TelegramLog {
@@ -36,9 +37,6 @@ export interface MtcuteClientOptions {
   /** How often mtcute retries Telegram's internal errors before giving up. */
   internalErrorRetries?: number
 }
-
-/** The DC id assumed for a custom server when none is given (Telegram's default DC is 2). */
-const DEFAULT_CUSTOM_DC_ID = 2
 
 /** mtcute's LogManager levels (utils/logger.js): 1 error, 2 warn. */
 const MTCUTE_LOG_WARN = 2

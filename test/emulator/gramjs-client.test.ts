@@ -127,7 +127,7 @@ describe('gramjs 2.26.22 (layer 198, full transport) against the emulator', () =
     assert.equal(me.self, true)
     assert.equal(me.phone, '15550007777')
 
-    const { keys } = emu.snapshot().authKeys
+    const { keys } = emu.dc(emu.dcId).authKeys.toJSON()
     assert.equal(keys.length, 1)
     assert.equal(keys[0].layer, 198)
     assert.equal(emu.accounts.userIdFor(BigInt(keys[0].id)), userId)

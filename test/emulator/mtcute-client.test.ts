@@ -82,7 +82,7 @@ function worldIds(history: History): number[] {
 }
 
 function authKeyCount(emu: Emulator): number {
-  return emu.snapshot().authKeys.keys.length
+  return emu.dc(emu.dcId).authKeys.toJSON().keys.length
 }
 
 describe('mtcute 0.30.3 against the emulator over TCP', () => {
@@ -105,7 +105,7 @@ describe('mtcute 0.30.3 against the emulator over TCP', () => {
     tg = mtcuteClientFor(emu)
     userId = await signInWithCode(tg, emu, phone)
 
-    const { keys } = emu.snapshot().authKeys
+    const { keys } = emu.dc(emu.dcId).authKeys.toJSON()
     assert.equal(keys.length, 1, 'one key exchange')
     assert.equal(keys[0].layer, 227, 'mtcute announced its layer with invokeWithLayer')
     assert.equal(emu.faults.counters.get('auth.sendCode'), 1)

@@ -102,10 +102,10 @@ test('a whole sign-in with a code and a two-step password, a read and a shutdown
   storedAtShutdown = await readFile(storePath)
   await service.close()
 
-  for (const [i, entry] of emulator.snapshot().authKeys.keys.entries()) {
+  for (const [i, entry] of emulator.dc(emulator.dcId).authKeys.toJSON().keys.entries()) {
     for (const [name, value] of variants(`auth key #${i}`, Buffer.from(entry.key, 'base64'))) secrets.set(name, value)
   }
-  assert.ok(emulator.snapshot().authKeys.keys.length >= 1)
+  assert.ok(emulator.dc(emulator.dcId).authKeys.toJSON().keys.length >= 1)
   secrets.set('the login code', CODE)
   secrets.set('the two-step password', TWO_FACTOR_PASSWORD)
   secrets.set('a wrong two-step password', WRONG_PASSWORD)

@@ -113,7 +113,7 @@ async function signedInAuthKey(): Promise<Buffer> {
   assert.ok(record.session !== null)
   const authKey = Buffer.from(readStringSession(record.session).authKey!)
   assert.equal(authKey.length, 256)
-  assert.ok(emulator.snapshot().authKeys.keys.some((entry) => Buffer.from(entry.key, 'base64').equals(authKey)))
+  assert.ok(emulator.dc(emulator.dcId).authKeys.toJSON().keys.some((entry) => Buffer.from(entry.key, 'base64').equals(authKey)))
   return authKey
 }
 

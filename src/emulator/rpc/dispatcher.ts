@@ -20,8 +20,10 @@ export type { RpcCall } from '../mtproto/rpc-dispatcher.ts'
 export interface DispatcherOptions {
   world: World
   accounts: Accounts
-  /** A function when the port is only known after listen. */
+  /** The DC this dispatcher serves; a function when the port is only known after listen. */
   dc: DcAddress | (() => DcAddress)
+  /** Every DC of the cluster, for help.getConfig's dc_options (default: this one alone). */
+  dcs?: () => readonly DcAddress[]
   faults?: Faults
   /** Milliseconds since the epoch (default Date.now). */
   clock?: () => number
@@ -44,7 +46,8 @@ const ALL_HANDLERS: HandlerTable = {
 
 /**
  * Routes a method to its handler: counts it (and its time in flight), applies injected faults, refuses methods that
- * need a signed-in key (401 AUTH_KEY_UNREGISTERED), and answers unknown methods with
+ * need a signed-in key (401 AUTH_KEY_UNREGISTERED; 303 USER_MIGRATE_<home> for a key signed in on a DC the
+ * account has since left), and answers unknown methods with
  * 400 INPUT_METHOD_INVALID_<name>. Errors other than RpcError and DropConnectionSignal become
  * 500 INTERNAL, with the original as `cause`.
  */
@@ -85,11 +88,13 @@ export class Dispatcher implements RpcDispatcher {
     const handler = this.handlers.get(name)
     if (!handler) throw new RpcError(400, `INPUT_METHOD_INVALID_${name}`)
 
-    const viewer = this.viewerFor(call.authKeyId)
-    if (handler.signedIn && !viewer) throw new RpcError(401, 'AUTH_KEY_UNREGISTERED')
-
     const dc = typeof this.options.dc === 'function' ? this.options.dc() : this.options.dc
-    const ctx: HandlerContext = { call, world: this.options.world, accounts: this.options.accounts, clock: this.clock, dc, viewer }
+    const viewer = this.viewerFor(call.authKeyId, dc.dcId)
+    if (handler.signedIn && !viewer) throw new RpcError(401, 'AUTH_KEY_UNREGISTERED')
+    if (handler.signedIn && viewer) this.assertStillHome(call.authKeyId, dc.dcId)
+
+    const dcs = this.options.dcs?.() ?? [dc]
+    const ctx: HandlerContext = { call, world: this.options.world, accounts: this.options.accounts, clock: this.clock, dc, dcs, viewer }
     try {
       return await handler.run(ctx, call.method)
     } catch (error) {
@@ -100,8 +105,16 @@ export class Dispatcher implements RpcDispatcher {
     }
   }
 
-  private viewerFor(authKeyId: bigint): Viewer | undefined {
-    const user = this.options.accounts.userFor(authKeyId)
+  /** A key signed in on the account's home DC follows the account when it moves (core.telegram.org/api/datacenter). */
+  private assertStillHome(authKeyId: bigint, dcId: number): void {
+    const binding = this.options.accounts.bindingFor(authKeyId)
+    if (!binding || binding.imported) return
+    const home = this.options.accounts.homeDcOfUser(binding.userId)
+    if (home !== dcId) throw new RpcError(303, `USER_MIGRATE_${home}`)
+  }
+
+  private viewerFor(authKeyId: bigint, dcId: number): Viewer | undefined {
+    const user = this.options.accounts.userFor(authKeyId, dcId)
     if (!user) return undefined
     const { world, accounts } = this.options
     const joined = accounts.joinedChannels(user.id)

@@ -18,7 +18,10 @@ export interface HandlerContext {
   accounts: Accounts
   /** Milliseconds since the epoch. */
   clock: () => number
+  /** The DC the call arrived on. */
   dc: DcAddress
+  /** Every DC of the cluster (help.getConfig's dc_options). */
+  dcs: readonly DcAddress[]
   /** The signed-in account of the call's auth key, if any. */
   viewer: Viewer | undefined
 }

@@ -1,13 +1,20 @@
 import { RpcError } from '../rpc/rpc-error.ts'
-import { hashString, mix32, Prng } from './prng.ts'
-import { srpCheck, srpServerB, srpVerifier, type SrpAlgo } from './srp.ts'
+import { AuthorizationTransfers } from './authorization-transfers.ts'
+import { LoginCodes, type PendingCodeJson, type SentCode } from './login-codes.ts'
+import { LoginTokens } from './login-tokens.ts'
+import { DEFAULT_DC_ID, PhoneDirectory, type PhoneDirectoryState } from './phone-directory.ts'
+import { mix32, Prng } from './prng.ts'
+import { makePasswordRecord, passwordFromJson, passwordToJson, SrpChallenges, type PasswordChallenge, type PasswordJson, type PasswordRecord } from './two-step-password.ts'
 import type { AccountUser } from './viewer.ts'
 
 /**
- * Who is signed in where: accounts (one per phone), auth key → user bindings, pending login
- * codes and two-step passwords. Any well-formed phone signs in; the account is created on its
- * first sign-in. Everything but the transient SRP exchange survives `toJSON` / `fromJSON`,
- * so a sandbox restart keeps its logins and its pending sign-ins.
+ * Who is signed in where: accounts (one per phone, each living on its home DC), auth key →
+ * user bindings (each on one DC), pending login codes, QR tokens and two-step passwords. Any
+ * well-formed phone signs in unless the phone directory marks it; the account is created on its
+ * first sign-in. Everything but the transient SRP exchanges, QR tokens and authorization
+ * transfers survives `toJSON` / `fromJSON`, so a sandbox restart keeps its logins and its
+ * pending sign-ins. Methods take the DC the call arrived on; it defaults to DC 2, the only DC
+ * callers that predate the others know.
  */
 
 export interface AccountsOptions {
@@ -22,14 +29,27 @@ export interface AccountsOptions {
   /** A two-step password for every account (per-account ones via setTwoFactorPassword). */
   twoFactorPassword?: string
   passwordHint?: string
+  /** Every QR token is accepted by this phone's account after `afterMs` (the sandbox's demo). */
+  qrAutoAccept?: { phone: string; afterMs: number } | undefined
 }
 
-interface PasswordRecord {
-  salt1: Buffer
-  salt2: Buffer
-  verifier: Buffer
-  hint: string
+/** Thrown by `signIn` for a phone with no account: the handler answers auth.authorizationSignUpRequired. */
+export class SignUpRequired extends Error {
+  constructor() {
+    super('sign up required')
+    this.name = 'SignUpRequired'
+  }
 }
+
+/** A key signed in as a user on one DC; `imported` through auth.importAuthorization. */
+export interface Binding {
+  userId: number
+  dcId: number
+  imported: boolean
+}
+
+/** What a QR token query answers: wait (the token), done (the user), or go to the home DC. */
+export type LoginTokenAnswer = { token: Buffer; expires: number } | { user: AccountUser } | { migrateTo: number; token: Buffer }
 
 interface AccountRecord {
   phone: string
@@ -37,26 +57,6 @@ interface AccountRecord {
   /** null: no password, even when a default exists; undefined: the default applies. */
   password?: PasswordRecord | null
   joined: Set<number>
-}
-
-interface PendingCode {
-  phone: string
-  hash: string
-  authKeyId: bigint
-  code: string
-  expiresAt: number
-}
-
-interface SrpSession {
-  srpId: bigint
-  b: Buffer
-  userId: number
-}
-
-interface LoginTokenRecord {
-  authKeyId: bigint
-  expiresAt: number
-  acceptedBy?: number
 }
 
 /** The JSON form of `Accounts` (bigints and buffers as strings). */
@@ -70,12 +70,14 @@ export interface AccountsState {
     accessHash: string
     firstName: string
     lastName: string
-    password?: { salt1: string; salt2: string; verifier: string; hint: string } | null
+    password?: PasswordJson | null
     joined: number[]
   }[]
-  bindings: { authKeyId: string; userId: number }[]
-  awaitingPassword: { authKeyId: string; userId: number }[]
-  pendingCodes: { phone: string; hash: string; authKeyId: string; code: string; expiresAt: number }[]
+  /** dcId absent: DC 2 (state written before there were five DCs). */
+  bindings: { authKeyId: string; userId: number; dcId?: number; imported?: boolean }[]
+  awaitingPassword: { authKeyId: string; userId: number; dcId?: number }[]
+  pendingCodes: PendingCodeJson[]
+  phones?: PhoneDirectoryState
 }
 
 /** The one password KDF this emulator offers (core.telegram.org/api/srp). */
@@ -84,29 +86,36 @@ export const SRP_ALGO_NAME = 'passwordKdfAlgoSHA256SHA256PBKDF2HMACSHA512iter100
 const FIRST_USER_ID = 7_000_000_001
 
 export class Accounts {
-  private readonly loginCode: string
-  private readonly codeTtlMs: number
   private readonly clock: () => number
   private readonly prng: Prng
-  private counter = 0
   private nextUserId = FIRST_USER_ID
   private readonly byPhone = new Map<string, AccountRecord>()
   private readonly byUserId = new Map<number, AccountRecord>()
-  private readonly bindings = new Map<bigint, number>()
-  private readonly awaitingPassword = new Map<bigint, number>()
-  private readonly pendingCodes = new Map<string, PendingCode>()
-  private readonly srpSessions = new Map<bigint, SrpSession>()
-  private readonly loginTokens = new Map<string, LoginTokenRecord>()
-  private readonly lastCodes = new Map<string, string>()
+  private readonly bindings = new Map<bigint, Binding>()
+  private readonly awaitingPassword = new Map<bigint, { userId: number; dcId: number }>()
+  private readonly srp: SrpChallenges
+  private readonly codes: LoginCodes
+  private readonly transfers: AuthorizationTransfers
   private readonly defaultPassword: PasswordRecord | undefined
+  /** Home DCs and marks of phone numbers. */
+  phones = new PhoneDirectory()
+  /** QR login tokens; the emulator listens to them to push updateLoginToken. */
+  readonly loginTokens: LoginTokens
 
   constructor(private readonly options: AccountsOptions) {
-    this.loginCode = options.loginCode ?? '12345'
-    this.codeTtlMs = (options.codeTtlSeconds ?? 300) * 1000
     this.clock = options.clock ?? Date.now
     this.prng = new Prng(mix32(options.seed, 0xacc7))
+    this.srp = new SrpChallenges(this.prng)
+    this.codes = new LoginCodes(options.seed, options.loginCode ?? '12345', (options.codeTtlSeconds ?? 300) * 1000, this.clock)
+    this.transfers = new AuthorizationTransfers(new Prng(mix32(options.seed, 0x7a45)), this.clock)
+    const auto = options.qrAutoAccept
+    this.loginTokens = new LoginTokens({
+      clock: this.clock,
+      prng: new Prng(mix32(options.seed, 0x9e10)),
+      autoAccept: auto && { afterMs: auto.afterMs, userId: () => this.accountFor(this.normalized(auto.phone)).user.id },
+    })
     this.defaultPassword =
-      options.twoFactorPassword === undefined ? undefined : this.passwordRecord(options.twoFactorPassword, options.passwordHint)
+      options.twoFactorPassword === undefined ? undefined : makePasswordRecord(this.prng, options.twoFactorPassword, options.passwordHint)
   }
 
   /** Telegram's phone_number: digits only, 7–15 of them; '+', spaces, dashes and brackets are tolerated. */
@@ -115,28 +124,29 @@ export class Accounts {
     return /^\+?\d{7,15}$/.test(compact) ? compact.replace(/^\+/, '') : undefined
   }
 
-  /** auth.sendCode: a code bound to (phone, phone_code_hash, the auth key that asked). */
-  sendCode(phone: string, authKeyId: bigint): { phoneCodeHash: string; codeLength: number } {
+  /**
+   * auth.sendCode on `dcId`: 303 PHONE_MIGRATE_<home> when the account lives elsewhere, else a
+   * code bound to (phone, phone_code_hash, the auth key that asked).
+   */
+  sendCode(phone: string, authKeyId: bigint, dcId = DEFAULT_DC_ID): SentCode & { emailSetupRequired: boolean } {
     const normalized = Accounts.normalizePhone(phone)
     if (!normalized) throw new RpcError(400, 'PHONE_NUMBER_INVALID')
-    this.counter++
-    const hash = new Prng(mix32(this.options.seed, 0xc0de, hashString(normalized), this.counter)).hex(18)
-    for (const [key, pending] of this.pendingCodes) if (pending.phone === normalized && pending.authKeyId === authKeyId) this.pendingCodes.delete(key)
-    this.lastCodes.set(normalized, this.loginCode)
-    this.pendingCodes.set(hash, {
-      phone: normalized,
-      hash,
-      authKeyId,
-      code: this.loginCode,
-      expiresAt: this.clock() + this.codeTtlMs,
-    })
-    return { phoneCodeHash: hash, codeLength: this.loginCode.length }
+    this.assertHome(normalized, dcId, 'PHONE_MIGRATE')
+    return { ...this.codes.send(normalized, authKeyId), emailSetupRequired: this.phones.needsEmailSetup(normalized) }
+  }
+
+  /** auth.resendCode: the pending code again, by the next way. */
+  resendCode(phone: string, phoneCodeHash: string, authKeyId: bigint, dcId = DEFAULT_DC_ID): SentCode {
+    const normalized = Accounts.normalizePhone(phone)
+    if (!normalized) throw new RpcError(400, 'PHONE_NUMBER_INVALID')
+    this.assertHome(normalized, dcId, 'PHONE_MIGRATE')
+    return this.codes.resend(normalized, phoneCodeHash, authKeyId)
   }
 
   /** The code most recently sent to `phone` (tests read it as a user would read the app). */
   lastCode(phone: string): string | undefined {
     const normalized = Accounts.normalizePhone(phone)
-    return normalized === undefined ? undefined : this.lastCodes.get(normalized)
+    return normalized === undefined ? undefined : this.codes.lastCode(normalized)
   }
 
   /**
@@ -144,82 +154,48 @@ export class Accounts {
    * key than the one it was sent to, and SESSION_PASSWORD_NEEDED (401) when the account has a
    * two-step password, after which only account.getPassword / auth.checkPassword proceed.
    */
-  signIn(phone: string, phoneCodeHash: string, code: string, authKeyId: bigint): AccountUser {
+  signIn(phone: string, phoneCodeHash: string, code: string, authKeyId: bigint, dcId = DEFAULT_DC_ID): AccountUser {
     const normalized = Accounts.normalizePhone(phone)
     if (!normalized) throw new RpcError(400, 'PHONE_NUMBER_INVALID')
-    if (!phoneCodeHash) throw new RpcError(400, 'PHONE_CODE_HASH_EMPTY')
-    if (!code) throw new RpcError(400, 'PHONE_CODE_EMPTY')
-    const pending = this.pendingCodes.get(phoneCodeHash)
-    if (!pending || pending.phone !== normalized || pending.authKeyId !== authKeyId) {
-      throw new RpcError(400, 'PHONE_CODE_EXPIRED')
-    }
-    if (this.clock() >= pending.expiresAt) {
-      this.pendingCodes.delete(phoneCodeHash)
-      throw new RpcError(400, 'PHONE_CODE_EXPIRED')
-    }
-    if (code !== pending.code) throw new RpcError(400, 'PHONE_CODE_INVALID')
-    this.pendingCodes.delete(phoneCodeHash)
-
+    this.codes.take(normalized, phoneCodeHash, code, authKeyId)
+    this.assertHome(normalized, dcId, 'USER_MIGRATE')
+    if (this.phones.isUnregistered(normalized)) throw new SignUpRequired()
     const account = this.accountFor(normalized)
+    this.authorize(authKeyId, dcId, account.user.id)
+    return account.user
+  }
+
+  /**
+   * Signs the key in as `userId` on `dcId`, or, for an account with a two-step password, leaves
+   * it awaiting auth.checkPassword: 401 SESSION_PASSWORD_NEEDED.
+   */
+  authorize(authKeyId: bigint, dcId: number, userId: number): AccountUser {
+    const account = this.byUserId.get(userId) as AccountRecord
     if (this.passwordOf(account)) {
-      this.awaitingPassword.set(authKeyId, account.user.id)
+      this.awaitingPassword.set(authKeyId, { userId, dcId })
       throw new RpcError(401, 'SESSION_PASSWORD_NEEDED')
     }
-    this.bind(authKeyId, account.user.id)
+    this.bind(authKeyId, { userId, dcId, imported: false })
     return account.user
   }
 
   /** account.getPassword: the SRP challenge for the signed-in or password-pending user of this key. */
-  passwordChallenge(authKeyId: bigint): {
-    hasPassword: boolean
-    algo?: SrpAlgo
-    srpB?: Buffer
-    srpId?: bigint
-    hint?: string
-    newSalt1: Buffer
-    newSalt2: Buffer
-    secureRandom: Buffer
-  } {
-    const userId = this.bindings.get(authKeyId) ?? this.awaitingPassword.get(authKeyId)
+  passwordChallenge(authKeyId: bigint): PasswordChallenge {
+    const userId = this.bindings.get(authKeyId)?.userId ?? this.awaitingPassword.get(authKeyId)?.userId
     if (userId === undefined) throw new RpcError(401, 'AUTH_KEY_UNREGISTERED')
-    const account = this.byUserId.get(userId) as AccountRecord
-    const password = this.passwordOf(account)
-    // new_algo.salt1 is 8 bytes: clients append 32 random bytes of their own when setting a password.
-    const newSalt1 = this.prng.bytes(8)
-    const newSalt2 = password?.salt2 ?? this.prng.bytes(16)
-    const secureRandom = this.prng.bytes(32)
-    if (!password) return { hasPassword: false, newSalt1, newSalt2, secureRandom }
-    const srpId = this.prng.int64()
-    const b = this.prng.bytes(256)
-    this.srpSessions.set(srpId, { srpId, b, userId })
-    return {
-      hasPassword: true,
-      algo: { salt1: password.salt1, salt2: password.salt2 },
-      srpB: srpServerB(password.verifier, b),
-      srpId,
-      hint: password.hint || undefined,
-      newSalt1,
-      newSalt2,
-      secureRandom,
-    }
+    return this.srp.issue(userId, this.passwordOf(this.byUserId.get(userId) as AccountRecord))
   }
 
   /** auth.checkPassword with inputCheckPasswordSRP. */
   checkPassword(authKeyId: bigint, srpId: bigint, A: Buffer, M1: Buffer): AccountUser {
-    const userId = this.awaitingPassword.get(authKeyId) ?? this.bindings.get(authKeyId)
+    const awaiting = this.awaitingPassword.get(authKeyId)
+    const binding = this.bindings.get(authKeyId)
+    const userId = awaiting?.userId ?? binding?.userId
     if (userId === undefined) throw new RpcError(401, 'AUTH_KEY_UNREGISTERED')
-    const session = this.srpSessions.get(srpId)
-    if (!session || session.userId !== userId) throw new RpcError(400, 'SRP_ID_INVALID')
     const account = this.byUserId.get(userId) as AccountRecord
-    const password = this.passwordOf(account)
-    if (!password) throw new RpcError(400, 'PASSWORD_HASH_INVALID')
-    if (!srpCheck({ algo: password, verifier: password.verifier, b: session.b, A, M1 })) {
-      throw new RpcError(400, 'PASSWORD_HASH_INVALID')
-    }
-    // Each challenge answers once.
-    this.srpSessions.delete(srpId)
+    this.srp.check(userId, this.passwordOf(account), srpId, A, M1)
     this.awaitingPassword.delete(authKeyId)
-    this.bind(authKeyId, userId)
+    this.bind(authKeyId, binding ?? { userId, dcId: awaiting?.dcId ?? DEFAULT_DC_ID, imported: false })
     return account.user
   }
 
@@ -228,7 +204,7 @@ export class Accounts {
     const normalized = Accounts.normalizePhone(phone)
     if (!normalized) throw new Error('setTwoFactorPassword: not a phone number')
     const account = this.accountFor(normalized)
-    account.password = password === null ? null : this.passwordRecord(password, hint)
+    account.password = password === null ? null : makePasswordRecord(this.prng, password, hint)
   }
 
   /** auth.logOut: the key is no longer signed in. */
@@ -238,24 +214,74 @@ export class Accounts {
   }
 
   userIdFor(authKeyId: bigint): number | undefined {
+    return this.bindings.get(authKeyId)?.userId
+  }
+
+  /** The user `authKeyId` is signed in as on `dcId` (any DC when absent). */
+  userFor(authKeyId: bigint, dcId?: number): AccountUser | undefined {
+    const binding = this.bindings.get(authKeyId)
+    if (binding === undefined || (dcId !== undefined && binding.dcId !== dcId)) return undefined
+    return this.byUserId.get(binding.userId)?.user
+  }
+
+  /** Every key signed in as `userId`, with its DC (where pushes for the account go). */
+  keysOf(userId: number): { authKeyId: bigint; dcId: number }[] {
+    return [...this.bindings].filter(([, b]) => b.userId === userId).map(([authKeyId, b]) => ({ authKeyId, dcId: b.dcId }))
+  }
+
+  bindingFor(authKeyId: bigint): Readonly<Binding> | undefined {
     return this.bindings.get(authKeyId)
   }
 
-  userFor(authKeyId: bigint): AccountUser | undefined {
-    const id = this.bindings.get(authKeyId)
-    return id === undefined ? undefined : this.byUserId.get(id)?.user
+  /** The DC the account of `userId` lives on. */
+  homeDcOfUser(userId: number): number {
+    const account = this.byUserId.get(userId)
+    return account ? this.phones.homeDc(account.phone) : DEFAULT_DC_ID
+  }
+
+  /** The DC the account behind `phone` lives on (it need not exist yet). */
+  homeDc(phone: string): number {
+    return this.phones.homeDc(this.normalized(phone))
+  }
+
+  setHomeDc(phone: string, dcId: number): void {
+    this.phones.setHomeDc(this.normalized(phone), dcId)
+  }
+
+  /** Marks a phone as having no account (sign-in answers auth.authorizationSignUpRequired). */
+  setUnregistered(phone: string, value = true): void {
+    this.phones.setUnregistered(this.normalized(phone), value)
+  }
+
+  /** Marks a phone whose code sign-in Telegram refuses until a login e-mail is set up. */
+  setEmailSetupRequired(phone: string, value = true): void {
+    this.phones.setEmailSetupRequired(this.normalized(phone), value)
+  }
+
+  /** auth.exportAuthorization on the key's DC for `toDc`. */
+  exportAuthorization(authKeyId: bigint, dcId: number, toDc: number): { id: bigint; bytes: Buffer } {
+    const binding = this.bindings.get(authKeyId)
+    if (!binding || binding.dcId !== dcId) throw new RpcError(401, 'AUTH_KEY_UNREGISTERED')
+    if (toDc === dcId || toDc < 1 || toDc > 5) throw new RpcError(400, 'DC_ID_INVALID')
+    return this.transfers.export(binding.userId, toDc)
+  }
+
+  /** auth.importAuthorization on `dcId`: the key is signed in as the exported user there. */
+  importAuthorization(id: bigint, bytes: Buffer, authKeyId: bigint, dcId: number): AccountUser {
+    const userId = this.transfers.take(id, bytes, dcId)
+    this.bind(authKeyId, { userId, dcId, imported: true })
+    return this.byUserId.get(userId)?.user as AccountUser
   }
 
   userById(userId: number): AccountUser | undefined {
     return this.byUserId.get(userId)?.user
   }
 
-  /** Signs `authKeyId` in as the account behind `phone` directly (QR login, fixtures). */
+  /** Signs `authKeyId` in as the account behind `phone` directly (fixtures), on its home DC. */
   signInDirectly(phone: string, authKeyId: bigint): AccountUser {
-    const normalized = Accounts.normalizePhone(phone)
-    if (!normalized) throw new Error('signInDirectly: not a phone number')
+    const normalized = this.normalized(phone)
     const account = this.accountFor(normalized)
-    this.bind(authKeyId, account.user.id)
+    this.bind(authKeyId, { userId: account.user.id, dcId: this.phones.homeDc(normalized), imported: false })
     return account.user
   }
 
@@ -268,49 +294,32 @@ export class Accounts {
     this.byUserId.get(userId)?.joined.add(channelId)
   }
 
-  /** auth.exportLoginToken: a fresh token, or success once another device accepted this key's token. */
-  exportLoginToken(authKeyId: bigint): { token: Buffer; expires: number } | { user: AccountUser } {
-    const now = this.clock()
-    for (const [hex, record] of this.loginTokens) {
-      if (record.authKeyId !== authKeyId) continue
-      if (record.acceptedBy !== undefined) {
-        this.loginTokens.delete(hex)
-        this.bind(authKeyId, record.acceptedBy)
-        return { user: this.byUserId.get(record.acceptedBy)?.user as AccountUser }
-      }
-      if (record.expiresAt <= now) this.loginTokens.delete(hex)
-    }
-    const token = this.prng.bytes(32)
-    const expiresAt = now + 30_000
-    this.loginTokens.set(token.toString('hex'), { authKeyId, expiresAt })
-    return { token, expires: Math.floor(expiresAt / 1000) }
+  /** auth.exportLoginToken on `dcId`: the token to show, or, once accepted, success or the way to the home DC. */
+  exportLoginToken(authKeyId: bigint, dcId = DEFAULT_DC_ID): LoginTokenAnswer {
+    return this.loginAnswer(this.loginTokens.export(dcId, authKeyId), authKeyId, dcId)
   }
 
   /** What scanning the QR code on a signed-in device does (auth.acceptLoginToken). */
   acceptLoginToken(token: Buffer, phone: string): void {
-    const record = this.loginTokens.get(token.toString('hex'))
-    if (!record || record.expiresAt <= this.clock()) throw new RpcError(400, 'AUTH_TOKEN_EXPIRED')
-    const normalized = Accounts.normalizePhone(phone)
-    if (!normalized) throw new Error('acceptLoginToken: not a phone number')
-    record.acceptedBy = this.accountFor(normalized).user.id
+    this.loginTokens.accept(token, this.accountFor(this.normalized(phone)).user.id)
   }
 
-  /** auth.importLoginToken on this single DC: success for an accepted token. */
-  importLoginToken(token: Buffer, authKeyId: bigint): { token: Buffer; expires: number } | { user: AccountUser } {
-    const hex = token.toString('hex')
-    const record = this.loginTokens.get(hex)
-    if (!record) throw new RpcError(400, 'AUTH_TOKEN_INVALID')
-    if (record.expiresAt <= this.clock()) throw new RpcError(400, 'AUTH_TOKEN_EXPIRED')
-    if (record.acceptedBy === undefined) return { token, expires: Math.floor(record.expiresAt / 1000) }
-    this.loginTokens.delete(hex)
-    this.bind(authKeyId, record.acceptedBy)
-    return { user: this.byUserId.get(record.acceptedBy)?.user as AccountUser }
+  /** auth.importLoginToken on `dcId` (after auth.loginTokenMigrateTo, or after updateLoginToken). */
+  importLoginToken(token: Buffer, authKeyId: bigint, dcId = DEFAULT_DC_ID): LoginTokenAnswer {
+    return this.loginAnswer(this.loginTokens.import(token, dcId), authKeyId, dcId)
+  }
+
+  private loginAnswer(state: ReturnType<LoginTokens['export']>, authKeyId: bigint, dcId: number): LoginTokenAnswer {
+    if (state.kind === 'waiting') return { token: state.token, expires: state.expires }
+    const home = this.homeDcOfUser(state.userId)
+    if (home !== dcId) return { migrateTo: home, token: this.loginTokens.migrationToken(state.userId, home) }
+    return { user: this.authorize(authKeyId, dcId, state.userId) }
   }
 
   toJSON(): AccountsState {
     return {
       version: 1,
-      counter: this.counter,
+      counter: this.codes.counter,
       nextUserId: this.nextUserId,
       accounts: [...this.byPhone.values()].map((a) => ({
         phone: a.phone,
@@ -318,58 +327,54 @@ export class Accounts {
         accessHash: a.user.accessHash.toString(),
         firstName: a.user.firstName,
         lastName: a.user.lastName,
-        password:
-          a.password === undefined
-            ? undefined
-            : a.password === null
-              ? null
-              : {
-                  salt1: a.password.salt1.toString('hex'),
-                  salt2: a.password.salt2.toString('hex'),
-                  verifier: a.password.verifier.toString('hex'),
-                  hint: a.password.hint,
-                },
+        password: a.password === undefined ? undefined : a.password === null ? null : passwordToJson(a.password),
         joined: [...a.joined],
       })),
-      bindings: [...this.bindings].map(([k, userId]) => ({ authKeyId: k.toString(), userId })),
-      awaitingPassword: [...this.awaitingPassword].map(([k, userId]) => ({ authKeyId: k.toString(), userId })),
-      pendingCodes: [...this.pendingCodes.values()].map((p) => ({ ...p, authKeyId: p.authKeyId.toString() })),
+      bindings: [...this.bindings].map(([k, b]) => ({ authKeyId: k.toString(), ...b })),
+      awaitingPassword: [...this.awaitingPassword].map(([k, a]) => ({ authKeyId: k.toString(), ...a })),
+      pendingCodes: this.codes.toJSON(),
+      phones: this.phones.toJSON(),
     }
   }
 
   static fromJSON(state: AccountsState, options: AccountsOptions): Accounts {
     if (state.version !== 1) throw new Error(`accounts state version ${String(state.version)} is not supported`)
     const accounts = new Accounts(options)
-    accounts.counter = state.counter
+    accounts.codes.counter = state.counter
     accounts.nextUserId = state.nextUserId
     for (const a of state.accounts) {
       const record: AccountRecord = {
         phone: a.phone,
         user: { id: a.userId, accessHash: BigInt(a.accessHash), phone: a.phone, firstName: a.firstName, lastName: a.lastName },
-        password:
-          a.password === undefined
-            ? undefined
-            : a.password === null
-              ? null
-              : {
-                  salt1: Buffer.from(a.password.salt1, 'hex'),
-                  salt2: Buffer.from(a.password.salt2, 'hex'),
-                  verifier: Buffer.from(a.password.verifier, 'hex'),
-                  hint: a.password.hint,
-                },
+        password: a.password === undefined ? undefined : a.password === null ? null : passwordFromJson(a.password),
         joined: new Set(a.joined),
       }
       accounts.byPhone.set(a.phone, record)
       accounts.byUserId.set(a.userId, record)
     }
-    for (const b of state.bindings) accounts.bindings.set(BigInt(b.authKeyId), b.userId)
-    for (const b of state.awaitingPassword) accounts.awaitingPassword.set(BigInt(b.authKeyId), b.userId)
-    for (const p of state.pendingCodes) accounts.pendingCodes.set(p.hash, { ...p, authKeyId: BigInt(p.authKeyId) })
+    for (const b of state.bindings) {
+      accounts.bindings.set(BigInt(b.authKeyId), { userId: b.userId, dcId: b.dcId ?? DEFAULT_DC_ID, imported: b.imported ?? false })
+    }
+    for (const a of state.awaitingPassword) accounts.awaitingPassword.set(BigInt(a.authKeyId), { userId: a.userId, dcId: a.dcId ?? DEFAULT_DC_ID })
+    accounts.codes.restore(state.pendingCodes)
+    accounts.phones = PhoneDirectory.fromJSON(state.phones)
     return accounts
   }
 
-  private bind(authKeyId: bigint, userId: number): void {
-    this.bindings.set(authKeyId, userId)
+  private bind(authKeyId: bigint, binding: Binding): void {
+    this.bindings.set(authKeyId, binding)
+  }
+
+  /** 303 <kind>_<home> when `phone`'s account does not live on `dcId` (core.telegram.org/api/datacenter). */
+  private assertHome(phone: string, dcId: number, kind: 'PHONE_MIGRATE' | 'USER_MIGRATE'): void {
+    const home = this.phones.homeDc(phone)
+    if (home !== dcId) throw new RpcError(303, `${kind}_${home}`)
+  }
+
+  private normalized(phone: string): string {
+    const normalized = Accounts.normalizePhone(phone)
+    if (!normalized) throw new Error(`not a phone number: ${phone.length} characters`)
+    return normalized
   }
 
   private accountFor(phone: string): AccountRecord {
@@ -394,9 +399,4 @@ export class Accounts {
     return account.password ?? this.defaultPassword
   }
 
-  private passwordRecord(password: string, hint?: string): PasswordRecord {
-    const salt1 = this.prng.bytes(40)
-    const salt2 = this.prng.bytes(16)
-    return { salt1, salt2, verifier: srpVerifier(password, { salt1, salt2 }), hint: hint ?? '' }
-  }
 }

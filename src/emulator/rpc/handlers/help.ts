@@ -2,8 +2,9 @@ import type { TlObject } from '../../tl/tl-object.ts'
 import { nowSeconds, type HandlerContext, type HandlerTable } from '../handler.ts'
 
 /**
- * help.* — what a client asks before anything else. dc_options name only this emulator, so a
- * client that follows them (mtcute, gramjs) keeps talking to it.
+ * help.* — what a client asks before anything else. dc_options name the emulator's five DCs
+ * (each a main and a media-only entry at the same address), so a client that follows them
+ * (mtcute, gramjs) keeps talking to it whatever DC it migrates to.
  */
 export const helpHandlers: HandlerTable = {
   'help.getConfig': { signedIn: false, run: configOf },
@@ -19,22 +20,18 @@ export const helpHandlers: HandlerTable = {
 
 function configOf(ctx: HandlerContext): TlObject {
   const now = nowSeconds(ctx)
-  const { dcId, host, port } = ctx.dc
-  const option = (mediaOnly: boolean): TlObject => ({
-    _: 'dcOption',
-    media_only: mediaOnly,
-    static: false,
-    id: dcId,
-    ip_address: host,
-    port,
-  })
+  const { dcId } = ctx.dc
+  // dcOption#18b7a10d flags:# ipv6:flags.0?true media_only:flags.1?true ... id:int ip_address:string port:int
+  const options = ctx.dcs.flatMap((dc): TlObject[] =>
+    [false, true].map((mediaOnly) => ({ _: 'dcOption', media_only: mediaOnly, static: false, id: dc.dcId, ip_address: dc.host, port: dc.port })),
+  )
   return {
     _: 'config',
     date: now,
     expires: now + 3600,
     test_mode: false,
     this_dc: dcId,
-    dc_options: [option(false), option(true)],
+    dc_options: options,
     dc_txt_domain_name: 'dc.emulator.invalid',
     chat_size_max: 200,
     megagroup_size_max: 200000,

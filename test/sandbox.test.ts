@@ -1,0 +1,39 @@
+/**
+ * Sandbox mode (SPEC §2): the in-process emulator keeps every DC's auth keys beside the
+ * session, and a restarted sandbox — on new ports — still serves a session homed on DC 4.
+ */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pino } from 'pino'
+import { startSandbox } from '../src/sandbox.ts'
+import { FileStore } from '../src/sessions/file-store.ts'
+import { TelegramGateway } from '../src/telegram/gateway.ts'
+
+test('a session homed on DC 4 survives a sandbox restart on new ports', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'sandbox-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  const store = new FileStore(join(dir, 'session'))
+  const log = pino({ level: 'silent' })
+  const phone = '+999 66 4 7001'
+
+  let sandbox = await startSandbox({ store, log })
+  let gateway = await TelegramGateway.open({ store, telegram: sandbox.telegram, log })
+  await gateway.signIn({ phone })
+  assert.deepEqual(await gateway.signIn({ phone, code: sandbox.code }), { done: true })
+  const firstPort = sandbox.emulator.dc(4).port
+  await gateway.close()
+  await sandbox.stop()
+
+  sandbox = await startSandbox({ store, log })
+  t.after(() => sandbox.stop())
+  assert.notEqual(sandbox.emulator.dc(4).port, firstPort)
+  gateway = await TelegramGateway.open({ store, telegram: sandbox.telegram, log })
+  t.after(() => gateway.close())
+  assert.equal(gateway.status().authorized, true)
+  const window = { startMs: Date.now() - 7 * 86_400_000, endMs: Date.now() }
+  const first = await gateway.channelMessages(window).next()
+  assert.equal(first.done, false)
+})
