@@ -46,6 +46,31 @@ export interface Config {
   /** AES-256 key for sessions at rest; null stores them in clear. */
   readonly sessionEncryptionKey: Buffer | null
   readonly logLevel: LogLevel
+  /** Where every live event is POSTed, signed (WEBHOOK_URL, WEBHOOK_SECRET); null: no webhook. */
+  readonly webhook: WebhookConfig | null
+  /** The JetStream the live feed is published to (NATS_URL and its options); null: no NATS. */
+  readonly nats: NatsConfig | null
+}
+
+export interface WebhookConfig {
+  /** May carry credentials (user info, a query token): logged by host only. */
+  readonly url: string
+  readonly secret: string
+  /** How long one POST may take before it counts as failed and is retried. */
+  readonly timeoutMs: number
+}
+
+export interface NatsConfig {
+  /** Server URLs (`nats://host:port`, `tls://…`, or `host:port`), as the `nats` client takes them. */
+  readonly servers: readonly string[]
+  readonly stream: string
+  /** Subjects are `<prefix>.<event>.<channel_id>`. */
+  readonly subjectPrefix: string
+  /** Contents of the NATS_CREDS file (a JWT and an nkey seed), read at start. */
+  readonly creds: string | null
+  readonly user: string | null
+  readonly password: string | null
+  readonly token: string | null
 }
 
 export class ConfigError extends Error {
@@ -63,6 +88,9 @@ export const DEFAULT_HOST = '127.0.0.1'
 export const DEFAULT_SESSION_URL = 'file:./data/session'
 /** Longer than the session lease lives (30 s), so a crashed predecessor's lease runs out first. */
 export const DEFAULT_SESSION_LOCK_WAIT_SECONDS = 45
+export const DEFAULT_WEBHOOK_TIMEOUT_SECONDS = 10
+export const DEFAULT_NATS_STREAM = 'TELEGRAM'
+export const DEFAULT_NATS_SUBJECT_PREFIX = 'telegram'
 
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const host = read(env, 'HOST') ?? DEFAULT_HOST
@@ -89,11 +117,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     sessionLockWaitSeconds: parseSeconds('SESSION_LOCK_WAIT', read(env, 'SESSION_LOCK_WAIT') ?? String(DEFAULT_SESSION_LOCK_WAIT_SECONDS)),
     sessionEncryptionKey: parseEncryptionKey(env),
     logLevel: parseLogLevel(env),
+    webhook: parseWebhook(env),
+    nats: parseNats(env),
   }
   Object.freeze(config.telegramDc)
   for (const address of Object.values(config.telegramDcAddresses)) Object.freeze(address)
   Object.freeze(config.telegramDcAddresses)
   Object.freeze(config.sessionUrl)
+  Object.freeze(config.webhook)
+  if (config.nats) Object.freeze(config.nats.servers)
+  Object.freeze(config.nats)
   return Object.freeze(config)
 }
 
@@ -282,6 +315,74 @@ function parseLogLevel(env: NodeJS.ProcessEnv): LogLevel {
     throw new ConfigError('LOG_LEVEL', `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${quote(text)}`)
   }
   return level
+}
+
+function parseWebhook(env: NodeJS.ProcessEnv): WebhookConfig | null {
+  const text = read(env, 'WEBHOOK_URL')
+  const secret = read(env, 'WEBHOOK_SECRET')
+  if (text === null) {
+    if (secret !== null) throw new ConfigError('WEBHOOK_URL', 'WEBHOOK_URL must be set when WEBHOOK_SECRET is set')
+    return null
+  }
+  let url: URL | null = null
+  try {
+    url = new URL(text)
+  } catch {
+    url = null
+  }
+  // The URL may hold credentials: only its length is shown.
+  if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new ConfigError('WEBHOOK_URL', `WEBHOOK_URL must be an http(s) URL (value not shown, ${text.length} characters)`)
+  }
+  if (secret === null) throw new ConfigError('WEBHOOK_SECRET', 'WEBHOOK_SECRET must be set when WEBHOOK_URL is set: every delivery is signed with it')
+  const timeout = parseSeconds('WEBHOOK_TIMEOUT', read(env, 'WEBHOOK_TIMEOUT') ?? String(DEFAULT_WEBHOOK_TIMEOUT_SECONDS))
+  if (timeout === 0) throw new ConfigError('WEBHOOK_TIMEOUT', 'WEBHOOK_TIMEOUT must be at least 1 second')
+  return { url: url.href, secret, timeoutMs: timeout * 1000 }
+}
+
+// JetStream names: no whitespace, dots, wildcards or path separators (ADR-6); subject tokens
+// are kept to the portable characters.
+const NATS_STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/
+const NATS_SUBJECT_PREFIX = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/
+const NATS_SERVER = /^(?:(?:nats|tls|ws|wss):\/\/)?[^\s,/]+(?::\d{1,5})?\/?$/
+
+function parseNats(env: NodeJS.ProcessEnv): NatsConfig | null {
+  const text = read(env, 'NATS_URL')
+  if (text === null) return null
+  const servers = text.split(',').map((server) => server.trim()).filter((server) => server !== '')
+  if (servers.length === 0 || !servers.every((server) => NATS_SERVER.test(server))) {
+    throw new ConfigError('NATS_URL', `NATS_URL must be one or more comma-separated nats://host:port URLs (value not shown, ${text.length} characters)`)
+  }
+  const stream = read(env, 'NATS_STREAM') ?? DEFAULT_NATS_STREAM
+  if (!NATS_STREAM_NAME.test(stream)) {
+    throw new ConfigError('NATS_STREAM', `NATS_STREAM must be 1-64 letters, digits, "-" or "_", got ${quote(stream)}`)
+  }
+  const subjectPrefix = read(env, 'NATS_SUBJECT_PREFIX') ?? DEFAULT_NATS_SUBJECT_PREFIX
+  if (!NATS_SUBJECT_PREFIX.test(subjectPrefix)) {
+    throw new ConfigError('NATS_SUBJECT_PREFIX', `NATS_SUBJECT_PREFIX must be dot-separated tokens of letters, digits, "-" or "_", got ${quote(subjectPrefix)}`)
+  }
+  const user = read(env, 'NATS_USER')
+  const password = read(env, 'NATS_PASSWORD')
+  if ((user === null) !== (password === null)) {
+    throw new ConfigError(user === null ? 'NATS_USER' : 'NATS_PASSWORD', 'NATS_USER and NATS_PASSWORD must be set together')
+  }
+  return { servers, stream, subjectPrefix, creds: readCredsFile(env), user, password, token: read(env, 'NATS_TOKEN') }
+}
+
+function readCredsFile(env: NodeJS.ProcessEnv): string | null {
+  const path = read(env, 'NATS_CREDS')
+  if (path === null) return null
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? 'unreadable'
+    throw new ConfigError('NATS_CREDS', `NATS_CREDS file ${quote(path)} cannot be read (${reason})`)
+  }
+  if (!text.includes('-----BEGIN NATS USER JWT-----') || !text.includes('SEED-----')) {
+    throw new ConfigError('NATS_CREDS', `NATS_CREDS file ${quote(path)} is not a NATS credentials file (a user JWT and an nkey seed)`)
+  }
+  return text
 }
 
 export function isLoopbackHost(host: string): boolean {

@@ -1,0 +1,190 @@
+/**
+ * The NATS JetStream sink (SPEC §8). At open it connects, creates the stream when it is
+ * missing (subjects `<prefix>.>`) and reads the stream's last message on those subjects: its
+ * `Connector-Cursor` header is where delivery resumes, so the stream is the only place the
+ * cursor lives. Each event is then published with a `Nats-Msg-Id` (nats-message.ts) and counts
+ * as delivered only once JetStream's ack arrives; a re-send of an event whose ack was lost is
+ * dropped by the stream's duplicate window.
+ *
+ * The client reconnects by itself, for ever; while it is away publishes fail (a timeout) and
+ * the loop retries them, and `reachable()` says so for /health.
+ */
+import {
+  Events, StorageType, connect, credsAuthenticator, headers, nanos,
+  type ConnectionOptions, type JetStreamManager, type NatsConnection, type NatsError,
+} from 'nats'
+import type { NatsConfig } from '../../config.ts'
+import type { LiveEvent } from '../live-feed.ts'
+import { CURSOR_HEADER, EVENT_HEADER, natsMessageId, natsSubject } from './nats-message.ts'
+import type { DeliveryResult, Sink, SinkLog } from './sink.ts'
+
+export interface NatsSinkOptions {
+  config: NatsConfig
+  log: SinkLog
+  /** How long a publish waits for its ack (default 10 s). */
+  publishTimeoutMs?: number | undefined
+  /** How long one connection attempt may take (default 10 s). */
+  connectTimeoutMs?: number | undefined
+  /** The client's pause between reconnection attempts (default 2 s). */
+  reconnectWaitMs?: number | undefined
+  /** The duplicate window of a stream this sink creates (default 2 minutes, JetStream's own). */
+  duplicateWindowMs?: number | undefined
+}
+
+/** JetStream's API error for "no message found" (a stream with nothing on the subjects yet). */
+const NO_MESSAGE_FOUND = 10037
+const STREAM_NOT_FOUND = 10059
+
+function errorCode(err: unknown): string {
+  const code = (err as Partial<NatsError>).code
+  return typeof code === 'string' && code !== '' ? code : (err as Error).name ?? 'error'
+}
+
+export class NatsSink implements Sink {
+  readonly name = 'nats' as const
+  readonly #options: NatsSinkOptions
+  readonly #config: NatsConfig
+  #connection: NatsConnection | null = null
+  #manager: JetStreamManager | null = null
+  #streamReady = false
+  #reachable = false
+  #closed = false
+
+  constructor(options: NatsSinkOptions) {
+    this.#options = options
+    this.#config = options.config
+  }
+
+  async open(): Promise<string | null> {
+    const manager = await this.#ready()
+    try {
+      const last = await manager.streams.getMessage(this.#config.stream, { last_by_subj: `${this.#config.subjectPrefix}.>` })
+      const cursor = last.header.get(CURSOR_HEADER)
+      if (cursor !== '') return cursor
+      this.#options.log.warn({ sink: this.name, seq: last.seq }, `the stream's last message has no ${CURSOR_HEADER} header; delivery starts with new events`)
+      return null
+    } catch (err) {
+      if ((err as NatsError).api_error?.err_code === NO_MESSAGE_FOUND) return null
+      throw err
+    }
+  }
+
+  async deliver(event: LiveEvent): Promise<DeliveryResult> {
+    let connection: NatsConnection
+    try {
+      await this.#ready()
+      connection = this.#connection!
+    } catch (err) {
+      return { kind: 'retry', reason: errorCode(err) }
+    }
+    const messageHeaders = headers()
+    messageHeaders.set(CURSOR_HEADER, event.id)
+    messageHeaders.set(EVENT_HEADER, event.event)
+    try {
+      await connection.jetstream().publish(natsSubject(this.#config.subjectPrefix, event), new TextEncoder().encode(event.json), {
+        msgID: natsMessageId(event),
+        headers: messageHeaders,
+        expect: { streamName: this.#config.stream },
+        timeout: this.#options.publishTimeoutMs ?? 10_000,
+      })
+      return { kind: 'delivered' }
+    } catch (err) {
+      const code = errorCode(err)
+      // The server will never take a message over its max_payload: retrying cannot help.
+      if (code === 'MAX_PAYLOAD_EXCEEDED') return { kind: 'refused', reason: code }
+      // No stream answered: it may have been deleted; look for it (and create it) again.
+      if (code === '503') this.#streamReady = false
+      return { kind: 'retry', reason: code }
+    }
+  }
+
+  async commit(): Promise<void> {
+    // The stream holds the cursor: its last message's header.
+  }
+
+  reachable(): boolean {
+    return this.#reachable
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    const connection = this.#connection
+    this.#connection = null
+    this.#manager = null
+    this.#reachable = false
+    if (connection !== null && !connection.isClosed()) await connection.close()
+  }
+
+  /** Connected, with the stream in place. */
+  async #ready(): Promise<JetStreamManager> {
+    if (this.#connection === null || this.#connection.isClosed()) {
+      this.#streamReady = false
+      this.#manager = null
+      if (this.#closed) throw new Error('the NATS sink is closed')
+      const connection = await connect(this.#connectionOptions())
+      // Closed while connecting: the new connection must not outlive the sink.
+      if (this.#closed) {
+        await connection.close()
+        throw new Error('the NATS sink is closed')
+      }
+      this.#connection = connection
+      this.#reachable = true
+      void this.#watch(connection)
+    }
+    this.#manager ??= await this.#connection.jetstreamManager()
+    if (!this.#streamReady) {
+      await this.#ensureStream(this.#manager)
+      this.#streamReady = true
+    }
+    return this.#manager
+  }
+
+  async #ensureStream(manager: JetStreamManager): Promise<void> {
+    const { stream, subjectPrefix } = this.#config
+    const subjects = `${subjectPrefix}.>`
+    try {
+      const info = await manager.streams.info(stream)
+      if (!info.config.subjects?.includes(subjects)) {
+        this.#options.log.warn({ sink: this.name, stream, subjects: info.config.subjects }, `the stream exists without the subjects ${subjects}: publishes will fail until it takes them`)
+      }
+      return
+    } catch (err) {
+      if ((err as NatsError).api_error?.err_code !== STREAM_NOT_FOUND) throw err
+    }
+    await manager.streams.add({
+      name: stream,
+      subjects: [subjects],
+      storage: StorageType.File,
+      duplicate_window: nanos(this.#options.duplicateWindowMs ?? 120_000),
+    })
+    this.#options.log.info({ sink: this.name, stream, subjects }, 'created the JetStream stream')
+  }
+
+  async #watch(connection: NatsConnection): Promise<void> {
+    for await (const status of connection.status()) {
+      if (status.type === Events.Disconnect) {
+        this.#reachable = false
+        this.#options.log.warn({ sink: this.name }, 'lost the connection to NATS; reconnecting')
+      } else if (status.type === Events.Reconnect) {
+        this.#reachable = true
+        this.#options.log.info({ sink: this.name }, 'reconnected to NATS')
+      }
+    }
+    if (this.#connection === connection) this.#reachable = false
+  }
+
+  #connectionOptions(): ConnectionOptions {
+    const { servers, creds, user, password, token } = this.#config
+    return {
+      servers: [...servers],
+      name: 'telegram-connector',
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: this.#options.reconnectWaitMs ?? 2_000,
+      timeout: this.#options.connectTimeoutMs ?? 10_000,
+      ...(creds === null ? {} : { authenticator: credsAuthenticator(new TextEncoder().encode(creds)) }),
+      ...(user === null ? {} : { user }),
+      ...(password === null ? {} : { pass: password }),
+      ...(token === null ? {} : { token }),
+    }
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * A sink takes the live feed (src/live/live-feed.ts) out of the process: a webhook
+ * (webhook-sink.ts) or a JetStream (nats-sink.ts). Every sink is driven the same way by a
+ * DeliveryLoop (delivery-loop.ts): `open` says where to resume, then one event at a time is
+ * offered to `deliver` until it is delivered or refused, and `commit` records that the feed
+ * has been passed up to it. One event at a time, in feed order, is what keeps each channel's
+ * order (SPEC §8) and lets one cursor say how far delivery has come. The contract suite
+ * (test/live/sink-contract.test.ts) runs against every sink.
+ */
+import type { LiveEvent } from '../live-feed.ts'
+
+export type SinkName = 'webhook' | 'nats'
+
+/**
+ * The outcome of one attempt. `retry`: the target did not take the event this time (down,
+ * overloaded, too slow); the same event is offered again later. `refused`: the target will
+ * never take this event; it is skipped.
+ */
+export type DeliveryResult =
+  | { readonly kind: 'delivered' }
+  | { readonly kind: 'refused', readonly reason: string }
+  | { readonly kind: 'retry', readonly reason: string, readonly retryAfterMs?: number | undefined }
+
+export interface Sink {
+  readonly name: SinkName
+  /**
+   * Prepares the target (connects, creates what is missing) and answers the cursor of the last
+   * event it holds, or null when it holds none (delivery then starts with what is posted from
+   * now on). Throws when the target cannot be reached; the loop retries.
+   */
+  open(): Promise<string | null>
+  /** One attempt to deliver one event; never throws for a failure of the target (that is `retry`). */
+  deliver(event: LiveEvent): Promise<DeliveryResult>
+  /**
+   * Delivery has passed `event` (delivered or refused): a restart resumes after it. A sink
+   * whose target holds the cursor itself does nothing here.
+   */
+  commit(event: LiveEvent): Promise<void>
+  /** Whether the target can be reached right now, as far as the sink knows. */
+  reachable(): boolean
+  /** Ends any attempt in flight and lets go of connections. */
+  close(): Promise<void>
+}
+
+/** The log lines a sink and its loop write; pino's logger fits. */
+export interface SinkLog {
+  info(obj: object, msg?: string): void
+  warn(obj: object, msg?: string): void
+  error(obj: object, msg?: string): void
+}
