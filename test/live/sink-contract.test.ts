@@ -212,7 +212,8 @@ describe('NATS sink', () => {
         // Read the stream message by message; while the server is away (or the reader is still
         // reconnecting to it) nothing can be seen yet.
         try {
-          const manager = await reader.jetstreamManager()
+          // Requests made while the reader is reconnecting are lost: a short timeout asks again soon.
+          const manager = await reader.jetstreamManager({ timeout: 500 })
           const last = (await manager.streams.info(name)).state.last_seq
           const arrivals: Arrival[] = []
           for (let seq = 1; seq <= last; seq++) {
