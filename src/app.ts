@@ -11,7 +11,7 @@ import { registerHostRequirement } from './http/host-header.ts'
 import { registerBearerAuth } from './http/bearer-auth.ts'
 import { signInRoute } from './http/routes/sign-in.ts'
 import { messagesRoute } from './http/routes/messages.ts'
-import { healthRoute } from './http/routes/health.ts'
+import { healthRoute, type SinkStatuses } from './http/routes/health.ts'
 import type { Connector } from './connector.ts'
 import { metricsPlugin } from './http/metrics-plugin.ts'
 import type { ServiceMetrics } from './metrics/service-metrics.ts'
@@ -25,6 +25,8 @@ export interface AppOptions {
   now?: () => number
   /** Prometheus metrics served at GET /metrics; absent, no /metrics route. */
   metrics?: ServiceMetrics | undefined
+  /** The live feed's sinks, for /health; absent: none configured. */
+  sinks?: SinkStatuses | undefined
   /** Largest accepted request body; sign-in bodies are tiny. */
   bodyLimit?: number
 }
@@ -92,7 +94,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
 
   const now = options.now ?? Date.now
-  await app.register(healthRoute(options.connector, options.sandbox))
+  await app.register(healthRoute(options.connector, options.sandbox, options.sinks))
   await app.register(signInRoute(options.connector))
   await app.register(messagesRoute(options.connector, now))
   return app

@@ -23,6 +23,8 @@ export const REDACTED_PATHS = [
   '*.apiHash',
   '*.apiToken',
   '*.token',
+  '*.secret',
+  '*.pass',
 ]
 
 export function loggerOptions(level: LogLevel): LoggerOptions {

@@ -35,6 +35,8 @@ test('an empty environment gives the documented defaults in sandbox mode', () =>
     sessionLockWaitSeconds: 45,
     sessionEncryptionKey: null,
     logLevel: 'info',
+    webhook: null,
+    nats: null,
   })
 })
 
@@ -192,5 +194,71 @@ test('SESSION_LOCK_WAIT is whole seconds, 45 by default', () => {
   assert.equal(loadConfig({ SESSION_LOCK_WAIT: '120' }).sessionLockWaitSeconds, 120)
   for (const bad of ['-1', '1.5', 'soon']) {
     assert.throws(() => loadConfig({ SESSION_LOCK_WAIT: bad }), (err: unknown) => err instanceof ConfigError && err.variable === 'SESSION_LOCK_WAIT')
+  }
+})
+
+test('WEBHOOK_URL with WEBHOOK_SECRET configures the webhook; either alone, or a bad URL, names the variable', () => {
+  assert.deepEqual({ ...loadConfig({ WEBHOOK_URL: 'https://hooks.example.com/telegram?k=1', WEBHOOK_SECRET: 'whsec' }).webhook }, {
+    url: 'https://hooks.example.com/telegram?k=1', secret: 'whsec', timeoutMs: 10_000,
+  })
+  assert.equal(loadConfig({ WEBHOOK_URL: 'http://127.0.0.1:9/', WEBHOOK_SECRET: 's', WEBHOOK_TIMEOUT: '3' }).webhook?.timeoutMs, 3_000)
+  assert.equal(configError({ WEBHOOK_URL: 'https://hooks.example.com/' }).variable, 'WEBHOOK_SECRET')
+  assert.equal(configError({ WEBHOOK_SECRET: 'whsec' }).variable, 'WEBHOOK_URL')
+  for (const url of ['ftp://hooks.example.com/', 'hooks.example.com', 'not a url']) {
+    assert.equal(configError({ WEBHOOK_URL: url, WEBHOOK_SECRET: 's' }).variable, 'WEBHOOK_URL', url)
+  }
+  for (const timeout of ['0', '-1', 'ten', '1.5']) {
+    assert.equal(configError({ WEBHOOK_URL: 'https://h.example/', WEBHOOK_SECRET: 's', WEBHOOK_TIMEOUT: timeout }).variable, 'WEBHOOK_TIMEOUT', timeout)
+  }
+})
+
+test('the webhook secret and credentials in WEBHOOK_URL never appear in configuration errors', () => {
+  const err = configError({ WEBHOOK_URL: 'ftp://user:pw-Zq81@hooks.example.com/', WEBHOOK_SECRET: 'whsec-Lx02' })
+  assert.doesNotMatch(err.message, /pw-Zq81|whsec-Lx02/)
+})
+
+test('NATS_URL configures the NATS sink with the default stream and subject prefix', () => {
+  assert.deepEqual({ ...loadConfig({ NATS_URL: 'nats://127.0.0.1:4222' }).nats }, {
+    servers: ['nats://127.0.0.1:4222'], stream: 'TELEGRAM', subjectPrefix: 'telegram', creds: null, user: null, password: null, token: null,
+  })
+  const config = loadConfig({
+    NATS_URL: 'nats://a.example:4222, tls://b.example:4443,c.example', NATS_STREAM: 'TG_FEED', NATS_SUBJECT_PREFIX: 'acme.tg',
+    NATS_USER: 'connector', NATS_PASSWORD: 'pw', NATS_TOKEN: 'tok',
+  })
+  assert.deepEqual(config.nats?.servers, ['nats://a.example:4222', 'tls://b.example:4443', 'c.example'])
+  assert.equal(config.nats?.stream, 'TG_FEED')
+  assert.equal(config.nats?.subjectPrefix, 'acme.tg')
+  assert.equal(config.nats?.user, 'connector')
+  assert.equal(config.nats?.password, 'pw')
+  assert.equal(config.nats?.token, 'tok')
+  assert.ok(Object.isFrozen(config.nats))
+})
+
+test('bad NATS settings name their variable', () => {
+  assert.equal(configError({ NATS_URL: 'http://x.example' }).variable, 'NATS_URL')
+  assert.equal(configError({ NATS_URL: ' , ' }).variable, 'NATS_URL')
+  for (const stream of ['has space', 'dot.ted', 'star*', 'gt>', 'a/b']) {
+    assert.equal(configError({ NATS_URL: 'nats://x:4222', NATS_STREAM: stream }).variable, 'NATS_STREAM', stream)
+  }
+  for (const prefix of ['a..b', '.a', 'a.', 'a.*', 'a.>', 'a b']) {
+    assert.equal(configError({ NATS_URL: 'nats://x:4222', NATS_SUBJECT_PREFIX: prefix }).variable, 'NATS_SUBJECT_PREFIX', prefix)
+  }
+  assert.equal(configError({ NATS_URL: 'nats://x:4222', NATS_USER: 'u' }).variable, 'NATS_PASSWORD')
+  assert.equal(configError({ NATS_URL: 'nats://x:4222', NATS_PASSWORD: 'p' }).variable, 'NATS_USER')
+})
+
+test('NATS_CREDS is read at start and must be a credentials file', () => {
+  const directory = mkdtempSync(join(tmpdir(), 'config-creds-'))
+  try {
+    const creds = join(directory, 'user.creds')
+    const text = '-----BEGIN NATS USER JWT-----\neyJ0eXAi\n------END NATS USER JWT------\n\n-----BEGIN USER NKEY SEED-----\nSUAM\n------END USER NKEY SEED------\n'
+    writeFileSync(creds, text)
+    assert.equal(loadConfig({ NATS_URL: 'nats://x:4222', NATS_CREDS: creds }).nats?.creds, text)
+    const bad = join(directory, 'bad.creds')
+    writeFileSync(bad, 'not creds')
+    assert.equal(configError({ NATS_URL: 'nats://x:4222', NATS_CREDS: bad }).variable, 'NATS_CREDS')
+    assert.equal(configError({ NATS_URL: 'nats://x:4222', NATS_CREDS: join(directory, 'missing') }).variable, 'NATS_CREDS')
+  } finally {
+    rmSync(directory, { recursive: true, force: true })
   }
 })

@@ -6,10 +6,12 @@
  */
 import { afterEach, beforeEach, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { Registry } from 'prom-client'
 import { DeliveryLoop } from '../../src/live/sinks/delivery-loop.ts'
 import { WEBHOOK_CURSOR_OBJECT, WebhookSink } from '../../src/live/sinks/webhook-sink.ts'
@@ -55,12 +57,27 @@ function start(feed: ListedLiveFeed, extra: Partial<Parameters<typeof DeliveryLo
   return loop
 }
 
-/** The README's verification, as a receiver writes it. */
-function verify(secret: string, header: string, rawBody: string): boolean {
-  const { t, v1 } = Object.fromEntries(header.split(',').map((part) => part.split('='))) as { t: string, v1: string }
-  const expected = createHmac('sha256', secret).update(`${t}.${rawBody}`).digest('hex')
-  const fresh = Math.abs(clock.now() / 1000 - Number(t)) <= 300
-  return fresh && expected.length === v1.length && timingSafeEqual(Buffer.from(expected), Buffer.from(v1))
+type Verify = (secret: string, header: string, rawBody: string) => boolean
+
+/** The README's verification examples, run as a receiver would run them. */
+async function readmeVerifiers(): Promise<{ js: Verify, python: Verify | null }> {
+  const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8')
+  const block = (language: string, marker: string): string => {
+    const start = readme.indexOf(`\`\`\`${language}\n`, readme.indexOf(marker))
+    return readme.slice(start + language.length + 4, readme.indexOf('```', start + 3))
+  }
+  const jsFile = join(directory, 'verify.mjs')
+  await writeFile(jsFile, `${block('js', 'Verify it over the raw body')}\nexport { verify }\n`)
+  const { verify: js } = await import(pathToFileURL(jsFile).href) as { verify: Verify }
+  const pythonFile = join(directory, 'verify.py')
+  await writeFile(pythonFile, `${block('python', 'or Python')}\nimport sys\nprint(verify(sys.argv[1].encode(), sys.argv[2], sys.stdin.buffer.read()))\n`)
+  const python: Verify = (secret, header, rawBody) => {
+    const run = spawnSync('python3', [pythonFile, secret, header], { input: rawBody, encoding: 'utf8' })
+    if (run.status !== 0) throw new Error(run.stderr)
+    return run.stdout.trim() === 'True'
+  }
+  const hasPython = spawnSync('python3', ['--version']).status === 0
+  return { js, python: hasPython ? python : null }
 }
 
 const idsOf = (requests: WebhookRequest[]): string[] => requests.map((request) => request.delivery.id)
@@ -120,19 +137,26 @@ test('a receiver that fails, is slow, refuses one event and goes away still gets
 })
 
 test('the signature verifies with the secret, as the README shows, and not with another secret', async () => {
-  const events = interleavedPosts(CHANNELS, 3, T0 / 1000)
+  // The README's examples compare the timestamp with the real time.
+  const now = Math.floor(Date.now() / 1000) * 1000
+  clock = new ManualClock(now)
+  const events = interleavedPosts(CHANNELS, 3, now / 1000)
   start(new ListedLiveFeed(events))
   await waitUntil(() => receiver.acknowledged().length === 3, 'three delivered')
-  for (const request of receiver.requests) {
-    const header = request.headers['x-connector-signature']
-    assert.equal(typeof header, 'string')
-    assert.match(header as string, /^t=\d+,v1=[0-9a-f]{64}$/)
-    assert.equal(verify(SECRET, header as string, request.body), true)
-    assert.equal(verify('another secret', header as string, request.body), false)
-    assert.equal(verify(SECRET, header as string, request.body.replace('post', 'p0st')), false, 'an altered body')
-    assert.equal(request.headers['content-type'], 'application/json')
+  const { js, python } = await readmeVerifiers()
+  for (const verify of python === null ? [js] : [js, python]) {
+    for (const request of receiver.requests) {
+      const header = request.headers['x-connector-signature']
+      assert.equal(typeof header, 'string')
+      assert.match(header as string, /^t=\d+,v1=[0-9a-f]{64}$/)
+      assert.equal(verify(SECRET, header as string, request.body), true)
+      assert.equal(verify('another secret', header as string, request.body), false)
+      assert.equal(verify(SECRET, header as string, request.body.replace('post', 'p0st')), false, 'an altered body')
+      assert.equal(verify(SECRET, (header as string).replace(/t=\d+/, `t=${now / 1000 - 3600}`), request.body), false, 'a timestamp other than the signed one')
+    }
   }
-  assert.equal(receiver.requests[0]!.headers['x-connector-signature']!.toString().split(',')[0], `t=${T0 / 1000}`)
+  assert.equal(receiver.requests[0]!.headers['content-type'], 'application/json')
+  assert.equal(receiver.requests[0]!.headers['x-connector-signature']!.toString().split(',')[0], `t=${now / 1000}`)
 })
 
 test('a retry waits exactly what Retry-After asks, and otherwise backs off exponentially with jitter', async () => {

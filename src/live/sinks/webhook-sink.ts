@@ -22,16 +22,12 @@ export interface WebhookSinkOptions {
   url: string
   secret: string
   timeoutMs: number
+  /** The session store; in the service, the lease-fenced one (src/sessions/fenced-store.ts). */
   store: BlobStore
   /** SESSION_ENCRYPTION_KEY: the cursor is stored as the session is. */
   storeKey: Buffer | null
   /** Gives the signature's timestamp. */
   clock?: LeaseClock | undefined
-  /**
-   * How the cursor is written; by default `store.write` (a caller holding the session's lease
-   * passes its fenced write).
-   */
-  writeCursor?: ((name: string, data: Buffer) => Promise<void>) | undefined
 }
 
 /** The body of one delivery. `json` is spliced in as it is, so 64-bit integers stay exact. */
@@ -112,9 +108,8 @@ export class WebhookSink implements Sink {
   }
 
   async commit(event: LiveEvent): Promise<void> {
-    const { store, storeKey, writeCursor } = this.#options
-    const data = encodeSinkCursor(storeKey, event.id)
-    await (writeCursor === undefined ? store.write(WEBHOOK_CURSOR_OBJECT, data) : writeCursor(WEBHOOK_CURSOR_OBJECT, data))
+    const { store, storeKey } = this.#options
+    await store.write(WEBHOOK_CURSOR_OBJECT, encodeSinkCursor(storeKey, event.id))
   }
 
   reachable(): boolean {
