@@ -17,6 +17,7 @@ import type { BlobStore } from '../../src/sessions/blob-store.ts'
 import { TelegramGateway, type GatewayDeps } from '../../src/telegram/gateway.ts'
 import { loggerOptions } from '../../src/logger.ts'
 import type { ServiceMetrics } from '../../src/metrics/service-metrics.ts'
+import type { SinkStatuses } from '../../src/http/routes/health.ts'
 
 export interface ServiceOptions {
   emulator?: EmulatorOptions
@@ -29,6 +30,8 @@ export interface ServiceOptions {
   now?: () => number
   /** Given to both the gateway and the app (GET /metrics). */
   metrics?: ServiceMetrics
+  /** The live feed's sinks, for /health. */
+  sinks?: SinkStatuses
 }
 
 export interface Service {
@@ -82,6 +85,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       loggerInstance: log,
       ...(options.now ? { now: options.now } : {}),
       ...(options.metrics ? { metrics: options.metrics } : {}),
+      ...(options.sinks ? { sinks: options.sinks } : {}),
     })
     const address = await app.listen({ host: '127.0.0.1', port: 0 })
     return { gateway, app, url: address }
