@@ -31,7 +31,7 @@ before(async () => {
   receiver = await startWebhookReceiver()
   const metrics = createServiceMetrics({ processMetrics: false })
   const sinkMetrics = createSinkMetrics(metrics.registry)
-  service = await startService({ emulator: { world: { seed: 3, channels: 1, messagesPerChannel: 1 } }, metrics, sinks: () => [loop.status()] })
+  service = await startService({ emulator: { world: { seed: 3, channels: 1, messagesPerChannel: 1, spanSeconds: 3_600, now: T0 / 1000 } }, metrics, sinks: () => [loop.status()] })
   assert.ok(service.store instanceof FileStore)
   const sink = new WebhookSink({ url: receiver.url, secret: 'health-secret', timeoutMs: 5_000, store: service.store, storeKey: null, clock })
   loop = DeliveryLoop.start({ sink, feed, log: recordingLog(), clock, random: () => 0.5, metrics: sinkMetrics })
