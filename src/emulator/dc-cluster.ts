@@ -6,6 +6,7 @@
  * PHONE_MIGRATE, USER_MIGRATE and the QR token migration are decided (world/accounts.ts).
  */
 import type { RsaServerKey } from './crypto/rsa-server-key.ts'
+import type { ChannelRefusals } from './channel-refusals.ts'
 import type { Faults } from './faults.ts'
 import { AuthKeyStore, type AuthKeyStoreJson } from './mtproto/auth-key-store.ts'
 import type { DcAddress } from './rpc/handler.ts'
@@ -24,6 +25,8 @@ export interface DcClusterOptions {
   world: World
   accounts: Accounts
   faults: Faults
+  /** Channels that refuse the calls naming them, on every DC. */
+  refusals: ChannelRefusals
   clock: () => number
   /** Auth keys per DC id from an earlier run. */
   authKeys: Readonly<Partial<Record<number, AuthKeyStoreJson>>>
@@ -112,6 +115,7 @@ export class DcCluster {
       world: options.world,
       accounts: options.accounts,
       faults: options.faults,
+      refusals: options.refusals,
       clock: options.clock,
       dc: () => this.addresses.get(id)!,
       dcs: () => this.list(),

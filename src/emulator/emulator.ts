@@ -8,6 +8,7 @@ import { generateRsaServerKey, loadRsaServerKey } from './crypto/rsa-server-key.
 import { DcCluster, type DataCenter } from './dc-cluster.ts'
 import type { AuthKeyStoreJson } from './mtproto/auth-key-store.ts'
 import type { DcAddress } from './rpc/handler.ts'
+import { ChannelRefusals } from './channel-refusals.ts'
 import { Faults } from './faults.ts'
 import type { UpdatePush } from './update-push.ts'
 import { Accounts, type AccountsState } from './world/accounts.ts'
@@ -78,6 +79,8 @@ export interface Emulator {
   readonly publicKeyPem: string
   readonly world: World
   readonly faults: Faults
+  /** Channels that answer CHANNEL_PRIVATE / CHANNEL_INVALID to calls naming them. */
+  readonly refusals: ChannelRefusals
   readonly accounts: Accounts
   /** Server → client pushes, to a key or to every key of an account. */
   readonly updates: UpdatePush
@@ -131,6 +134,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   for (const phone of options.phones?.unregistered ?? []) accounts.setUnregistered(phone)
   for (const phone of options.phones?.emailSetupRequired ?? []) accounts.setEmailSetupRequired(phone)
   const faults = new Faults()
+  const refusals = new ChannelRefusals()
 
   const listeners = new Set<() => void>()
   const changed = (): void => {
@@ -144,6 +148,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     world,
     accounts,
     faults,
+    refusals,
     clock,
     authKeys: snapshotAuthKeys(snapshot, defaultDc),
     afterCall: (call) => {
@@ -180,6 +185,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     publicKeyPem: rsaKey.publicKeyPem,
     world,
     faults,
+    refusals,
     accounts,
     updates: cluster.updates,
     dc: (id) => cluster.dc(id),

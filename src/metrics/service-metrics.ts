@@ -20,13 +20,22 @@ export interface TelegramMetrics {
   recordFloodWait(method: string, seconds: number): void
 }
 
+/** Why a channel was left out of a window (src/telegram/channel-list.ts); also the metric label. */
+export const CHANNEL_SKIP_REASONS = ['channel_private', 'channel_invalid', 'no_access_hash'] as const
+export type ChannelSkipReason = (typeof CHANNEL_SKIP_REASONS)[number]
+
+export interface ChannelMetrics {
+  /** One channel of the account left out of a window because Telegram would not let it be read. */
+  recordChannelSkipped(reason: ChannelSkipReason): void
+}
+
 export type SessionSaveResult = 'ok' | 'failed'
 
 export interface SessionMetrics {
   recordSessionSave(result: SessionSaveResult): void
 }
 
-export interface ServiceMetrics extends HttpMetrics, TelegramMetrics, SessionMetrics {
+export interface ServiceMetrics extends HttpMetrics, TelegramMetrics, ChannelMetrics, SessionMetrics {
   readonly registry: Registry
 }
 
@@ -75,6 +84,13 @@ export function createServiceMetrics(options: ServiceMetricsOptions = {}): Servi
     labelNames: ['method'] as const,
     registers,
   })
+  const channelsSkipped = new Counter({
+    name: 'telegram_channels_skipped_total',
+    help: 'Channels left out of a /messages window because Telegram would not let them be read, by reason.',
+    labelNames: ['reason'] as const,
+    registers,
+  })
+  for (const reason of CHANNEL_SKIP_REASONS) channelsSkipped.inc({ reason }, 0)
   const sessionSaves = new Counter({
     name: 'session_saves_total',
     help: 'Writes of the session to its store, by result.',
@@ -98,6 +114,9 @@ export function createServiceMetrics(options: ServiceMetricsOptions = {}): Servi
     recordFloodWait(method, seconds) {
       floodWaits.inc({ method })
       floodWaitSeconds.inc({ method }, Math.max(0, seconds))
+    },
+    recordChannelSkipped(reason) {
+      channelsSkipped.inc({ reason })
     },
     recordSessionSave(result) {
       sessionSaves.inc({ result })

@@ -2,12 +2,9 @@
  * The account's channel messages in a time window, newest first (SPEC §4), as an async
  * generator over raw Telegram calls — no HTTP here.
  *
- * 1. messages.getDialogs, paged the way Telegram pages it (offset_date / offset_id /
- *    offset_peer of the last dialog of the previous page), lists the chats. Only channels and
- *    supergroups (`peer` is a peerChannel) are kept; private chats and basic groups are not.
- *    Dialogs come newest top message first after the pinned ones, so the listing stops at the
- *    first unpinned dialog whose top message is not newer than the window's start, and no
- *    channel whose top message is that old is ever read.
+ * 1. messages.getDialogs lists the channels and supergroups of the main list and the archive
+ *    whose top message may be newer than the window's start (channel-list.ts); private chats
+ *    and basic groups are left out, and no channel whose top message is older is ever read.
  * 2. Each channel is read with messages.getHistory, limit 100, from offset_date = end + 1
  *    (Telegram returns messages with date < offset_date, so date <= end), then by offset_id of
  *    the oldest message seen, until a page reaches date <= start or runs short.
@@ -18,26 +15,17 @@
  *    per active channel, whatever the window's length.
  *
  * Service messages (messageService) and messageEmpty are left out; they still drive paging.
+ * A channel Telegram refuses to let be read (listed, then CHANNEL_PRIVATE or CHANNEL_INVALID;
+ * or listed only as channelForbidden or a min channel) is left out and reported to `onSkip`;
+ * the rest of the window is read whole.
  */
 import { Long, type tl } from '@mtcute/core'
 import { callWithFloodWait, type FloodWaitPolicy, type RpcCaller } from './call-with-flood-wait.ts'
+import { listChannels, type ChannelRef, type DateWindow, type SkippedChannel } from './channel-list.ts'
 import { concurrencyLimit, type Limited } from './concurrency-limit.ts'
+import { channelRefusal } from './rpc-errors.ts'
 
-/** A window in Unix seconds: after < date <= upTo. */
-export interface DateWindow {
-  after: number
-  upTo: number
-}
-
-export interface ChannelRef {
-  id: number
-  title: string
-  /** The public username without "@", or null for a private channel. */
-  username: string | null
-  peer: tl.RawInputPeerChannel
-  /** Date of the dialog's top (latest) message. */
-  topDate: number
-}
+export type { ChannelRef, DateWindow, SkippedChannel } from './channel-list.ts'
 
 export interface ChannelMessage {
   message: tl.RawMessage
@@ -52,6 +40,8 @@ export interface ChannelHistoryOptions {
   pageSize?: number
   /** Dialogs per getDialogs call; Telegram's maximum is 100. */
   dialogPageSize?: number
+  /** Told of each channel of the account that is left out because Telegram will not let it be read. */
+  onSkip?: (channel: SkippedChannel) => void
 }
 
 const DEFAULT_CONCURRENCY = 4
@@ -65,12 +55,22 @@ export async function* channelMessages(
   if (window.after >= window.upTo) return
   const pageSize = options.pageSize ?? MAX_PAGE_SIZE
   const limited = concurrencyLimit(options.concurrency ?? DEFAULT_CONCURRENCY)
-  const channels = await listChannels(client, options.policy, window, options.dialogPageSize ?? MAX_PAGE_SIZE)
+  const { channels, skipped } = await listChannels(client, options.policy, window, options.dialogPageSize ?? MAX_PAGE_SIZE)
+  for (const channel of skipped) options.onSkip?.(channel)
   const newestPossible = (channel: ChannelRef): number => Math.min(channel.topDate, window.upTo)
   channels.sort((a, b) => newestPossible(b) - newestPossible(a) || a.id - b.id)
 
-  const read = (channel: ChannelRef, offsetId: number): Promise<HistoryPage> =>
-    readPage(client, options.policy, limited, channel, window, offsetId, pageSize)
+  const read = async (channel: ChannelRef, offsetId: number): Promise<HistoryPage> => {
+    try {
+      return await readPage(client, options.policy, limited, channel, window, offsetId, pageSize)
+    } catch (err) {
+      // Telegram refusing one channel it listed (banned since, or gone) ends that channel, not the window.
+      const reason = channelRefusal(err)
+      if (reason === null) throw err
+      options.onSkip?.({ id: channel.id, reason })
+      return { messages: [], nextOffsetId: null }
+    }
+  }
 
   const open: Cursor[] = []
   let nextChannel = 0
@@ -204,117 +204,4 @@ async function readPage(
     (message): message is tl.RawMessage => message._ === 'message' && message.date > window.after && message.date <= window.upTo,
   )
   return { messages, nextOffsetId: lastPage ? null : oldestId }
-}
-
-/**
- * messages.getDialogs#a0f4cb4f flags:# exclude_pinned:flags.0?true folder_id:flags.1?int
- *   offset_date:int offset_id:int offset_peer:InputPeer limit:int hash:long = messages.Dialogs
- *
- * The channels whose top message is newer than the window's start, each once.
- */
-async function listChannels(
-  client: RpcCaller,
-  policy: FloodWaitPolicy,
-  window: DateWindow,
-  limit: number,
-): Promise<ChannelRef[]> {
-  const channels: ChannelRef[] = []
-  const seen = new Set<string>()
-  let offset: { date: number; id: number; peer: tl.TypeInputPeer } = { date: 0, id: 0, peer: { _: 'inputPeerEmpty' } }
-  for (;;) {
-    const result = await callWithFloodWait(client, policy, {
-      _: 'messages.getDialogs',
-      offsetDate: offset.date,
-      offsetId: offset.id,
-      offsetPeer: offset.peer,
-      limit,
-      hash: Long.ZERO,
-    })
-    if (result._ === 'messages.dialogsNotModified') return channels
-
-    const topMessages = new Map<string, tl.TypeMessage>()
-    for (const message of result.messages) {
-      if (message.peerId !== undefined) topMessages.set(`${peerKey(message.peerId)}:${message.id}`, message)
-    }
-    const chats = new Map<number, tl.TypeChat>(result.chats.map((chat) => [chat.id, chat]))
-    const users = new Map<number, tl.TypeUser>(result.users.map((user) => [user.id, user]))
-
-    let reachedStart = false
-    let last: { dialog: tl.RawDialog; date: number } | null = null
-    for (const dialog of result.dialogs) {
-      // dialogFolder stands for the archive folder; its chats are listed as dialogs of their own.
-      if (dialog._ !== 'dialog') continue
-      const key = peerKey(dialog.peer)
-      const top = topMessages.get(`${key}:${dialog.topMessage}`)
-      const date = top === undefined || top._ === 'messageEmpty' ? 0 : top.date
-      last = { dialog, date }
-      if (!dialog.pinned && date <= window.after) reachedStart = true
-      if (seen.has(key)) continue
-      seen.add(key)
-      if (dialog.peer._ !== 'peerChannel' || date <= window.after) continue
-      const chat = chats.get(dialog.peer.channelId)
-      // channelForbidden: banned or left; its history cannot be read.
-      if (chat === undefined || chat._ !== 'channel') continue
-      channels.push(channelRef(chat, date))
-    }
-
-    const complete = result._ === 'messages.dialogs' || result.dialogs.length < limit
-    if (complete || reachedStart || last === null) return channels
-    const next = { date: last.date, id: last.dialog.topMessage, peer: inputPeerOf(last.dialog.peer, chats, users) }
-    // A page that does not move the offset would be asked for again forever.
-    if (next.date === offset.date && next.id === offset.id && peerKeyOfInput(next.peer) === peerKeyOfInput(offset.peer)) return channels
-    offset = next
-  }
-}
-
-function channelRef(chat: tl.RawChannel, topDate: number): ChannelRef {
-  const username = chat.username ?? chat.usernames?.find((entry) => entry.active)?.username ?? null
-  return {
-    id: chat.id,
-    title: chat.title,
-    username,
-    peer: { _: 'inputPeerChannel', channelId: chat.id, accessHash: chat.accessHash ?? Long.ZERO },
-    topDate,
-  }
-}
-
-function peerKey(peer: tl.TypePeer): string {
-  switch (peer._) {
-    case 'peerUser':
-      return `user:${peer.userId}`
-    case 'peerChat':
-      return `chat:${peer.chatId}`
-    case 'peerChannel':
-      return `channel:${peer.channelId}`
-  }
-}
-
-function peerKeyOfInput(peer: tl.TypeInputPeer): string {
-  switch (peer._) {
-    case 'inputPeerUser':
-      return `user:${peer.userId}`
-    case 'inputPeerChat':
-      return `chat:${peer.chatId}`
-    case 'inputPeerChannel':
-      return `channel:${peer.channelId}`
-    default:
-      return peer._
-  }
-}
-
-/** The InputPeer Telegram expects as offset_peer, built from the page's own users and chats. */
-function inputPeerOf(peer: tl.TypePeer, chats: Map<number, tl.TypeChat>, users: Map<number, tl.TypeUser>): tl.TypeInputPeer {
-  switch (peer._) {
-    case 'peerUser': {
-      const user = users.get(peer.userId)
-      return { _: 'inputPeerUser', userId: peer.userId, accessHash: (user?._ === 'user' ? user.accessHash : undefined) ?? Long.ZERO }
-    }
-    case 'peerChat':
-      return { _: 'inputPeerChat', chatId: peer.chatId }
-    case 'peerChannel': {
-      const chat = chats.get(peer.channelId)
-      const accessHash = chat !== undefined && (chat._ === 'channel' || chat._ === 'channelForbidden') ? chat.accessHash : undefined
-      return { _: 'inputPeerChannel', channelId: peer.channelId, accessHash: accessHash ?? Long.ZERO }
-    }
-  }
 }

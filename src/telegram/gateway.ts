@@ -15,12 +15,12 @@ import type { TelegramClient } from '@mtcute/node'
 import type { Connector, SignInInput, SignInOutcome, TelegramLink } from '../connector.ts'
 import { AppError, notSignedIn, sessionStoreUnavailable } from '../errors.ts'
 import type { TimeWindow } from '../http/time-window.ts'
-import type { SessionMetrics, TelegramMetrics } from '../metrics/service-metrics.ts'
+import type { ChannelMetrics, SessionMetrics, TelegramMetrics } from '../metrics/service-metrics.ts'
 import type { BlobStore } from '../sessions/blob-store.ts'
 import { loadSessionRecord, saveSessionRecord } from '../sessions/session-persistence.ts'
 import type { SessionRecord } from '../sessions/session-record.ts'
 import { defaultSleep, type FloodWaitPolicy, type Sleep } from './call-with-flood-wait.ts'
-import { channelMessages } from './channel-history.ts'
+import { channelMessages, type SkippedChannel } from './channel-history.ts'
 import { configuredDcAddresses, withDcAddresses, type DcEndpoint } from './dc-addresses.ts'
 import { createMtcuteClient, type MtcuteClientOptions, type TelegramLog } from './mtcute-client.ts'
 import { runSignIn } from './sign-in-flow.ts'
@@ -56,7 +56,7 @@ export interface GatewayDeps {
   now?: (() => number) | undefined
   sleep?: Sleep | undefined
   /** Counts RPCs, flood waits and session saves (GET /metrics); absent, nothing is counted. */
-  metrics?: (TelegramMetrics & SessionMetrics) | undefined
+  metrics?: (TelegramMetrics & ChannelMetrics & SessionMetrics) | undefined
 }
 
 const DEFAULT_FLOOD_WAIT_THRESHOLD_SECONDS = 10
@@ -194,8 +194,11 @@ export class TelegramGateway implements Connector<TelethonDict> {
     )
   }
 
-  /** Channel messages with start < date <= end, newest first, in Telethon's to_dict shape (SPEC §4). */
-  async *channelMessages(window: TimeWindow): AsyncGenerator<TelethonDict> {
+  /**
+   * Channel messages with start < date <= end, newest first, in Telethon's to_dict shape (SPEC §4).
+   * A channel Telegram will not let be read is logged, counted and told to `onSkip`; the rest is read whole.
+   */
+  async *channelMessages(window: TimeWindow, onSkip?: (channel: SkippedChannel) => void): AsyncGenerator<TelethonDict> {
     this.#assertOpen()
     if (!this.authorized) throw notSignedIn()
     // start < date*1000 <= end  ⇔  floor(start/1000) < date <= floor(end/1000), dates being whole seconds.
@@ -208,7 +211,16 @@ export class TelegramGateway implements Connector<TelethonDict> {
       metrics: this.#deps.metrics,
     }
     try {
-      const options = { policy, ...(this.#deps.historyConcurrency === undefined ? {} : { concurrency: this.#deps.historyConcurrency }) }
+      const skipped = (channel: SkippedChannel): void => {
+        this.#deps.log.warn({ channelId: channel.id, reason: channel.reason }, 'channel left out of the window: Telegram will not let it be read')
+        this.#deps.metrics?.recordChannelSkipped(channel.reason)
+        onSkip?.(channel)
+      }
+      const options = {
+        policy,
+        onSkip: skipped,
+        ...(this.#deps.historyConcurrency === undefined ? {} : { concurrency: this.#deps.historyConcurrency }),
+      }
       for await (const { message, channel } of channelMessages(this.#client, dates, options)) {
         yield toTelethonDict(message, { channel_name: channel.username, channel_title: channel.title })
       }

@@ -21,6 +21,7 @@ import {
   telegramError,
   telegramUnavailable,
 } from '../errors.ts'
+import type { ChannelSkipReason } from '../metrics/service-metrics.ts'
 
 /** Texts meaning the auth key is not (or no longer) bound to an account: sign in again. */
 const SIGNED_OUT_TEXTS = new Set([
@@ -35,6 +36,16 @@ const SIGNED_OUT_TEXTS = new Set([
 
 /** Texts carrying "wait N seconds", all of which mtcute parses into `seconds`. */
 const WAIT_TEXTS = new Set(['FLOOD_WAIT_%d', 'FLOOD_TEST_PHONE_WAIT_%d', 'SLOWMODE_WAIT_%d'])
+
+/**
+ * Texts with which Telegram refuses one channel it listed (core.telegram.org/method/messages.getHistory):
+ * the account was banned from it or it went private (CHANNEL_PRIVATE), or the channel or its
+ * access_hash is no longer valid (CHANNEL_INVALID). Only that channel is lost, not the read.
+ */
+const CHANNEL_REFUSAL_TEXTS = new Map<string, ChannelSkipReason>([
+  ['CHANNEL_PRIVATE', 'channel_private'],
+  ['CHANNEL_INVALID', 'channel_invalid'],
+])
 
 /** Telegram's texts for a phone number it will not send a code to. */
 const PHONE_INVALID_TEXTS = new Set(['PHONE_NUMBER_INVALID', 'PHONE_NUMBER_BANNED', 'PHONE_NUMBER_FLOOD'])
@@ -64,6 +75,16 @@ export function isPasswordNeeded(err: unknown): boolean {
 export function isSignedOut(err: unknown): boolean {
   const text = rpcErrorText(err)
   return text !== null && SIGNED_OUT_TEXTS.has(text)
+}
+
+/**
+ * Why Telegram refused to let one channel be read, or null when `err` is no such refusal. Reads
+ * through an `AppError` to the Telegram error it replaced.
+ */
+export function channelRefusal(err: unknown): ChannelSkipReason | null {
+  const source = isAppError(err) ? err.cause : err
+  const text = rpcErrorText(source)
+  return text === null ? null : CHANNEL_REFUSAL_TEXTS.get(text) ?? null
 }
 
 /**

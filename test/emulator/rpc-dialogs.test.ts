@@ -180,3 +180,51 @@ test('updates.getState, getDifference and getChannelDifference answer consistent
     encodeResult(layer, 'updates.getChannelDifference', channelDiff)
   }
 })
+
+test('getDialogs shows the dialog-list shapes of real accounts: pinned first, deleted tops, drafts, the archive as dialogFolder, min channels', async () => {
+  const emu = makeEmulator({
+    world: { channels: 5, messagesPerChannel: 20, pinnedChannels: 2, deletedTopChannels: 2, draftChannels: 1, archivedChannels: 2, minChannels: 1 },
+  })
+  await signIn(emu)
+  const channels = emu.world.channels
+  const main = (await emu.call(getDialogs({ folder_id: 0, limit: 100 }))) as TlObject
+  const dialogs = main.dialogs as TlObject[]
+  // The archive first, then the two pinned channels in pin order.
+  assert.equal(dialogs[0]._, 'dialogFolder')
+  assert.equal((dialogs[0].folder as TlObject).id, 1)
+  assert.deepEqual(dialogs.slice(1, 3).map((d) => [(d.peer as TlObject).channel_id, d.pinned]), channels.slice(0, 2).map((c) => [c.id, true]))
+  const archived = channels.filter((c) => c.dialog.folderId === 1).map((c) => c.id)
+  assert.ok(dialogs.every((d) => d._ === 'dialogFolder' || !archived.includes((d.peer as TlObject).channel_id as number)))
+  // Deleted top messages: one as messageEmpty, one missing; getHistory never returns them.
+  const messages = main.messages as TlObject[]
+  for (const channel of channels.filter((c) => c.dialog.deletedTop)) {
+    const deleted = channel.dialog.deletedTop!
+    const dialog = dialogs.find((d) => (d.peer as TlObject).channel_id === channel.id) as TlObject
+    assert.equal(dialog.top_message, deleted.id)
+    const top = messages.find((m) => m.id === deleted.id && (m.peer_id as TlObject | undefined)?.channel_id === channel.id)
+    assert.equal(top?._, deleted.shown === 'empty' ? 'messageEmpty' : undefined)
+    assert.ok((main.chats as TlObject[]).some((c) => c.id === channel.id), 'the channel is in chats either way')
+  }
+  // The drafted channel sorts by its draft: first after the pinned ones, its top message old.
+  const drafted = channels.find((c) => c.dialog.draftDate !== undefined)!
+  const draftDialog = dialogs.find((d) => (d.peer as TlObject).channel_id === drafted.id) as TlObject
+  assert.equal((draftDialog.draft as TlObject).date, emu.now)
+  const position = (id: number) => dialogs.findIndex((d) => (d.peer as TlObject).channel_id === id)
+  for (const channel of channels.slice(2, 5)) assert.ok(position(drafted.id) < position(channel.id), 'before every channel with newer messages')
+  // The min channel comes without access_hash.
+  const min = channels.find((c) => c.dialog.min)!
+  const minChat = (main.chats as TlObject[]).find((c) => c.id === min.id) as TlObject
+  assert.equal(minChat.min, true)
+  assert.equal(minChat.access_hash, undefined)
+  // The archive holds exactly the archived channels; no folder_id lists both folders without a dialogFolder.
+  const archive = (await emu.call(getDialogs({ folder_id: 1, limit: 100 }))) as TlObject
+  assert.deepEqual((archive.dialogs as TlObject[]).map((d) => (d.peer as TlObject).channel_id).sort(), [...archived].sort())
+  assert.ok((archive.dialogs as TlObject[]).every((d) => d.folder_id === 1))
+  const every = (await emu.call(getDialogs({ limit: 100 }))) as TlObject
+  assert.equal((every.dialogs as TlObject[]).length, dialogs.length - 1 + archived.length)
+  assert.ok((every.dialogs as TlObject[]).every((d) => d._ === 'dialog'))
+  // Pinned dialogs are on the first page only.
+  const offsetPage = (await emu.call(getDialogs({ folder_id: 0, limit: 100, offset_date: emu.now + 10 }))) as TlObject
+  assert.ok((offsetPage.dialogs as TlObject[]).every((d) => d._ === 'dialog' && d.pinned !== true))
+  for (const page of [main, archive, every, offsetPage]) for (const layer of [227, 198]) encodeResult(layer, 'messages.getDialogs', page)
+})

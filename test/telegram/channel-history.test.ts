@@ -257,16 +257,23 @@ test('pages the dialog list by the offsets of the last dialog and stops at the f
       return { offset_date: last.topDate, offset_id: last.topId, offset_peer: last.inputPeer }
     }),
   ]
+  const calls = callsOf('messages.getDialogs')
   assert.deepEqual(
-    callsOf('messages.getDialogs'),
-    offsets.map((offset) => ({ _: 'messages.getDialogs', exclude_pinned: false, ...offset, limit: 2, hash: 0n })),
+    calls.filter((call) => call.folder_id === 0),
+    offsets.map((offset) => ({ _: 'messages.getDialogs', exclude_pinned: false, folder_id: 0, ...offset, limit: 2, hash: 0n })),
+  )
+  // The archive is listed too, and is empty here.
+  assert.deepEqual(
+    calls.filter((call) => call.folder_id !== 0),
+    [{ _: 'messages.getDialogs', exclude_pinned: false, folder_id: 1, ...offsets[0], limit: 2, hash: 0n }],
   )
 })
 
 test('a window after every channel has gone quiet lists the dialogs once and reads no history', async () => {
   const quiet = { after: NOW + 60, upTo: NOW + 3600 }
   assert.deepEqual(await collect(read(quiet)), [])
-  assert.equal(h.emulator.faults.counters.get('messages.getDialogs'), 1)
+  // One page of the main list, one of the archive.
+  assert.equal(h.emulator.faults.counters.get('messages.getDialogs'), 2)
   assert.equal(h.emulator.faults.counters.get('messages.getHistory'), 0)
 })
 
@@ -347,8 +354,8 @@ test('a flood wait on the dialog list is waited out too', async () => {
   assert.ok(want.length > 100)
   assert.deepEqual((await collectDicts(gateway.channelMessages(ms(window)))).map(idOf), want)
   assert.deepEqual(gatewaySleeps, [1000])
-  // One page holds every dialog: the refused call, then the one answered.
-  assert.equal(h.emulator.faults.counters.get('messages.getDialogs'), 2)
+  // One page holds every dialog of each folder: the refused call, then the two answered.
+  assert.equal(h.emulator.faults.counters.get('messages.getDialogs'), 3)
 })
 
 test('an empty window reads nothing', async () => {
@@ -366,6 +373,7 @@ test('a revoked session surfaces as NOT_SIGNED_IN', async () => {
     collect(read({ after: NOW - 86_400, upTo: NOW })),
     (err: unknown) => err instanceof AppError && err.code === 'NOT_SIGNED_IN' && err.status === 401,
   )
-  assert.equal(h.emulator.faults.counters.get('messages.getDialogs'), 1)
+  // Both folders are asked at once, and both are refused.
+  assert.equal(h.emulator.faults.counters.get('messages.getDialogs'), 2)
   assert.equal(h.emulator.faults.counters.get('messages.getHistory'), 0)
 })

@@ -1,3 +1,4 @@
+import { ChannelRefusals } from '../channel-refusals.ts'
 import { Faults } from '../faults.ts'
 import type { Accounts } from '../world/accounts.ts'
 import type { Viewer } from '../world/viewer.ts'
@@ -25,6 +26,8 @@ export interface DispatcherOptions {
   /** Every DC of the cluster, for help.getConfig's dc_options (default: this one alone). */
   dcs?: () => readonly DcAddress[]
   faults?: Faults
+  /** Channels that refuse the calls naming them. */
+  refusals?: ChannelRefusals
   /** Milliseconds since the epoch (default Date.now). */
   clock?: () => number
   /** How injected latency waits (default setTimeout). */
@@ -47,18 +50,20 @@ const ALL_HANDLERS: HandlerTable = {
 /**
  * Routes a method to its handler: counts it (and its time in flight), applies injected faults, refuses methods that
  * need a signed-in key (401 AUTH_KEY_UNREGISTERED; 303 USER_MIGRATE_<home> for a key signed in on a DC the
- * account has since left), and answers unknown methods with
+ * account has since left) and calls naming a refused channel, and answers unknown methods with
  * 400 INPUT_METHOD_INVALID_<name>. Errors other than RpcError and DropConnectionSignal become
  * 500 INTERNAL, with the original as `cause`.
  */
 export class Dispatcher implements RpcDispatcher {
   readonly faults: Faults
+  readonly refusals: ChannelRefusals
   private readonly handlers: Map<string, MethodHandler>
   private readonly clock: () => number
   private readonly sleep: (ms: number) => Promise<void>
 
   constructor(private readonly options: DispatcherOptions) {
     this.faults = options.faults ?? new Faults()
+    this.refusals = options.refusals ?? new ChannelRefusals()
     this.handlers = new Map(Object.entries({ ...ALL_HANDLERS, ...options.handlers }))
     this.clock = options.clock ?? Date.now
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))
@@ -92,6 +97,7 @@ export class Dispatcher implements RpcDispatcher {
     const viewer = this.viewerFor(call.authKeyId, dc.dcId)
     if (handler.signedIn && !viewer) throw new RpcError(401, 'AUTH_KEY_UNREGISTERED')
     if (handler.signedIn && viewer) this.assertStillHome(call.authKeyId, dc.dcId)
+    this.refusals.check(call.method)
 
     const dcs = this.options.dcs?.() ?? [dc]
     const ctx: HandlerContext = { call, world: this.options.world, accounts: this.options.accounts, clock: this.clock, dc, dcs, viewer }

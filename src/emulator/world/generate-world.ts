@@ -28,7 +28,26 @@ export interface WorldOptions {
   dormantChannels?: number
   /** DC id named in photo and document objects (default 2). */
   dcId?: number
+  /** The first n member channels are pinned in the main dialog list, in that order (default 0). */
+  pinnedChannels?: number
+  /** Extra member channels in the archive (folder 1), as active as the first ones (default 0). */
+  archivedChannels?: number
+  /**
+   * Extra member channels whose newest message was deleted while their dialog still names it:
+   * dated just before `now`, so they sort first; the first of them shows it as messageEmpty,
+   * the next as missing from the answer, and so on alternately (default 0).
+   */
+  deletedTopChannels?: number
+  /**
+   * Extra member channels that went quiet as dormant ones did, each with a draft typed at `now`:
+   * their dialogs sort first although their top message predates the span (default 0).
+   */
+  draftChannels?: number
+  /** Extra member channels that getDialogs describes only as min channels, with no access_hash (default 0). */
+  minChannels?: number
 }
+
+type ChannelRole = 'member' | 'discoverable' | 'dormant' | 'archived' | 'deletedTop' | 'draft' | 'min'
 
 /** Ids beyond 2^31 (channels) and 2^32 (users) catch clients that squeeze them into int32. */
 const CHANNEL_ID_BASE = 2_200_000_000
@@ -68,13 +87,23 @@ export function generateWorld(options: WorldOptions): World {
   }
 
   const channels: WorldChannel[] = []
-  // Member channels, then discoverable ones, then dormant ones: the order keeps every world
-  // generated without dormant channels exactly as it was.
-  const memberCount = Math.max(0, options.channels)
-  const discoverableEnd = memberCount + Math.max(0, options.discoverableChannels ?? 0)
-  const totalChannels = discoverableEnd + Math.max(0, options.dormantChannels ?? 0)
-  const isDormant = (index: number): boolean => index >= discoverableEnd
-  const historyStart = (index: number): number => (isDormant(index) ? start - span : start)
+  // Member channels, then discoverable ones, then dormant ones, then the dialog-list shapes:
+  // the order keeps every world generated without the later kinds exactly as it was.
+  const roles: ChannelRole[] = []
+  const addRoles = (role: ChannelRole, count: number | undefined): void => {
+    for (let k = 0; k < Math.max(0, count ?? 0); k++) roles.push(role)
+  }
+  addRoles('member', options.channels)
+  addRoles('discoverable', options.discoverableChannels)
+  addRoles('dormant', options.dormantChannels)
+  addRoles('archived', options.archivedChannels)
+  addRoles('deletedTop', options.deletedTopChannels)
+  addRoles('draft', options.draftChannels)
+  addRoles('min', options.minChannels)
+  const totalChannels = roles.length
+  const isQuiet = (index: number): boolean => roles[index] === 'dormant' || roles[index] === 'draft'
+  const historyStart = (index: number): number => (isQuiet(index) ? start - span : start)
+  const pinnedCount = Math.max(0, options.pinnedChannels ?? 0)
   for (let i = 0; i < totalChannels; i++) {
     const broadcast = i % 3 !== 1
     const topic = TOPICS[i % TOPICS.length]
@@ -90,10 +119,16 @@ export function generateWorld(options: WorldOptions): World {
       date: historyStart(i) - prng.int(86400, 90 * 86400),
       participantsCount: broadcast ? prng.int(500, 250_000) : prng.int(20, 5_000),
       signatures: broadcast && prng.chance(0.5),
-      memberByDefault: i < memberCount || isDormant(i),
+      memberByDefault: roles[i] !== 'discoverable',
       audience: prng.int(200, 50_000),
       // Filled below, once every channel exists.
       history: undefined as unknown as History,
+      dialog: {
+        folderId: roles[i] === 'archived' ? 1 : 0,
+        pinned: roles[i] === 'member' && i < pinnedCount,
+        pinOrder: i,
+        min: roles[i] === 'min',
+      },
     })
   }
   // The first broadcast channel takes the first supergroup as its discussion group (comments).
@@ -106,6 +141,19 @@ export function generateWorld(options: WorldOptions): World {
   for (const [i, channel] of channels.entries()) {
     const rows = channelRows(new Prng(mix32(seed, 0xc4a, channel.id)), channel, options.messagesPerChannel, historyStart(i), span, users.length)
     channel.history = new History({ kind: 'channel', id: channel.id }, rows)
+  }
+  let deletedTops = 0
+  for (const [i, channel] of channels.entries()) {
+    if (roles[i] === 'deletedTop') {
+      // Newer than every kept message, one second apart, so these dialogs sort first and in a known order.
+      channel.dialog.deletedTop = {
+        id: channel.history.topId + 1,
+        date: Math.max(channel.history.topDate, now - deletedTops),
+        shown: deletedTops % 2 === 0 ? 'empty' : 'missing',
+      }
+      deletedTops++
+    }
+    if (roles[i] === 'draft') channel.dialog.draftDate = now
   }
 
   const partner = users[0]

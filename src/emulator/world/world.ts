@@ -34,6 +34,31 @@ export interface WorldChannel {
   /** Typical view count of a post, for realistic `views`. */
   audience: number
   history: History
+  /** How the channel's dialog looks in the account's dialog list. */
+  dialog: ChannelDialog
+}
+
+/**
+ * What Telegram's dialog list says of a member channel beyond its history: the shapes real
+ * accounts have (core.telegram.org/api/folders, /api/drafts) that a client paging
+ * messages.getDialogs must not trip over.
+ */
+export interface ChannelDialog {
+  /** 0: the main list; 1: the archive (peer folder 1). */
+  folderId: 0 | 1
+  /** Pinned dialogs come first in their folder, in ascending `pinOrder`. */
+  pinned: boolean
+  pinOrder: number
+  /**
+   * The newest message was deleted while the dialog still names it as top_message: the dialog
+   * sorts by its date, getHistory no longer returns it, and getDialogs sends it as messageEmpty
+   * ('empty') or leaves it out of its messages ('missing').
+   */
+  deletedTop?: { id: number; date: number; shown: 'empty' | 'missing' }
+  /** Date of an unsent draft; the dialog sorts by it when it is newer than the top message. */
+  draftDate?: number
+  /** getDialogs describes the channel only by its min constructor (no access_hash). */
+  min: boolean
 }
 
 /** A basic group (`chat`); its participants are these users plus the viewing account. */

@@ -34,7 +34,9 @@ export const messagesSchema = {
   summary: "The account's channel messages in a time window",
   description:
     'Every message of the account\'s broadcast channels and supergroups with `start_time < date <= end_time`, ' +
-    'newest first, in Telethon\'s `to_dict()` shape. `Accept: application/x-ndjson` gives one message per line.',
+    'newest first, in Telethon\'s `to_dict()` shape. `Accept: application/x-ndjson` gives one message per line. ' +
+    'Channels Telegram will not let be read are left out and named, with the reason, in a `Skipped-Channels` ' +
+    'header (those known before the body starts) and trailer (all of them), e.g. `2200001688;reason=channel_private`.',
   tags: ['messages'],
   querystring: MessagesQuery,
   produces: ['application/json', 'application/x-ndjson'],

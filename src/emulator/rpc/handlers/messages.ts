@@ -5,7 +5,19 @@ import { chatObject, peersFor } from '../../world/peer-objects.ts'
 import { PeerRefs } from '../../world/peer-refs.ts'
 import type { Viewer } from '../../world/viewer.ts'
 import type { World } from '../../world/world.ts'
-import { accountPts, channelPts, compareDialogKeys, dialogObject, dialogsOf, keyOf, type DialogEntry, type DialogKey } from '../dialogs.ts'
+import {
+  accountPts,
+  channelPts,
+  compareDialogKeys,
+  dialogFolderObject,
+  dialogObject,
+  dialogsOf,
+  folderFilter,
+  keyOf,
+  peerOfDialog,
+  type DialogEntry,
+  type DialogKey,
+} from '../dialogs.ts'
 import { viewerOf, nowSeconds, type HandlerContext, type HandlerTable } from '../handler.ts'
 import { clampLimit, historyPage } from '../history-page.ts'
 import { historyOf, resolveInputPeer } from '../input-peers.ts'
@@ -73,30 +85,74 @@ function getHistory(ctx: HandlerContext, params: TlObject): TlObject {
 }
 
 /**
- * messages.getDialogs: newest top message first; a page continues strictly after the dialog
- * named by (offset_date, offset_id, offset_peer). messages.dialogs when one page holds them all.
+ * messages.getDialogs over one peer folder (folder_id 0 the main list, 1 the archive, absent
+ * both together): pinned dialogs first, then by the date each sorts by, newest first. A page
+ * with an offset continues among the unpinned dialogs strictly after the one named by
+ * (offset_date, offset_id, offset_peer). The main list starts with the archive's dialogFolder
+ * when the archive holds anything. messages.dialogs when one page holds them all.
  */
 function getDialogs(ctx: HandlerContext, params: TlObject): TlObject {
   const viewer = viewerOf(ctx)
-  // Folder 1 is the archive, which is empty here.
-  if (num(params.folder_id) === 1) return { _: 'messages.dialogs', dialogs: [], messages: [], chats: [], users: [] }
-  const all = dialogsOf(ctx.world, viewer)
-  let start = 0
+  const folder = folderFilter(params.folder_id)
+  const all = dialogsOf(ctx.world, viewer, folder)
   const offsetDate = num(params.offset_date)
+  let candidates = params.exclude_pinned === true ? all.filter((entry) => !entry.pinned) : all
   if (offsetDate > 0) {
     const offsetKey: DialogKey = [offsetDate, num(params.offset_id), offsetPeerRank(viewer, params.offset_peer as TlObject | undefined)]
-    start = all.findIndex((entry) => compareDialogKeys(keyOf(entry), offsetKey) < 0)
-    if (start < 0) start = all.length
+    candidates = all.filter((entry) => !entry.pinned && compareDialogKeys(keyOf(entry), offsetKey) < 0)
   }
-  const page = all.slice(start, start + clampLimit(num(params.limit)))
-  const body = dialogsBody(ctx.world, viewer, page)
-  if (start === 0 && page.length === all.length) return { _: 'messages.dialogs', ...body }
-  return { _: 'messages.dialogsSlice', count: all.length, ...body }
+  // The archive's dialogFolder heads the main list's first page, named by the archive's newest dialog.
+  const archiveTop = folder === 0 && offsetDate === 0 && params.exclude_pinned !== true ? newestDialog(dialogsOf(ctx.world, viewer, 1)) : undefined
+  const limit = clampLimit(num(params.limit))
+  const page = candidates.slice(0, archiveTop ? Math.max(0, limit - 1) : limit)
+  const body = dialogsBody(ctx.world, viewer, page, archiveTop)
+  if (offsetDate === 0 && page.length === candidates.length) return { _: 'messages.dialogs', ...body }
+  return { _: 'messages.dialogsSlice', count: all.length + (archiveTop ? 1 : 0), ...body }
 }
 
-function dialogsBody(world: World, viewer: Viewer, page: readonly DialogEntry[]): { dialogs: TlObject[]; messages: TlObject[]; chats: TlObject[]; users: TlObject[] } {
-  const list = messageList(world, viewer, page.map((entry) => ({ history: entry.history, index: entry.history.length - 1 })))
-  return { dialogs: page.map((entry) => dialogObject(world, entry)), ...list }
+/** The dialog with the newest date to sort by, pinned or not. */
+function newestDialog(entries: readonly DialogEntry[]): DialogEntry | undefined {
+  let newest: DialogEntry | undefined
+  for (const entry of entries) if (!newest || compareDialogKeys(keyOf(entry), keyOf(newest)) > 0) newest = entry
+  return newest
+}
+
+/**
+ * The dialogs with their top messages and peers. A deleted top message is sent as
+ * messageEmpty or left out, as the channel's dialog says; a min channel is described by its
+ * min constructor. Every dialog's peer is in `chats` or `users` either way.
+ */
+function dialogsBody(
+  world: World,
+  viewer: Viewer,
+  page: readonly DialogEntry[],
+  archiveTop?: DialogEntry,
+): { dialogs: TlObject[]; messages: TlObject[]; chats: TlObject[]; users: TlObject[] } {
+  const entries = archiveTop ? [archiveTop, ...page] : page
+  const refs = new PeerRefs()
+  for (const entry of entries) {
+    if (entry.kind === 'channel') refs.addChannel(entry.peerId)
+    else if (entry.kind === 'chat') refs.addChat(entry.peerId)
+    else refs.addUser(entry.peerId)
+  }
+  const withTop = entries.filter((entry) => entry.channel?.dialog.deletedTop === undefined)
+  const list = messageList(world, viewer, withTop.map((entry) => ({ history: entry.history, index: entry.history.length - 1 })), refs)
+  for (const entry of entries) {
+    const deleted = entry.channel?.dialog.deletedTop
+    if (deleted?.shown === 'empty') list.messages.push({ _: 'messageEmpty', id: deleted.id, peer_id: peerOfDialog(entry) })
+  }
+  const chats = list.chats.map((chat) => (chat._ === 'channel' && world.channelsById.get(Number(chat.id))?.dialog.min === true ? minChannel(chat) : chat))
+  return {
+    dialogs: [...(archiveTop ? [dialogFolderObject(archiveTop)] : []), ...page.map((entry) => dialogObject(world, entry))],
+    messages: list.messages,
+    chats,
+    users: list.users,
+  }
+}
+
+/** channel#… as Telegram sends a channel it describes only partly: min set, no access_hash. */
+function minChannel(chat: TlObject): TlObject {
+  return { ...chat, min: true, access_hash: undefined }
 }
 
 /** The tie-break rank of an offset peer; an empty one ranks after every dialog of that date. */
@@ -149,10 +205,10 @@ function searchGlobal(ctx: HandlerContext, params: TlObject): TlObject {
   const filterName = (params.filter as TlObject | undefined)?._ ?? 'inputMessagesFilterEmpty'
   const kindFilter = MEDIA_FILTERS[filterName]
   if (!kindFilter) throw new RpcError(400, 'INPUT_FILTER_INVALID')
-  if (num(params.folder_id) === 1) return { _: 'messages.messages', messages: [], topics: [], chats: [], users: [] }
+  const folder = folderFilter(params.folder_id)
 
   const sources: SearchSource[] = []
-  for (const entry of dialogsOf(ctx.world, viewer)) {
+  for (const entry of dialogsOf(ctx.world, viewer, folder)) {
     const broadcast = entry.channel?.broadcast === true
     if (params.broadcasts_only && !broadcast) continue
     if (params.groups_only && !(entry.kind === 'chat' || (entry.kind === 'channel' && !broadcast))) continue

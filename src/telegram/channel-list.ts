@@ -1,0 +1,240 @@
+/**
+ * The account's channels that may hold messages of a window: messages.getDialogs over the main
+ * list (peer folder 0) and the archive (peer folder 1, core.telegram.org/api/folders), paged as
+ * Telegram pages it, each channel once.
+ *
+ * messages.getDialogs#a0f4cb4f flags:# exclude_pinned:flags.0?true folder_id:flags.1?int
+ *   offset_date:int offset_id:int offset_peer:InputPeer limit:int hash:long = messages.Dialogs
+ *
+ * Dialogs come pinned first, then by the date each sorts by, newest first. That date is the top
+ * message's, or a newer draft's (core.telegram.org/api/drafts). A folder's listing ends only on
+ * evidence that nothing further can be new enough:
+ * - the answer is messages.dialogs (the whole list) or a page shorter than asked for;
+ * - an unpinned dialog whose top message is known and which sorts no later than the window's
+ *   start (its top message and any draft are that old): every dialog after it is older still.
+ * A dialog whose top message is missing from the answer, or is messageEmpty (a deleted top
+ * message), has no known date: it ends nothing, and its channel is read, since its newest
+ * remaining message may lie in the window.
+ *
+ * The next page continues after the last dialog whose place in the order is certain: its top
+ * message is known and no newer draft moves it, so the offset names it whether Telegram sorts
+ * by drafts or not. Dialogs after it on the page come again and are seen once.
+ */
+import { Long, type tl } from '@mtcute/core'
+import { telegramError } from '../errors.ts'
+import type { ChannelSkipReason } from '../metrics/service-metrics.ts'
+import { callWithFloodWait, type FloodWaitPolicy, type RpcCaller } from './call-with-flood-wait.ts'
+
+/** A window in Unix seconds: after < date <= upTo. */
+export interface DateWindow {
+  after: number
+  upTo: number
+}
+
+export interface ChannelRef {
+  id: number
+  title: string
+  /** The public username without "@", or null for a private channel. */
+  username: string | null
+  peer: tl.RawInputPeerChannel
+  /** Date of the dialog's top (latest) message; Infinity when Telegram did not say (a deleted top message). */
+  topDate: number
+}
+
+export type { ChannelSkipReason } from '../metrics/service-metrics.ts'
+
+/** A channel of the account left out of a window, and why. */
+export interface SkippedChannel {
+  id: number
+  reason: ChannelSkipReason
+}
+
+export interface ChannelListing {
+  /** The channels to read, main list first, each once. */
+  channels: ChannelRef[]
+  /** Channels of the account that cannot be read at all (banned, or known only as a min channel). */
+  skipped: SkippedChannel[]
+}
+
+/** The main dialog list and the archive (core.telegram.org/api/folders#peer-folders). */
+const FOLDERS = [0, 1] as const
+
+export async function listChannels(
+  client: RpcCaller,
+  policy: FloodWaitPolicy,
+  window: DateWindow,
+  pageSize: number,
+): Promise<ChannelListing> {
+  const folders = await Promise.all(FOLDERS.map((folderId) => listFolder(client, policy, window, pageSize, folderId)))
+  // A channel moved between folders while they were listed shows in both: keep its first sighting.
+  const seen = new Set<number>()
+  const listing: ChannelListing = { channels: [], skipped: [] }
+  const firstSighting = (id: number): boolean => {
+    if (seen.has(id)) return false
+    seen.add(id)
+    return true
+  }
+  for (const folder of folders) {
+    listing.channels.push(...folder.channels.filter((channel) => firstSighting(channel.id)))
+    listing.skipped.push(...folder.skipped.filter((skip) => firstSighting(skip.id)))
+  }
+  return listing
+}
+
+interface Offset {
+  date: number
+  id: number
+  peer: tl.TypeInputPeer
+}
+
+const START: Offset = { date: 0, id: 0, peer: { _: 'inputPeerEmpty' } }
+
+async function listFolder(
+  client: RpcCaller,
+  policy: FloodWaitPolicy,
+  window: DateWindow,
+  limit: number,
+  folderId: number,
+): Promise<ChannelListing> {
+  const listing: ChannelListing = { channels: [], skipped: [] }
+  const seen = new Set<string>()
+  let offset = START
+  let excludePinned = false
+  for (;;) {
+    const result = await callWithFloodWait(client, policy, {
+      _: 'messages.getDialogs',
+      excludePinned,
+      folderId,
+      offsetDate: offset.date,
+      offsetId: offset.id,
+      offsetPeer: offset.peer,
+      limit,
+      hash: Long.ZERO,
+    })
+    if (result._ === 'messages.dialogsNotModified') return listing
+    const page = readPage(result)
+
+    let reachedStart = false
+    let allPinned = true
+    let next: Offset | null = null
+    for (const dialog of result.dialogs) {
+      // dialogFolder stands for the archive, which is listed on its own.
+      if (dialog._ !== 'dialog') continue
+      const top = page.topDate(dialog)
+      const draftDate = dialog.draft?._ === 'draftMessage' ? dialog.draft.date : 0
+      if (!dialog.pinned) {
+        allPinned = false
+        if (top !== null && Math.max(top, draftDate) <= window.after) {
+          reachedStart = true
+          break
+        }
+        // Pinned dialogs stand outside the date order, so only an unpinned one can be continued after.
+        if (top !== null && draftDate <= top) next = { date: top, id: dialog.topMessage, peer: page.inputPeer(dialog.peer) }
+      }
+      const key = peerKey(dialog.peer)
+      if (seen.has(key)) continue
+      seen.add(key)
+      if (dialog.peer._ !== 'peerChannel' || (top !== null && top <= window.after)) continue
+      const channel = channelOf(page.chats.get(dialog.peer.channelId), dialog.peer.channelId, top ?? Infinity)
+      if ('reason' in channel) listing.skipped.push(channel)
+      else listing.channels.push(channel)
+    }
+
+    const complete = result._ === 'messages.dialogs' || result.dialogs.length < limit
+    if (complete || reachedStart) return listing
+    if (allPinned && !excludePinned) {
+      // A page of pinned dialogs only: the unpinned ones are listed from the start without them.
+      excludePinned = true
+      offset = START
+      continue
+    }
+    // A full page with no dialog to continue after cannot be paged on; stopping here would cut the listing silently.
+    if (next === null || sameOffset(next, offset)) throw telegramError("Telegram's dialog list could not be paged past a full page.")
+    offset = next
+  }
+}
+
+interface DialogPage {
+  chats: Map<number, tl.TypeChat>
+  /** The date of the dialog's top message, or null when the answer does not carry it. */
+  topDate(dialog: tl.RawDialog): number | null
+  /** The InputPeer Telegram expects as offset_peer, built from the page's own users and chats. */
+  inputPeer(peer: tl.TypePeer): tl.TypeInputPeer
+}
+
+function readPage(result: tl.messages.RawDialogs | tl.messages.RawDialogsSlice): DialogPage {
+  const topMessages = new Map<string, tl.TypeMessage>()
+  for (const message of result.messages) {
+    if (message.peerId !== undefined) topMessages.set(`${peerKey(message.peerId)}:${message.id}`, message)
+  }
+  const chats = new Map<number, tl.TypeChat>(result.chats.map((chat) => [chat.id, chat]))
+  const users = new Map<number, tl.TypeUser>(result.users.map((user) => [user.id, user]))
+  return {
+    chats,
+    topDate(dialog) {
+      const top = topMessages.get(`${peerKey(dialog.peer)}:${dialog.topMessage}`)
+      return top === undefined || top._ === 'messageEmpty' ? null : top.date
+    },
+    inputPeer: (peer) => inputPeerOf(peer, chats, users),
+  }
+}
+
+/** The channel to read, or why it cannot be read. */
+function channelOf(chat: tl.TypeChat | undefined, id: number, topDate: number): ChannelRef | SkippedChannel {
+  // channelForbidden: banned, or the channel became private to us; its history cannot be read.
+  if (chat?._ === 'channelForbidden') return { id, reason: 'channel_private' }
+  // A min channel (or none at all) carries no access_hash, and a channel is read only with one.
+  if (chat?._ !== 'channel' || chat.min === true || chat.accessHash === undefined) return { id, reason: 'no_access_hash' }
+  const username = chat.username ?? chat.usernames?.find((entry) => entry.active)?.username ?? null
+  return {
+    id: chat.id,
+    title: chat.title,
+    username,
+    peer: { _: 'inputPeerChannel', channelId: chat.id, accessHash: chat.accessHash },
+    topDate,
+  }
+}
+
+function sameOffset(a: Offset, b: Offset): boolean {
+  return a.date === b.date && a.id === b.id && peerKeyOfInput(a.peer) === peerKeyOfInput(b.peer)
+}
+
+function peerKey(peer: tl.TypePeer): string {
+  switch (peer._) {
+    case 'peerUser':
+      return `user:${peer.userId}`
+    case 'peerChat':
+      return `chat:${peer.chatId}`
+    case 'peerChannel':
+      return `channel:${peer.channelId}`
+  }
+}
+
+function peerKeyOfInput(peer: tl.TypeInputPeer): string {
+  switch (peer._) {
+    case 'inputPeerUser':
+      return `user:${peer.userId}`
+    case 'inputPeerChat':
+      return `chat:${peer.chatId}`
+    case 'inputPeerChannel':
+      return `channel:${peer.channelId}`
+    default:
+      return peer._
+  }
+}
+
+function inputPeerOf(peer: tl.TypePeer, chats: Map<number, tl.TypeChat>, users: Map<number, tl.TypeUser>): tl.TypeInputPeer {
+  switch (peer._) {
+    case 'peerUser': {
+      const user = users.get(peer.userId)
+      return { _: 'inputPeerUser', userId: peer.userId, accessHash: (user?._ === 'user' ? user.accessHash : undefined) ?? Long.ZERO }
+    }
+    case 'peerChat':
+      return { _: 'inputPeerChat', chatId: peer.chatId }
+    case 'peerChannel': {
+      const chat = chats.get(peer.channelId)
+      const accessHash = chat !== undefined && (chat._ === 'channel' || chat._ === 'channelForbidden') ? chat.accessHash : undefined
+      return { _: 'inputPeerChannel', channelId: peer.channelId, accessHash: accessHash ?? Long.ZERO }
+    }
+  }
+}
