@@ -210,16 +210,22 @@ function parseHostPort(text: string, whole: string): HostPort {
   return { host, port }
 }
 
-function readPublicKey(env: NodeJS.ProcessEnv): string | null {
-  const path = read(env, 'TELEGRAM_PUBLIC_KEY')
+/** The text of the file `variable` names, read once at start; null when the variable is unset. */
+function readNamedFile(env: NodeJS.ProcessEnv, variable: string): { path: string, text: string } | null {
+  const path = read(env, variable)
   if (path === null) return null
-  let pem: string
   try {
-    pem = readFileSync(path, 'utf8')
+    return { path, text: readFileSync(path, 'utf8') }
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code ?? 'unreadable'
-    throw new ConfigError('TELEGRAM_PUBLIC_KEY', `TELEGRAM_PUBLIC_KEY file ${quote(path)} cannot be read (${reason})`)
+    throw new ConfigError(variable, `${variable} file ${quote(path)} cannot be read (${reason})`)
   }
+}
+
+function readPublicKey(env: NodeJS.ProcessEnv): string | null {
+  const file = readNamedFile(env, 'TELEGRAM_PUBLIC_KEY')
+  if (file === null) return null
+  const { path, text: pem } = file
   let isRsa = false
   try {
     isRsa = createPublicKey(pem).asymmetricKeyType === 'rsa'
@@ -370,15 +376,9 @@ function parseNats(env: NodeJS.ProcessEnv): NatsConfig | null {
 }
 
 function readCredsFile(env: NodeJS.ProcessEnv): string | null {
-  const path = read(env, 'NATS_CREDS')
-  if (path === null) return null
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code ?? 'unreadable'
-    throw new ConfigError('NATS_CREDS', `NATS_CREDS file ${quote(path)} cannot be read (${reason})`)
-  }
+  const file = readNamedFile(env, 'NATS_CREDS')
+  if (file === null) return null
+  const { path, text } = file
   if (!text.includes('-----BEGIN NATS USER JWT-----') || !text.includes('SEED-----')) {
     throw new ConfigError('NATS_CREDS', `NATS_CREDS file ${quote(path)} is not a NATS credentials file (a user JWT and an nkey seed)`)
   }

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { connect, type NatsConnection, type StoredMsg } from 'nats'
 import { freePort } from './service-process.ts'
 
 const NATS_SERVER = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server'
@@ -77,4 +78,25 @@ export async function startNatsServer(options: { args?: string[] } = {}): Promis
     throw err
   }
   return server
+}
+
+/** A reader's connection, as a consumer on another machine has: it reconnects at once after a restart. */
+export function connectReader(server: NatsServer): Promise<NatsConnection> {
+  return connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 50 })
+}
+
+/**
+ * Every message of a stream, in order, read one by one; none while the server is away (or the
+ * reader still reconnecting: its requests are then lost, so a short timeout asks again soon).
+ */
+export async function storedMessages(reader: NatsConnection, stream: string): Promise<StoredMsg[]> {
+  try {
+    const manager = await reader.jetstreamManager({ timeout: 500 })
+    const last = (await manager.streams.info(stream)).state.last_seq
+    const messages: StoredMsg[] = []
+    for (let seq = 1; seq <= last; seq++) messages.push(await manager.streams.getMessage(stream, { seq }))
+    return messages
+  } catch {
+    return []
+  }
 }

@@ -15,7 +15,7 @@ import { pumpClock } from '../helpers/clock-pump.ts'
 import { recordingLog } from '../helpers/lease-contract.ts'
 import { ListedLiveFeed, interleavedPosts, liveEvent } from '../helpers/listed-live-feed.ts'
 import { ManualClock } from '../helpers/manual-clock.ts'
-import { startNatsServer, type NatsServer } from '../helpers/nats-server.ts'
+import { connectReader, startNatsServer, storedMessages, type NatsServer } from '../helpers/nats-server.ts'
 import { waitUntil } from '../helpers/wait-until.ts'
 
 const T0 = Date.UTC(2025, 6, 1, 12, 0, 0)
@@ -29,7 +29,7 @@ const opened: Array<{ stop(): Promise<void> } | NatsSink> = []
 
 before(async () => {
   server = await startNatsServer()
-  reader = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 50 })
+  reader = await connectReader(server)
 })
 after(async () => {
   await reader?.close()
@@ -62,16 +62,7 @@ function startLoop(feed: ListedLiveFeed, clock: ManualClock, sink = natsSink()):
 }
 
 async function streamCursors(): Promise<string[]> {
-  try {
-    // Requests made while the reader is reconnecting are lost: a short timeout asks again soon.
-    const manager = await reader.jetstreamManager({ timeout: 500 })
-    const last = (await manager.streams.info(config.stream)).state.last_seq
-    const cursors: string[] = []
-    for (let seq = 1; seq <= last; seq++) cursors.push((await manager.streams.getMessage(config.stream, { seq })).header.get(CURSOR_HEADER))
-    return cursors
-  } catch {
-    return []
-  }
+  return (await storedMessages(reader, config.stream)).map((message) => message.header.get(CURSOR_HEADER))
 }
 
 test('the stream is created at start when missing, on <prefix>.> with a duplicate window, and kept when present', async () => {

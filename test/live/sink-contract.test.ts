@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { connect, type NatsConnection } from 'nats'
+import type { NatsConnection } from 'nats'
 import type { NatsConfig } from '../../src/config.ts'
 import { DeliveryLoop } from '../../src/live/sinks/delivery-loop.ts'
 import { NatsSink } from '../../src/live/sinks/nats-sink.ts'
@@ -21,7 +21,7 @@ import { pumpClock } from '../helpers/clock-pump.ts'
 import { recordingLog } from '../helpers/lease-contract.ts'
 import { EXACT_GROUPED_ID, ListedLiveFeed, interleavedPosts, liveEvent } from '../helpers/listed-live-feed.ts'
 import { ManualClock } from '../helpers/manual-clock.ts'
-import { startNatsServer, type NatsServer } from '../helpers/nats-server.ts'
+import { connectReader, startNatsServer, storedMessages, type NatsServer } from '../helpers/nats-server.ts'
 import { waitUntil } from '../helpers/wait-until.ts'
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts'
 
@@ -190,7 +190,7 @@ describe('NATS sink', () => {
   let streams = 0
   before(async () => {
     server = await startNatsServer()
-    reader = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 50 })
+    reader = await connectReader(server)
   })
   after(async () => {
     await reader?.close()
@@ -208,24 +208,10 @@ describe('NATS sink', () => {
         sinks.push(sink)
         return sink
       },
-      async arrivals() {
-        // Read the stream message by message; while the server is away (or the reader is still
-        // reconnecting to it) nothing can be seen yet.
-        try {
-          // Requests made while the reader is reconnecting are lost: a short timeout asks again soon.
-          const manager = await reader.jetstreamManager({ timeout: 500 })
-          const last = (await manager.streams.info(name)).state.last_seq
-          const arrivals: Arrival[] = []
-          for (let seq = 1; seq <= last; seq++) {
-            const message = await manager.streams.getMessage(name, { seq })
-            const [, event, channel] = message.subject.split('.')
-            arrivals.push({ id: message.header.get(CURSOR_HEADER), event: event!, channelId: Number(channel), json: new TextDecoder().decode(message.data) })
-          }
-          return arrivals
-        } catch {
-          return []
-        }
-      },
+      arrivals: async () => (await storedMessages(reader, name)).map((message) => {
+        const [, event, channel] = message.subject.split('.')
+        return { id: message.header.get(CURSOR_HEADER), event: event!, channelId: Number(channel), json: new TextDecoder().decode(message.data) }
+      }),
       takeDown: () => server.stop(),
       bringBack: () => server.start(),
       async close() {

@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Registry } from 'prom-client'
 import { DeliveryLoop } from '../../src/live/sinks/delivery-loop.ts'
+import { encodeSinkCursor } from '../../src/live/sinks/sink-cursor.ts'
 import { WEBHOOK_CURSOR_OBJECT, WebhookSink } from '../../src/live/sinks/webhook-sink.ts'
 import { createSinkMetrics } from '../../src/metrics/sink-metrics.ts'
 import { FileStore } from '../../src/sessions/file-store.ts'
@@ -254,4 +255,15 @@ test('credentials in WEBHOOK_URL become Basic authentication, and neither they n
   assert.equal(receiver.requests[0]!.headers.authorization, `Basic ${Buffer.from('hook-user:p@ss-Zk81').toString('base64')}`)
   const logged = JSON.stringify(log.entries)
   for (const secret of [SECRET, 'p%40ss-Zk81', 'p@ss-Zk81', 'hook-user']) assert.ok(!logged.includes(secret), `${secret} logged`)
+})
+
+test('a saved cursor the feed does not know is said at error level, and delivery starts with new events', async () => {
+  await store.write(WEBHOOK_CURSOR_OBJECT, encodeSinkCursor(null, 'a cursor of another feed'))
+  const events = interleavedPosts(CHANNELS, 3, T0 / 1000)
+  const feed = new ListedLiveFeed(events)
+  const log = recordingLog()
+  start(feed, { log })
+  await waitUntil(() => receiver.acknowledged().length === 3, 'delivered')
+  assert.deepEqual(feed.subscriptions, ['a cursor of another feed', null])
+  assert.ok(log.entries.some((entry) => entry.level === 'error' && entry.msg?.includes('cannot resume')))
 })

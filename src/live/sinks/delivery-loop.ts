@@ -123,7 +123,17 @@ export class DeliveryLoop {
     const sink = this.#sink.name
     let cursor = await this.#openSink()
     while (!this.#stopping) {
-      const subscription = feed.subscribe({ after: cursor, channels: this.#options.channels ?? null })
+      let subscription: LiveSubscription
+      try {
+        subscription = feed.subscribe({ after: cursor, channels: this.#options.channels ?? null })
+      } catch (err) {
+        // The feed does not know the cursor (INVALID_CURSOR: written by something else, or a
+        // format it no longer reads); it never will, so waiting cannot help.
+        if (cursor === null) throw err
+        log.error({ sink, resumeAfter: cursor, err: { message: (err as Error).message } }, 'the live feed cannot resume after the saved cursor; delivery starts with new events')
+        cursor = null
+        continue
+      }
       const ahead = new ReadAhead<LiveEvent>(subscription, this.#options.readAhead ?? 1000)
       this.#subscription = subscription
       this.#ahead = ahead
