@@ -20,6 +20,8 @@ import { waitUntil } from '../helpers/wait-until.ts'
 
 const T0 = Date.UTC(2025, 6, 1, 12, 0, 0)
 const CHANNELS = [3_000_000_001, 3_000_000_002, 3_000_000_003]
+/** A signal that never stops an attempt. */
+const NEVER = new AbortController().signal
 
 let server: NatsServer
 let reader: NatsConnection
@@ -83,17 +85,17 @@ test('a re-send after a crash mid-publish is dropped by its Nats-Msg-Id, and the
   const events = [...interleavedPosts(CHANNELS, 6, T0 / 1000), liveEvent('edit', CHANNELS[0]!, 100, T0 / 1000 + 60)]
   const crashed = natsSink()
   await crashed.open()
-  for (const event of events) assert.deepEqual(await crashed.deliver(event), { kind: 'delivered' })
+  for (const event of events) assert.deepEqual(await crashed.deliver(event, NEVER), { kind: 'delivered' })
   // The process dies having published the last events without seeing their acks; the next
   // one sends them again, as a loop retrying a lost ack does.
   await crashed.close()
   const next = natsSink()
   assert.equal(await next.open(), events.at(-1)!.id)
-  for (const event of events.slice(-3)) assert.deepEqual(await next.deliver(event), { kind: 'delivered' })
+  for (const event of events.slice(-3)) assert.deepEqual(await next.deliver(event, NEVER), { kind: 'delivered' })
   assert.deepEqual(await streamCursors(), events.map((e) => e.id), 'each event once')
   // Another edit of the same message is another event, not a duplicate.
   const secondEdit = liveEvent('edit', CHANNELS[0]!, 100, T0 / 1000 + 120)
-  await next.deliver(secondEdit)
+  await next.deliver(secondEdit, NEVER)
   assert.deepEqual(await streamCursors(), [...events, secondEdit].map((e) => e.id))
 })
 

@@ -232,6 +232,8 @@ test('the cursor is kept beside the session, encrypted with the session key, and
   const loop = DeliveryLoop.start({ sink: sink({ storeKey: key }), feed: new ListedLiveFeed(events), log: recordingLog(), clock })
   loops.push(loop)
   await waitUntil(() => loop.status().delivered === 3 && loop.status().pending === 0, 'three delivered')
+  // A stop finishes the cursor write under way.
+  await loop.stop()
   const stored = await readFile(`${store.path}${WEBHOOK_CURSOR_OBJECT}`, 'utf8')
   assert.match(stored, /"alg":"A256GCM"/)
   assert.ok(!stored.includes(events[2]!.id), 'the cursor is not in clear')
@@ -266,4 +268,29 @@ test('a saved cursor the feed does not know is said at error level, and delivery
   await waitUntil(() => receiver.acknowledged().length === 3, 'delivered')
   assert.deepEqual(feed.subscriptions, ['a cursor of another feed', null])
   assert.ok(log.entries.some((entry) => entry.level === 'error' && entry.msg?.includes('cannot resume')))
+})
+
+test('acknowledgements that come while the cursor is being written are folded into one write of the latest', async () => {
+  const events = interleavedPosts(CHANNELS, 10, T0 / 1000)
+  const written: string[] = []
+  let open: () => void = () => {}
+  const gate = new Promise<void>((resolve) => { open = resolve })
+  // The session store, with its first write held until the test lets it through.
+  const slow = {
+    read: (name?: string) => store.read(name),
+    remove: (name: string) => store.remove(name),
+    describe: () => store.describe(),
+    async write(name: string, data: Buffer) {
+      if (written.length === 0) await gate
+      written.push(name)
+      await store.write(name, data)
+    },
+  }
+  const loop = DeliveryLoop.start({ sink: new WebhookSink({ url: receiver.url, secret: SECRET, timeoutMs: 5_000, store: slow, storeKey: null, clock }), feed: new ListedLiveFeed(events), log: recordingLog(), clock })
+  loops.push(loop)
+  await waitUntil(() => receiver.acknowledged().length === 10, 'all acknowledged while the first write waits')
+  open()
+  await loop.stop()
+  assert.deepEqual(written, [WEBHOOK_CURSOR_OBJECT, WEBHOOK_CURSOR_OBJECT], 'the first cursor, then the latest')
+  assert.equal(await sink().open(), events[9]!.id)
 })

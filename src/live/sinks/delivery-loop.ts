@@ -104,13 +104,13 @@ export class DeliveryLoop {
     }
   }
 
-  /** Ends the attempt in flight (it is made again after a restart), then the sink's connections. */
+  /** Ends the attempt in flight (it is made again after a restart), then closes the sink. */
   async stop(): Promise<void> {
     this.#stop.abort()
     this.#ahead?.close()
     this.#subscription?.close()
-    await this.#sink.close()
     await this.#running
+    await this.#sink.close()
     this.#state = 'stopped'
   }
 
@@ -161,7 +161,10 @@ export class DeliveryLoop {
     const { log } = this.#options
     for (let attempt = 1; !this.#stopping; attempt++) {
       try {
-        const cursor = await this.#sink.open()
+        // A stop does not wait for a connection attempt to time out (the sink's close ends it).
+        const stopped = new Promise<'stopped'>((resolve) => this.#stop.signal.addEventListener('abort', () => resolve('stopped'), { once: true }))
+        const cursor = await Promise.race([this.#sink.open(), stopped])
+        if (cursor === 'stopped') return null
         this.#state = 'ok'
         this.#lastError = null
         log.info({ sink: this.#sink.name, resumeAfter: cursor }, cursor === null ? 'delivering the live feed from new events on' : 'delivering the live feed after the last delivered event')
@@ -182,7 +185,7 @@ export class DeliveryLoop {
     const { log, metrics } = this.#options
     const sink = this.#sink.name
     for (let attempt = 1; ; attempt++) {
-      const result = await this.#sink.deliver(event)
+      const result = await this.#sink.deliver(event, this.#stop.signal)
       if (result.kind === 'delivered') {
         this.#delivered++
         metrics?.recordDelivered(sink, Math.max(0, this.#clock.now() / 1000 - event.date))

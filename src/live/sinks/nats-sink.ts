@@ -69,7 +69,7 @@ export class NatsSink implements Sink {
     }
   }
 
-  async deliver(event: LiveEvent): Promise<DeliveryResult> {
+  async deliver(event: LiveEvent, signal: AbortSignal): Promise<DeliveryResult> {
     let connection: NatsConnection
     try {
       await this.#ready()
@@ -80,13 +80,22 @@ export class NatsSink implements Sink {
     const messageHeaders = headers()
     messageHeaders.set(CURSOR_HEADER, event.id)
     messageHeaders.set(EVENT_HEADER, event.event)
+    // A stop does not wait for the ack: the publish may still land, and the next start then
+    // finds it as the stream's last message.
+    let onAbort: () => void = () => {}
+    const stopped = new Promise<never>((_, reject) => {
+      onAbort = () => reject(Object.assign(new Error('stopped'), { code: 'stopped' }))
+      signal.addEventListener('abort', onAbort, { once: true })
+    })
+    stopped.catch(() => {})
     try {
-      await connection.jetstream().publish(natsSubject(this.#config.subjectPrefix, event), new TextEncoder().encode(event.json), {
+      if (signal.aborted) onAbort()
+      await Promise.race([stopped, connection.jetstream().publish(natsSubject(this.#config.subjectPrefix, event), new TextEncoder().encode(event.json), {
         msgID: natsMessageId(event),
         headers: messageHeaders,
         expect: { streamName: this.#config.stream },
         timeout: this.#options.publishTimeoutMs ?? 10_000,
-      })
+      })])
       return { kind: 'delivered' }
     } catch (err) {
       const code = errorCode(err)
@@ -95,6 +104,8 @@ export class NatsSink implements Sink {
       // No stream answered: it may have been deleted; look for it (and create it) again.
       if (code === '503') this.#streamReady = false
       return { kind: 'retry', reason: code }
+    } finally {
+      signal.removeEventListener('abort', onAbort)
     }
   }
 

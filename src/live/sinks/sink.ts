@@ -29,16 +29,20 @@ export interface Sink {
    * now on). Throws when the target cannot be reached; the loop retries.
    */
   open(): Promise<string | null>
-  /** One attempt to deliver one event; never throws for a failure of the target (that is `retry`). */
-  deliver(event: LiveEvent): Promise<DeliveryResult>
+  /**
+   * One attempt to deliver one event; never throws for a failure of the target (that is
+   * `retry`). `signal` ends the attempt early (the loop is stopping): it answers `retry`.
+   */
+  deliver(event: LiveEvent, signal: AbortSignal): Promise<DeliveryResult>
   /**
    * Delivery has passed `event` (delivered or refused): a restart resumes after it. A sink
-   * whose target holds the cursor itself does nothing here.
+   * whose target holds the cursor itself does nothing here. A sink may fold commits that come
+   * while it is still writing an earlier one into one write of the latest.
    */
   commit(event: LiveEvent): Promise<void>
   /** Whether the target can be reached right now, as far as the sink knows. */
   reachable(): boolean
-  /** Ends any attempt in flight and lets go of connections. */
+  /** Finishes the cursor writes begun, and lets go of connections. */
   close(): Promise<void>
 }
 

@@ -33,7 +33,7 @@ export interface SinkDeps {
 export function startSinks(config: Pick<Config, 'webhook' | 'nats' | 'sessionEncryptionKey'>, deps: SinkDeps): LiveSinks {
   const sinks: Sink[] = []
   if (config.webhook !== null) {
-    const webhook = new WebhookSink({ ...config.webhook, store: deps.store, storeKey: config.sessionEncryptionKey, clock: deps.clock })
+    const webhook = new WebhookSink({ ...config.webhook, store: deps.store, storeKey: config.sessionEncryptionKey, clock: deps.clock, log: deps.log })
     deps.log.info({ sink: 'webhook', host: webhook.describe() }, 'live events are POSTed to the webhook')
     sinks.push(webhook)
   }

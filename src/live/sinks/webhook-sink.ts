@@ -5,12 +5,16 @@
  *
  * signed with WEBHOOK_SECRET (webhook-signature.ts); the receiver's answer is read by
  * webhook-response.ts. The cursor of the last event delivery passed is kept in the session
- * store (sink-cursor.ts), so a restart resumes right after the last acknowledged event.
+ * store (sink-cursor.ts), so a restart resumes right after the last acknowledged event. A
+ * store write takes longer than a POST on a fast receiver, so while one is in flight the
+ * acknowledgements that follow are folded into the next write: the stored cursor trails the
+ * acknowledged one by at most that write, and never passes an unacknowledged event.
  */
 import type { BlobStore } from '../../sessions/blob-store.ts'
 import { systemClock, type LeaseClock } from '../../sessions/lease-clock.ts'
 import type { LiveEvent } from '../live-feed.ts'
-import type { DeliveryResult, Sink } from './sink.ts'
+import { HttpPoster, PostFailure } from './http-post.ts'
+import type { DeliveryResult, Sink, SinkLog } from './sink.ts'
 import { decodeSinkCursor, encodeSinkCursor } from './sink-cursor.ts'
 import { webhookOutcome } from './webhook-response.ts'
 import { SIGNATURE_HEADER, webhookSignature } from './webhook-signature.ts'
@@ -28,6 +32,8 @@ export interface WebhookSinkOptions {
   storeKey: Buffer | null
   /** Gives the signature's timestamp. */
   clock?: LeaseClock | undefined
+  /** Where a failed cursor write is said. */
+  log?: SinkLog | undefined
 }
 
 /** The body of one delivery. `json` is spliced in as it is, so 64-bit integers stay exact. */
@@ -35,40 +41,36 @@ export function webhookBody(event: LiveEvent): string {
   return `{"event":${JSON.stringify(event.event)},"id":${JSON.stringify(event.id)},"data":${event.json}}`
 }
 
-/** A short, secret-free reason for a failed request: the socket error's code, or the timeout. */
-function failureReason(err: unknown, timedOut: boolean): string {
-  if (timedOut) return 'timeout'
-  const cause = (err as { cause?: { code?: unknown } }).cause
-  if (typeof cause?.code === 'string') return cause.code
-  return (err as Error).name ?? 'request failed'
-}
-
 export class WebhookSink implements Sink {
   readonly name = 'webhook' as const
-  readonly #target: string
+  readonly #host: string
   readonly #authorization: string | null
   readonly #options: WebhookSinkOptions
   readonly #clock: LeaseClock
-  readonly #inFlight = new Set<AbortController>()
+  readonly #poster: HttpPoster
   #reachable = true
+  /** The latest cursor to store, the one stored last, and the write under way. */
+  #latest: string | null = null
+  #stored: string | null = null
+  #writing: Promise<void> | null = null
 
   constructor(options: WebhookSinkOptions) {
     this.#options = options
     this.#clock = options.clock ?? systemClock
-    // fetch refuses URLs with user info; it becomes Basic authentication (RFC 7617), as a
-    // browser or curl would send it.
+    // User info in the URL becomes Basic authentication (RFC 7617), as curl sends it.
     const url = new URL(options.url)
     this.#authorization = url.username === '' && url.password === ''
       ? null
       : `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`
     url.username = ''
     url.password = ''
-    this.#target = url.href
+    this.#host = url.host
+    this.#poster = new HttpPoster(url.href)
   }
 
   /** Where deliveries go, for logs: the host alone (the path or query may carry a token). */
   describe(): string {
-    return new URL(this.#target).host
+    return this.#host
   }
 
   async open(): Promise<string | null> {
@@ -77,7 +79,7 @@ export class WebhookSink implements Sink {
     return stored === null ? null : decodeSinkCursor(storeKey, stored, `${store.describe()}${WEBHOOK_CURSOR_OBJECT}`)
   }
 
-  async deliver(event: LiveEvent): Promise<DeliveryResult> {
+  async deliver(event: LiveEvent, signal: AbortSignal): Promise<DeliveryResult> {
     const body = webhookBody(event)
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -85,31 +87,22 @@ export class WebhookSink implements Sink {
       [SIGNATURE_HEADER]: webhookSignature(this.#options.secret, Math.floor(this.#clock.now() / 1000), body),
     }
     if (this.#authorization !== null) headers.authorization = this.#authorization
-    const controller = new AbortController()
-    let timedOut = false
-    const timer = setTimeout(() => {
-      timedOut = true
-      controller.abort()
-    }, this.#options.timeoutMs)
-    this.#inFlight.add(controller)
     try {
-      const response = await fetch(this.#target, { method: 'POST', headers, body, redirect: 'manual', signal: controller.signal })
-      // Read to the end, so that the connection can be kept alive for the next delivery.
-      await response.arrayBuffer()
+      const answer = await this.#poster.post(headers, body, this.#options.timeoutMs, signal)
       this.#reachable = true
-      return webhookOutcome(response.status, response.headers.get('retry-after'), this.#clock.now())
+      const retryAfter = answer.headers['retry-after']
+      return webhookOutcome(answer.status, typeof retryAfter === 'string' ? retryAfter : null, this.#clock.now())
     } catch (err) {
-      this.#reachable = false
-      return { kind: 'retry', reason: failureReason(err, timedOut) }
-    } finally {
-      clearTimeout(timer)
-      this.#inFlight.delete(controller)
+      const reason = err instanceof PostFailure ? err.reason : 'request failed'
+      if (reason !== 'stopped') this.#reachable = false
+      return { kind: 'retry', reason }
     }
   }
 
-  async commit(event: LiveEvent): Promise<void> {
-    const { store, storeKey } = this.#options
-    await store.write(WEBHOOK_CURSOR_OBJECT, encodeSinkCursor(storeKey, event.id))
+  commit(event: LiveEvent): Promise<void> {
+    this.#latest = event.id
+    this.#writing ??= this.#writeLatest()
+    return Promise.resolve()
   }
 
   reachable(): boolean {
@@ -117,6 +110,25 @@ export class WebhookSink implements Sink {
   }
 
   async close(): Promise<void> {
-    for (const controller of this.#inFlight) controller.abort()
+    await this.#writing
+    this.#poster.close()
+  }
+
+  /** Writes the latest cursor until the stored one is the latest; a failure waits for the next commit. */
+  async #writeLatest(): Promise<void> {
+    const { store, storeKey, log } = this.#options
+    try {
+      while (this.#latest !== null && this.#latest !== this.#stored) {
+        const cursor = this.#latest
+        await store.write(WEBHOOK_CURSOR_OBJECT, encodeSinkCursor(storeKey, cursor))
+        this.#stored = cursor
+      }
+    } catch (err) {
+      // The next commit carries a later cursor: a failure costs at most a re-delivery after a
+      // restart, never a gap, so delivery goes on.
+      log?.warn({ sink: this.name, err: { message: (err as Error).message } }, 'could not save the delivery cursor; a restart may deliver some events again')
+    } finally {
+      this.#writing = null
+    }
   }
 }
