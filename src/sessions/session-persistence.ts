@@ -15,6 +15,20 @@ export async function loadSessionRecord(store: BlobStore, key: Buffer | null): P
 }
 
 export async function saveSessionRecord(store: BlobStore, key: Buffer | null, record: SessionRecord): Promise<void> {
+  await store.write('', encodeRecord(key, record))
+}
+
+/**
+ * The sibling that keeps the last record Telegram revoked (`<session>.revoked`, `<key>.revoked`),
+ * encrypted like the session, so that an operator can put it back (README, "Sessions").
+ */
+export const REVOKED_RECORD = '.revoked'
+
+export async function saveRevokedRecord(store: BlobStore, key: Buffer | null, record: SessionRecord): Promise<void> {
+  await store.write(REVOKED_RECORD, encodeRecord(key, record))
+}
+
+function encodeRecord(key: Buffer | null, record: SessionRecord): Buffer {
   const plaintext = serializeSessionRecord(record)
-  await store.write('', key === null ? plaintext : encryptSession(key, plaintext))
+  return key === null ? plaintext : encryptSession(key, plaintext)
 }

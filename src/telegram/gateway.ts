@@ -13,16 +13,18 @@
 import type { ITelegramClient } from '@mtcute/core'
 import type { TelegramClient } from '@mtcute/node'
 import type { Connector, SignInInput, SignInOutcome, TelegramLink } from '../connector.ts'
-import { AppError, notSignedIn, sessionStoreUnavailable } from '../errors.ts'
+import { AppError, notSignedIn, sessionStoreUnavailable, telegramUnavailable } from '../errors.ts'
 import type { TimeWindow } from '../http/time-window.ts'
 import type { ChannelMetrics, SessionMetrics, TelegramMetrics } from '../metrics/service-metrics.ts'
 import type { BlobStore } from '../sessions/blob-store.ts'
-import { loadSessionRecord, saveSessionRecord } from '../sessions/session-persistence.ts'
-import type { SessionRecord } from '../sessions/session-record.ts'
+import { REVOKED_RECORD, loadSessionRecord, saveRevokedRecord, saveSessionRecord } from '../sessions/session-persistence.ts'
+import { EMPTY_SESSION_RECORD, type SessionRecord } from '../sessions/session-record.ts'
 import { defaultSleep, type FloodWaitPolicy, type Sleep } from './call-with-flood-wait.ts'
 import { channelMessages, type SkippedChannel } from './channel-history.ts'
 import { configuredDcAddresses, withDcAddresses, type DcEndpoint } from './dc-addresses.ts'
 import { createMtcuteClient, type MtcuteClientOptions, type TelegramLog } from './mtcute-client.ts'
+import { confirmRevoked } from './revocation-check.ts'
+import { rpcErrorText } from './rpc-errors.ts'
 import { runSignIn } from './sign-in-flow.ts'
 import { toTelethonDict, writeTelethonJson, type TelethonDict } from './telethon-shape.ts'
 
@@ -225,7 +227,7 @@ export class TelegramGateway implements Connector<TelethonDict> {
         yield toTelethonDict(message, { channel_name: channel.username, channel_title: channel.title })
       }
     } catch (err) {
-      if (err instanceof AppError && err.code === 'NOT_SIGNED_IN') this.#signedOut()
+      if (err instanceof AppError && err.code === 'NOT_SIGNED_IN') throw await this.#signedOut(err)
       throw err
     }
   }
@@ -284,12 +286,39 @@ export class TelegramGateway implements Connector<TelethonDict> {
     }
   }
 
-  /** Telegram says the key is no longer signed in (revoked, deactivated): forget the session. */
-  #signedOut(): void {
-    if (this.#record.session === null) return
-    this.#deps.log.warn({}, 'Telegram reports the session is no longer signed in; POST /sign_in again')
-    this.#record = { version: 1, session: null, pendingSignIn: null }
+  /**
+   * Telegram answered a call as if the key were no longer signed in (revoked, deactivated).
+   * One answer is not proof: a fresh call on the home DC confirms it (revocation-check.ts).
+   * Until then the record stays as it is, and the request answers 503. Once confirmed, the
+   * record is first copied to the store's '.revoked' sibling — the login is dropped only when
+   * that copy is safe — then forgotten and saved. Gives the error the request answers with.
+   */
+  async #signedOut(err: AppError): Promise<AppError> {
+    const record = this.#record
+    if (record.session === null) return err
+    const { log, store } = this.#deps
+    const telegramError = rpcErrorText(err.cause)
+    const verdict = await confirmRevoked(this.#client, { callTimeoutMs: this.#callTimeoutMs(), metrics: this.#deps.metrics })
+    if (verdict !== 'revoked') {
+      log.warn({ telegramError, confirmation: verdict }, 'Telegram answered a call as if the session were signed out, but did not confirm it: the session is kept')
+      return telegramUnavailable(err.cause)
+    }
+    // Reads that failed together confirm together; the first to get here drops the record.
+    if (this.#record !== record) return err
+    try {
+      await saveRevokedRecord(store, this.#deps.sessionKey ?? null, record)
+    } catch (saveErr) {
+      log.error({ err: { message: (saveErr as Error).message }, store: store.describe() }, 'Telegram revoked the session, but its record could not be copied aside: it is kept until it can be')
+      return err
+    }
+    if (this.#record !== record) return err
+    this.#record = { ...EMPTY_SESSION_RECORD }
     this.#dirty = true
+    log.warn({ telegramError, store: store.describe(), copy: `${store.describe()}${REVOKED_RECORD}` }, 'Telegram confirms the session is no longer signed in; its record is kept in the copy; POST /sign_in again')
+    await this.save().catch((saveErr: unknown) => {
+      log.error({ err: { message: (saveErr as Error).message }, store: store.describe() }, 'could not save the signed-out session; it is saved again at shutdown')
+    })
+    return err
   }
 
   #assertOpen(): void {
