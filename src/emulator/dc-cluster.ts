@@ -129,6 +129,7 @@ export class DcCluster {
       dcId: id,
       now: options.clock,
       ...(log ? { log: (line: string) => log(`dc ${id} ${line}`) } : {}),
+      strayAnswer: (method) => options.faults.takeStrayAnswer(method),
       dispatcher: {
         async dispatch(call: RpcCall): Promise<unknown> {
           try {

@@ -113,7 +113,28 @@ export class RpcCounters {
 export class Faults {
   readonly counters = new RpcCounters()
   private active: ActiveFault[] = []
+  private strays: Array<{ method: string, remaining: number }> = []
   private rotateSaltsHook: (() => void) | undefined
+
+  /**
+   * The next results of `method` are sent twice: once as the answer, once more as an
+   * rpc_result for a msg_id the client never sent — as a DC does when it answers a request the
+   * client has already given up on (in another session, or after a restart), so the client
+   * meets a result it cannot match. Counts answered calls only.
+   */
+  strayAnswer(method: string, limit: FaultLimit = {}): this {
+    this.strays.push({ method, remaining: limit.times ?? Number.POSITIVE_INFINITY })
+    return this
+  }
+
+  /** Whether the result of this answered call of `method` is to be sent again as a stray (uses one of its times). */
+  takeStrayAnswer(method: string): boolean {
+    const stray = this.strays.find((s) => s.method === method || s.method === '*')
+    if (stray === undefined) return false
+    stray.remaining--
+    this.strays = this.strays.filter((s) => s.remaining > 0)
+    return true
+  }
 
   /** The next calls answer 420 FLOOD_WAIT_<seconds>. */
   floodWait(method: string, seconds: number, limit: FaultLimit = {}): this {
@@ -138,6 +159,7 @@ export class Faults {
   /** Removes the faults of one method ('*' included), or all of them. */
   clear(method?: string): void {
     this.active = method === undefined ? [] : this.active.filter((f) => f.method !== method)
+    this.strays = method === undefined ? [] : this.strays.filter((s) => s.method !== method)
   }
 
   /** The wire registers how to rotate server salts; tests call `rotateSalts()`. */

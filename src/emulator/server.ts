@@ -31,6 +31,8 @@ export interface EmulatorServerOptions {
   dcId: number
   /** Debug lines (never secrets). Silent when absent. */
   log?: (line: string) => void
+  /** Whether an answered call's result is to be sent once more as a stray (Faults.strayAnswer). */
+  strayAnswer?: (method: string) => boolean
   random?: RandomSource
   /** Milliseconds since the epoch; drives msg_ids, salts and server_time. */
   now?: () => number
@@ -65,6 +67,7 @@ export class EmulatorServer {
       random: this.random,
       now: this.now,
       ...(options.log ? { log: options.log } : {}),
+      ...(options.strayAnswer ? { strayAnswer: options.strayAnswer } : {}),
     })
     this.server = createServer((socket) => this.accept(socket))
   }

@@ -10,13 +10,14 @@
  * - Network middlewares without mtcute's flood waiter: flood waits surface as errors so that
  *   src/telegram decides (channel-history waits short ones out, sign-in passes them on as 429);
  *   Telegram's internal errors (5xx, -503) are retried a bounded number of times, not forever.
- * - mtcute's logger is routed to ours at warn level; its messages carry method names and error
- *   texts, never request bodies, at that level.
+ * - mtcute's logger is routed to ours at warn level, redacted (mtcute-log.ts): some of its warn
+ *   lines dump TL objects and bytes, and only their type names are kept.
  */
 import { MemoryStorage, networkMiddlewares } from '@mtcute/core'
 import { TelegramClient } from '@mtcute/node'
 import { NodeCryptoProvider, addPublicKey } from '@mtcute/node/utils.js'
 import { DEFAULT_CUSTOM_DC_ID } from './dc-addresses.ts'
+import { MTCUTE_LOG_WARN, routeMtcuteLog } from './mtcute-log.ts'
 
 /** The pino methods the Telegram side logs through (a pino logger satisfies it). */
 export interface TelegramLog {
@@ -38,8 +39,6 @@ export interface MtcuteClientOptions {
   internalErrorRetries?: number
 }
 
-/** mtcute's LogManager levels (utils/logger.js): 1 error, 2 warn. */
-const MTCUTE_LOG_WARN = 2
 
 export function createMtcuteClient(options: MtcuteClientOptions): TelegramClient {
   if (options.publicKeyPem !== undefined) {
@@ -70,28 +69,4 @@ export function createMtcuteClient(options: MtcuteClientOptions): TelegramClient
   })
   routeMtcuteLog(client, options.log)
   return client
-}
-
-/** Sends mtcute's log lines (already filtered to warn and error) to our logger. */
-function routeMtcuteLog(client: TelegramClient, log: TelegramLog): void {
-  const manager = client.log as unknown as {
-    handler: (color: number, level: number, tag: string, fmt: string, args: unknown[]) => void
-  }
-  manager.handler = (_color, level, tag, fmt, args) => {
-    const msg = formatLogLine(fmt, args)
-    if (level <= 1) log.error({ mtcute: tag }, msg)
-    else if (level === MTCUTE_LOG_WARN) log.warn({ mtcute: tag }, msg)
-    else log.debug({ mtcute: tag }, msg)
-  }
-}
-
-/** mtcute formats like printf; what reaches the handler still holds %s/%d/%o style markers. */
-function formatLogLine(fmt: string, args: unknown[]): string {
-  let index = 0
-  return fmt.replace(/%[a-z]/gi, (marker) => {
-    if (index >= args.length) return marker
-    const value = args[index++]
-    const text = value instanceof Error ? value.message : String(value)
-    return text.length > 200 ? `${text.slice(0, 200)}…` : text
-  })
 }

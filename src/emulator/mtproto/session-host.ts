@@ -29,6 +29,8 @@ export interface SessionHostDeps {
   /** Milliseconds since the epoch. */
   now: () => number
   log?: (line: string) => void
+  /** Whether an answered call's result is to be sent once more as a stray (Faults.strayAnswer). */
+  strayAnswer?: (method: string) => boolean
 }
 
 /**
@@ -294,6 +296,13 @@ export class SessionHost {
         return
       }
       this.send(session, link, w.finish(), true, 'response')
+      if (this.deps.strayAnswer?.(method._)) {
+        // Client msg_ids are divisible by 4 (core.telegram.org/mtproto/description#message-identifier-msg-id): this one was never sent.
+        const stray = new TlWriter()
+        stray.uint(ServiceId.rpc_result).long(msgId + 2n)
+        writeResult(schema, stray, method._, value)
+        this.send(session, link, stray.finish(), true, 'response')
+      }
     })()
     session.inFlight.set(msgId, run)
     void run.finally(() => session.inFlight.delete(msgId))
