@@ -3,13 +3,16 @@
  * with a logger that keeps every line so tests can check what was (and was not) logged.
  * `close()` closes every gateway it opened, stops the emulator and removes the directory.
  */
+import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/emulator.ts'
+import { AppError } from '../../src/errors.ts'
 import { FileStore } from '../../src/sessions/file-store.ts'
 import { TelegramGateway, type GatewayDeps } from '../../src/telegram/gateway.ts'
 import type { TelegramLog } from '../../src/telegram/mtcute-client.ts'
+import type { TelethonDict } from '../../src/telegram/telethon-shape.ts'
 
 export class CapturedLog implements TelegramLog {
   readonly lines: string[] = []
@@ -41,14 +44,25 @@ export interface Harness {
   store(name?: string): FileStore
   /** Opens a gateway against the emulator; closed by `close()` unless closed before. */
   open(store: FileStore, extra?: Partial<GatewayDeps>): Promise<TelegramGateway>
+  /** A phone number not used before in this harness. */
+  phone(): string
+  /** Signs a new account in through the gateway (phone, then the emulator's code). */
+  signIn(gateway: TelegramGateway): Promise<void>
+  /** Everything the account's channels hold in the emulator's world span. */
+  readAll(gateway: TelegramGateway): Promise<TelethonDict[]>
   close(): Promise<void>
 }
+
+/** A predicate for assert.rejects: an AppError with this code. */
+export const isAppError = (code: string) => (err: unknown): boolean => err instanceof AppError && err.code === code
 
 export async function startHarness(options: EmulatorOptions = {}): Promise<Harness> {
   const emulator = await startEmulator({ seed: 5, ...options })
   const dir = await mkdtemp(join(tmpdir(), 'tc-gateway-'))
   const log = new CapturedLog()
   const opened: TelegramGateway[] = []
+  let nextPhone = 0
+  const phone = (): string => `+1666${String(1_000_000 + nextPhone++).slice(1)}`
   return {
     emulator,
     dir,
@@ -68,6 +82,18 @@ export async function startHarness(options: EmulatorOptions = {}): Promise<Harne
       })
       opened.push(gateway)
       return gateway
+    },
+    phone,
+    async signIn(gateway) {
+      const p = phone()
+      await gateway.signIn({ phone: p })
+      assert.deepEqual(await gateway.signIn({ phone: p, code: emulator.lastCode(p) }), { done: true })
+    },
+    async readAll(gateway) {
+      const now = emulator.world.now * 1000
+      const out: TelethonDict[] = []
+      for await (const message of gateway.channelMessages({ startMs: now - 2 * 86_400_000, endMs: now + 60_000 })) out.push(message)
+      return out
     },
     async close() {
       for (const gateway of opened) await gateway.close().catch(() => {})

@@ -9,20 +9,14 @@ import assert from 'node:assert/strict'
 import { access, readFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { readStringSession } from '@mtcute/core/utils.js'
-import { AppError } from '../../src/errors.ts'
 import { authKeyIdOf } from '../../src/emulator/crypto/auth-key-id.ts'
 import type { BlobStore } from '../../src/sessions/blob-store.ts'
 import { FileStore } from '../../src/sessions/file-store.ts'
 import { loadSessionRecord } from '../../src/sessions/session-persistence.ts'
 import { SessionStoreError } from '../../src/sessions/session-store-error.ts'
-import type { TelegramGateway } from '../../src/telegram/gateway.ts'
-import type { TelethonDict } from '../../src/telegram/telethon-shape.ts'
-import { startHarness, type Harness } from './gateway-fixture.ts'
+import { isAppError, startHarness, type Harness } from './gateway-fixture.ts'
 
 let h: Harness
-let nextPhone = 0
-const phone = (): string => `+1667${String(1_000_000 + nextPhone++).slice(1)}`
-const isAppError = (code: string) => (err: unknown) => err instanceof AppError && err.code === code
 
 before(async () => {
   h = await startHarness()
@@ -31,19 +25,6 @@ after(async () => {
   await h.close()
 })
 
-async function signIn(gateway: TelegramGateway): Promise<void> {
-  const p = phone()
-  await gateway.signIn({ phone: p })
-  assert.deepEqual(await gateway.signIn({ phone: p, code: h.emulator.lastCode(p) }), { done: true })
-}
-
-async function readAll(gateway: TelegramGateway): Promise<TelethonDict[]> {
-  const now = h.emulator.world.now * 1000
-  const out: TelethonDict[] = []
-  for await (const message of gateway.channelMessages({ startMs: now - 2 * 86_400_000, endMs: now + 60_000 })) out.push(message)
-  return out
-}
-
 const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false)
 const confirmations = (): number => h.emulator.faults.counters.get('users.getUsers')
 
@@ -51,13 +32,13 @@ test('a revocation Telegram confirms signs out, and the old record is kept, encr
   const key = randomBytes(32)
   const store = h.store('revoked')
   const gateway = await h.open(store, { sessionKey: key })
-  await signIn(gateway)
+  await h.signIn(gateway)
   const before = await loadSessionRecord(store, key)
   assert.ok(before.session !== null)
   h.emulator.accounts.logOut(authKeyIdOf(readStringSession(before.session).authKey))
   const asked = confirmations()
 
-  await assert.rejects(readAll(gateway), isAppError('NOT_SIGNED_IN'))
+  await assert.rejects(h.readAll(gateway), isAppError('NOT_SIGNED_IN'))
   assert.equal(confirmations(), asked + 1, 'confirmed with one fresh call')
   assert.equal(gateway.status().authorized, false)
   // Saved at once, not only at shutdown.
@@ -73,14 +54,14 @@ test('a revocation Telegram confirms signs out, and the old record is kept, encr
 test('one signed-out answer for a session Telegram still recognises signs nothing out: 503, and the next read works', async () => {
   const store = h.store('transient')
   const gateway = await h.open(store)
-  await signIn(gateway)
+  await h.signIn(gateway)
   const before = await loadSessionRecord(store, null)
   h.emulator.faults.rpcError('messages.getDialogs', 401, 'AUTH_KEY_UNREGISTERED', { times: 1 })
 
-  await assert.rejects(readAll(gateway), isAppError('TELEGRAM_UNAVAILABLE'))
+  await assert.rejects(h.readAll(gateway), isAppError('TELEGRAM_UNAVAILABLE'))
   assert.equal(gateway.status().authorized, true)
   assert.match(h.log.text(), /did not confirm it: the session is kept.*"confirmation":"signed-in"/)
-  assert.ok((await readAll(gateway)).length > 0)
+  assert.ok((await h.readAll(gateway)).length > 0)
   await gateway.close()
   assert.deepEqual(await loadSessionRecord(store, null), before)
   assert.equal(await exists(`${store.path}.revoked`), false)
@@ -89,13 +70,13 @@ test('one signed-out answer for a session Telegram still recognises signs nothin
 test('a signed-out answer whose confirmation fails otherwise keeps the session', async () => {
   const store = h.store('unconfirmed')
   const gateway = await h.open(store)
-  await signIn(gateway)
+  await h.signIn(gateway)
   const before = await loadSessionRecord(store, null)
   h.emulator.faults.rpcError('messages.getDialogs', 401, 'SESSION_REVOKED', { times: 1 })
   // Telegram's internal error, through mtcute's bounded retries.
   h.emulator.faults.rpcError('users.getUsers', 500, 'INTERNAL', { times: 3 })
 
-  await assert.rejects(readAll(gateway), isAppError('TELEGRAM_UNAVAILABLE'))
+  await assert.rejects(h.readAll(gateway), isAppError('TELEGRAM_UNAVAILABLE'))
   assert.equal(gateway.status().authorized, true)
   assert.match(h.log.text(), /"confirmation":"unknown"/)
   h.emulator.faults.clear('users.getUsers')
@@ -116,15 +97,15 @@ test('a confirmed revocation whose copy cannot be written keeps the record in th
     describe: () => inner.describe(),
   }
   const gateway = await h.open(store as FileStore)
-  await signIn(gateway)
+  await h.signIn(gateway)
   const before = await loadSessionRecord(inner, null)
   h.emulator.accounts.logOut(authKeyIdOf(readStringSession(before.session!).authKey))
 
-  await assert.rejects(readAll(gateway), isAppError('NOT_SIGNED_IN'))
+  await assert.rejects(h.readAll(gateway), isAppError('NOT_SIGNED_IN'))
   assert.deepEqual(await loadSessionRecord(inner, null), before)
   assert.match(h.log.text(), /could not be copied aside: it is kept until it can be/)
   refuseCopies = false
-  await assert.rejects(readAll(gateway), isAppError('NOT_SIGNED_IN'))
+  await assert.rejects(h.readAll(gateway), isAppError('NOT_SIGNED_IN'))
   assert.equal((await loadSessionRecord(inner, null)).session, null)
   assert.deepEqual(await loadSessionRecord(new FileStore(`${inner.path}.revoked`), null), before)
 })

@@ -4,7 +4,6 @@ import { createServer, type AddressInfo } from 'node:net'
 import { readFile, writeFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { readStringSession } from '@mtcute/core/utils.js'
-import { AppError } from '../../src/errors.ts'
 import { authKeyIdOf } from '../../src/emulator/crypto/auth-key-id.ts'
 import type { BlobStore } from '../../src/sessions/blob-store.ts'
 import { FileStore } from '../../src/sessions/file-store.ts'
@@ -13,12 +12,12 @@ import { SessionStoreError } from '../../src/sessions/session-store-error.ts'
 import { encodeTelethonSession } from '../../src/sessions/telethon-session.ts'
 import type { TelethonDict } from '../../src/telegram/telethon-shape.ts'
 import type { TelegramGateway } from '../../src/telegram/gateway.ts'
-import { startHarness, type Harness } from './gateway-fixture.ts'
+import { isAppError, startHarness, type Harness } from './gateway-fixture.ts'
 
 let h: Harness
-let nextPhone = 0
-const phone = (): string => `+1666${String(1_000_000 + nextPhone++).slice(1)}`
-const isAppError = (code: string) => (err: unknown) => err instanceof AppError && err.code === code
+const phone = (): string => h.phone()
+const signIn = (gateway: TelegramGateway): Promise<void> => h.signIn(gateway)
+const readAll = (gateway: TelegramGateway): Promise<TelethonDict[]> => h.readAll(gateway)
 
 before(async () => {
   h = await startHarness()
@@ -26,20 +25,6 @@ before(async () => {
 after(async () => {
   await h.close()
 })
-
-async function signIn(gateway: TelegramGateway): Promise<void> {
-  const p = phone()
-  await gateway.signIn({ phone: p })
-  assert.deepEqual(await gateway.signIn({ phone: p, code: h.emulator.lastCode(p) }), { done: true })
-}
-
-/** Everything the account's channels hold in the emulator's world span. */
-async function readAll(gateway: TelegramGateway): Promise<TelethonDict[]> {
-  const now = h.emulator.world.now * 1000
-  const out: TelethonDict[] = []
-  for await (const message of gateway.channelMessages({ startMs: now - 2 * 86_400_000, endMs: now + 60_000 })) out.push(message)
-  return out
-}
 
 const authCalls = (): number =>
   ['auth.sendCode', 'auth.signIn', 'auth.checkPassword'].reduce((sum, m) => sum + h.emulator.faults.counters.get(m), 0)
