@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url'
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = typeof LOG_LEVELS[number]
+export const LOG_FORMATS = ['json', 'pretty'] as const
+export type LogFormat = typeof LOG_FORMATS[number]
 
 export type SessionUrl =
   | { readonly scheme: 'file', readonly path: string, readonly href: string }
@@ -46,6 +48,8 @@ export interface Config {
   /** AES-256 key for sessions at rest; null stores them in clear. */
   readonly sessionEncryptionKey: Buffer | null
   readonly logLevel: LogLevel
+  /** LOG_FORMAT; null: pretty when the log goes to a terminal, JSON lines otherwise (src/logger.ts). */
+  readonly logFormat: LogFormat | null
   /** Where every live event is POSTed, signed (WEBHOOK_URL, WEBHOOK_SECRET); null: no webhook. */
   readonly webhook: WebhookConfig | null
   /** The JetStream the live feed is published to (NATS_URL and its options); null: no NATS. */
@@ -119,6 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     logLevel: parseLogLevel(env),
     webhook: parseWebhook(env),
     nats: parseNats(env),
+    logFormat: parseLogFormat(env),
   }
   Object.freeze(config.telegramDc)
   for (const address of Object.values(config.telegramDcAddresses)) Object.freeze(address)
@@ -383,6 +388,14 @@ function readCredsFile(env: NodeJS.ProcessEnv): string | null {
     throw new ConfigError('NATS_CREDS', `NATS_CREDS file ${quote(path)} is not a NATS credentials file (a user JWT and an nkey seed)`)
   }
   return text
+}
+
+function parseLogFormat(env: NodeJS.ProcessEnv): LogFormat | null {
+  const text = read(env, 'LOG_FORMAT')
+  if (text === null) return null
+  const format = LOG_FORMATS.find((candidate) => candidate === text)
+  if (format === undefined) throw new ConfigError('LOG_FORMAT', `LOG_FORMAT must be json or pretty, got ${quote(text)}`)
+  return format
 }
 
 export function isLoopbackHost(host: string): boolean {

@@ -2,10 +2,10 @@
  * The process: configuration → session store → (sandbox emulator) → gateway → HTTP.
  * The only file that listens, handles signals or exits.
  */
-import { pino } from 'pino'
 import { buildApp } from './app.ts'
 import { ConfigError, isLoopbackHost, loadConfig, type Config } from './config.ts'
-import { loggerOptions } from './logger.ts'
+import { createLogger } from './logger.ts'
+import { displayUrl, sandboxBanner } from './sandbox-banner.ts'
 import { openStore } from './sessions/open-store.ts'
 import { SessionStoreError } from './sessions/session-store-error.ts'
 import { TelegramGateway } from './telegram/gateway.ts'
@@ -34,8 +34,8 @@ async function main(): Promise<void> {
   }
 
   // One logger for HTTP, the gateway and the sandbox.
-  const logger = pino(loggerOptions(config.logLevel))
-  const store = openStore(config.sessionUrl, process.env)
+  const logger = await createLogger({ level: config.logLevel, format: config.logFormat, fd: 1, env: process.env })
+  const store = await openStore(config.sessionUrl, process.env)
   const metrics = createServiceMetrics()
 
   // One live process per session (Telegram revokes an auth key used twice at once). The default
@@ -131,6 +131,16 @@ async function main(): Promise<void> {
     await sandbox?.stop()
     await lease.release()
     fail(`cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`)
+  }
+  if (sandbox) {
+    // For the person at the terminal: on stderr, beside the log and never inside a JSON line.
+    process.stderr.write(sandboxBanner({
+      url: displayUrl(config.host, config.port),
+      code: sandbox.code,
+      authorized: gateway.authorized,
+      tokenRequired: config.apiToken !== null,
+      now: Date.now(),
+    }))
   }
 }
 

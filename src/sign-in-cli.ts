@@ -10,10 +10,9 @@
  * entered again; every outcome is one line. Exit codes: 0 signed in (or already was), 1 failed,
  * 130 interrupted.
  */
-import { pino } from 'pino'
 import { ConfigError, loadConfig, type Config, type LogLevel } from './config.ts'
 import { AppError } from './errors.ts'
-import { loggerOptions } from './logger.ts'
+import { createLogger } from './logger.ts'
 import type { Sandbox } from './sandbox.ts'
 import { openTelegramTarget } from './telegram-target.ts'
 import { SESSION_LEASE_TIMING, acquireLease, type SessionLease } from './sessions/lease.ts'
@@ -48,8 +47,8 @@ async function main(): Promise<number> {
     if (err instanceof ConfigError) fail(err.message)
     throw err
   }
-  const logger = pino(loggerOptions(quieter(config.logLevel)), pino.destination(2))
-  const store = openStore(config.sessionUrl, process.env)
+  const logger = await createLogger({ level: quieter(config.logLevel), format: config.logFormat, fd: 2, env: process.env })
+  const store = await openStore(config.sessionUrl, process.env)
 
   let lease: SessionLease
   try {

@@ -37,6 +37,7 @@ test('an empty environment gives the documented defaults in sandbox mode', () =>
     logLevel: 'info',
     webhook: null,
     nats: null,
+    logFormat: null,
   })
 })
 
@@ -175,6 +176,13 @@ test('LOG_LEVEL accepts the pino levels only', () => {
     assert.equal(loadConfig({ LOG_LEVEL: level }).logLevel, level)
   }
   assert.equal(configError({ LOG_LEVEL: 'verbose' }).message, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"')
+})
+
+test('LOG_FORMAT is json or pretty; unset leaves the choice to the terminal', () => {
+  assert.equal(loadConfig({}).logFormat, null)
+  assert.equal(loadConfig({ LOG_FORMAT: 'json' }).logFormat, 'json')
+  assert.equal(loadConfig({ LOG_FORMAT: 'pretty' }).logFormat, 'pretty')
+  assert.equal(configError({ LOG_FORMAT: 'text' }).message, 'LOG_FORMAT must be json or pretty, got "text"')
 })
 
 test('secrets never appear in configuration errors', () => {

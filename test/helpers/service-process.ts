@@ -1,5 +1,6 @@
 /**
- * The service's own entry points run as real processes (`node --import tsx <script>`), for
+ * The service's own entry points run as real processes (`node --import tsx <script>`, or plain
+ * `node` for the compiled build), for
  * tests of what only a process shows: exit codes, signals, start-up refusals, files left
  * behind. The environment is built from scratch (PATH and HOME only, plus what the test gives),
  * so nothing from the developer's shell leaks in. `stop()` kills a child still running, by its pid.
@@ -30,7 +31,13 @@ export interface ScriptRun {
 
 /** `nodeArgs` go after `--import tsx`, before the script (e.g. another `--import`). */
 export function runScript(script: string, env: Record<string, string>, input?: string, nodeArgs: string[] = []): ScriptRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, script], {
+  return runNode(['--import', 'tsx', ...nodeArgs, script], env, input)
+}
+
+/** `node <args>` from the repository root, e.g. `['dist/main.js']`. */
+export function runNode(args: string[], env: Record<string, string>, input?: string): ScriptRun {
+  const script = args.join(' ')
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -214,8 +214,8 @@ describe('FileStore', () => {
     assert.match(err.message, /EISDIR/)
   })
 
-  test('openStore opens a file: URL as a FileStore', () => {
-    const store = openStore({ scheme: 'file', path: '/tmp/x/session', href: 'file:/tmp/x/session' }, {})
+  test('openStore opens a file: URL as a FileStore', async () => {
+    const store = await openStore({ scheme: 'file', path: '/tmp/x/session', href: 'file:/tmp/x/session' }, {})
     assert.ok(store instanceof FileStore)
     assert.equal(store.describe(), 'file:/tmp/x/session')
   })
@@ -296,7 +296,7 @@ describe('S3Store', () => {
   })
 
   test('openStore opens an s3:// URL as an S3Store configured from the environment', async () => {
-    const store = openStore({ scheme: 's3', bucket: BUCKET, key: 'opened/session', href: 's3://sessions/opened/session' }, {
+    const store = await openStore({ scheme: 's3', bucket: BUCKET, key: 'opened/session', href: 's3://sessions/opened/session' }, {
       AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER',
     })
     assert.ok(store instanceof S3Store)
