@@ -11,6 +11,7 @@ import { registerHostRequirement } from './http/host-header.ts'
 import { registerBearerAuth } from './http/bearer-auth.ts'
 import { signInRoute } from './http/routes/sign-in.ts'
 import { messagesRoute } from './http/routes/messages.ts'
+import { channelsRoute } from './http/routes/channels.ts'
 import { healthRoute, type SinkStatuses } from './http/routes/health.ts'
 import type { Connector } from './connector.ts'
 import { metricsPlugin } from './http/metrics-plugin.ts'
@@ -74,6 +75,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       tags: [
         { name: 'sign-in', description: 'Step by step: phone, code, then the two-step password if the account has one' },
         { name: 'messages', description: "The account's channel messages" },
+        { name: 'channels', description: "The account's channels: list, join, leave" },
         { name: 'health', description: 'Liveness' },
         { name: 'operations', description: 'Metrics for Prometheus' },
       ],
@@ -97,5 +99,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoute(options.connector, options.sandbox, options.sinks))
   await app.register(signInRoute(options.connector))
   await app.register(messagesRoute(options.connector, now))
+  await app.register(channelsRoute(options.connector))
   return app
 }

@@ -9,14 +9,28 @@ export const ERROR_CATALOG = {
   BAD_REQUEST: { status: 400, detail: 'The request is malformed.' },
   PHONE_NUMBER_INVALID: { status: 400, detail: 'The phone number is invalid.' },
   PHONE_CODE_INVALID: { status: 400, detail: 'The login code is invalid.' },
+  NOT_A_CHANNEL: { status: 400, detail: 'This names a user, a bot or a basic group, not a channel or supergroup.' },
   UNAUTHORIZED: { status: 401, detail: 'A valid bearer token is required: send "Authorization: Bearer <API_TOKEN>".' },
   NOT_SIGNED_IN: { status: 401, detail: 'The service is not signed in to Telegram: POST /sign_in first.' },
   PASSWORD_HASH_INVALID: { status: 401, detail: 'The two-step verification password is wrong.' },
+  CHANNEL_PRIVATE: { status: 403, detail: 'The channel is private: join it with an invite link.' },
+  INVITE_REQUEST_SENT: {
+    status: 403,
+    detail: 'The channel admits members by approval: a join request was sent to its admins; it is listed once they accept it.',
+  },
   NOT_FOUND: { status: 404, detail: 'No such resource.' },
+  CHANNEL_NOT_FOUND: { status: 404, detail: 'No public channel or supergroup has this username.' },
+  CHANNEL_NOT_JOINED: { status: 404, detail: 'The account is not in this channel: POST /channels to join it.' },
+  INVITE_INVALID: { status: 404, detail: 'The invite link is not valid.' },
   METHOD_NOT_ALLOWED: { status: 405, detail: 'The resource does not support this method.' },
   NOT_ACCEPTABLE: { status: 406, detail: 'None of the accepted media types can be produced.' },
+  CHANNELS_TOO_MUCH: {
+    status: 409,
+    detail: 'The account is in as many channels and supergroups as Telegram allows: leave one (DELETE /channels/{channel}) first.',
+  },
   NO_PENDING_SIGN_IN: { status: 409, detail: 'No sign-in is pending for this phone number: POST /sign_in with {"phone"} first.' },
   PHONE_CODE_EXPIRED: { status: 410, detail: 'The login code has expired: request a new one.' },
+  INVITE_EXPIRED: { status: 410, detail: 'The invite link has expired or was revoked.' },
   PAYLOAD_TOO_LARGE: { status: 413, detail: 'The request body is too large.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, detail: 'The request body must be application/json.' },
   FLOOD_WAIT: { status: 429, detail: 'Telegram asks to wait before retrying.' },
@@ -76,6 +90,13 @@ export const telegramUnavailable = (cause?: unknown): AppError =>
   new AppError('TELEGRAM_UNAVAILABLE', undefined, { cause })
 export const sessionStoreUnavailable = (cause?: unknown): AppError =>
   new AppError('SESSION_STORE_UNAVAILABLE', undefined, { cause })
+
+/** The named channels (usernames or ids, as the client wrote them) are not among the account's. */
+export function channelNotJoined(names: readonly string[]): AppError {
+  const list = names.map((name) => `"${name}"`).join(', ')
+  const subject = names.length === 1 ? `this channel: ${list}` : `these channels: ${list}`
+  return new AppError('CHANNEL_NOT_JOINED', `The account is not in ${subject}. POST /channels to join.`)
+}
 
 /** Telegram's FLOOD_WAIT_X: X seconds to wait, passed on as `Retry-After` (at least 1). */
 export function floodWait(seconds: number): AppError {

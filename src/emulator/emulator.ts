@@ -66,6 +66,8 @@ export interface EmulatorOptions {
   clock?: () => number
   /** Seed for phone code hashes and other emulator randomness. */
   seed?: number
+  /** Channels and supergroups one account may be in before CHANNELS_TOO_MUCH (default 500). */
+  channelLimit?: number
   log?: (line: string) => void
 }
 
@@ -107,8 +109,8 @@ export interface Emulator {
   stop(): Promise<void>
 }
 
-/** Methods after which the accounts state may have changed (sign-ins, logouts, joins). */
-const STATEFUL_METHOD = /^(auth\.|account\.|channels\.joinChannel$)/
+/** Methods after which the accounts state may have changed (sign-ins, logouts, joins, leaves). */
+const STATEFUL_METHOD = /^(auth\.|account\.|channels\.(joinChannel|leaveChannel)$|messages\.importChatInvite$)/
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const clock = options.clock ?? Date.now
@@ -128,6 +130,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     ...(options.twoFactorPassword !== undefined ? { twoFactorPassword: options.twoFactorPassword } : {}),
     ...(options.passwordHint !== undefined ? { passwordHint: options.passwordHint } : {}),
     qrAutoAccept: options.qrAutoAccept,
+    ...(options.channelLimit !== undefined ? { channelLimit: options.channelLimit } : {}),
   }
   const accounts = snapshot ? Accounts.fromJSON(snapshot.accounts, accountOptions) : new Accounts(accountOptions)
   for (const [phone, dcId] of Object.entries(options.phones?.homeDcs ?? {})) accounts.setHomeDc(phone, dcId)

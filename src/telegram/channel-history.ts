@@ -21,7 +21,7 @@
  */
 import { Long, type tl } from '@mtcute/core'
 import { callWithFloodWait, type FloodWaitPolicy, type RpcCaller } from './call-with-flood-wait.ts'
-import { listChannels, type ChannelRef, type DateWindow, type SkippedChannel } from './channel-list.ts'
+import { listChannels, type ChannelListing, type ChannelRef, type DateWindow, type SkippedChannel } from './channel-list.ts'
 import { concurrencyLimit, type Limited } from './concurrency-limit.ts'
 import { channelRefusal } from './rpc-errors.ts'
 
@@ -42,6 +42,11 @@ export interface ChannelHistoryOptions {
   dialogPageSize?: number
   /** Told of each channel of the account that is left out because Telegram will not let it be read. */
   onSkip?: (channel: SkippedChannel) => void
+  /**
+   * Read only these channels (picked from `listAllChannels`) instead of listing the dialogs:
+   * no other channel is read.
+   */
+  channels?: ChannelListing | undefined
 }
 
 const DEFAULT_CONCURRENCY = 4
@@ -55,8 +60,9 @@ export async function* channelMessages(
   if (window.after >= window.upTo) return
   const pageSize = options.pageSize ?? MAX_PAGE_SIZE
   const limited = concurrencyLimit(options.concurrency ?? DEFAULT_CONCURRENCY)
-  const { channels, skipped } = await listChannels(client, options.policy, window, options.dialogPageSize ?? MAX_PAGE_SIZE)
-  for (const channel of skipped) options.onSkip?.(channel)
+  const listing = options.channels ?? (await listChannels(client, options.policy, window, options.dialogPageSize ?? MAX_PAGE_SIZE))
+  for (const channel of listing.skipped) options.onSkip?.(channel)
+  const channels = listing.channels.filter((channel) => channel.topDate > window.after)
   const newestPossible = (channel: ChannelRef): number => Math.min(channel.topDate, window.upTo)
   channels.sort((a, b) => newestPossible(b) - newestPossible(a) || a.id - b.id)
 

@@ -36,6 +36,10 @@ export interface ChannelRef {
   title: string
   /** The public username without "@", or null for a private channel. */
   username: string | null
+  /** A broadcast channel (true) or a supergroup (false). */
+  broadcast: boolean
+  /** Members, when Telegram says (`channel.participants_count`); null otherwise. */
+  participantsCount: number | null
   peer: tl.RawInputPeerChannel
   /** Date of the dialog's top (latest) message; Infinity when Telegram did not say (a deleted top message). */
   topDate: number
@@ -58,6 +62,14 @@ export interface ChannelListing {
 
 /** The main dialog list and the archive (core.telegram.org/api/folders#peer-folders). */
 const FOLDERS = [0, 1] as const
+
+/** A window no dialog is older than: the listing goes through every dialog of both folders. */
+const EVERY_DATE: DateWindow = { after: Number.NEGATIVE_INFINITY, upTo: Number.POSITIVE_INFINITY }
+
+/** Every channel and supergroup of the account, the main list's first, then the archive's. */
+export function listAllChannels(client: RpcCaller, policy: FloodWaitPolicy, pageSize = 100): Promise<ChannelListing> {
+  return listChannels(client, policy, EVERY_DATE, pageSize)
+}
 
 export async function listChannels(
   client: RpcCaller,
@@ -185,12 +197,19 @@ function channelOf(chat: tl.TypeChat | undefined, id: number, topDate: number): 
   if (chat?._ === 'channelForbidden') return { id, reason: 'channel_private' }
   // A min channel (or none at all) carries no access_hash, and a channel is read only with one.
   if (chat?._ !== 'channel' || chat.min === true || chat.accessHash === undefined) return { id, reason: 'no_access_hash' }
+  return channelRef(chat, topDate)
+}
+
+/** The channel as read and listed, from its `channel` object. */
+export function channelRef(chat: tl.RawChannel, topDate: number): ChannelRef {
   const username = chat.username ?? chat.usernames?.find((entry) => entry.active)?.username ?? null
   return {
     id: chat.id,
     title: chat.title,
     username,
-    peer: { _: 'inputPeerChannel', channelId: chat.id, accessHash: chat.accessHash },
+    broadcast: chat.broadcast === true,
+    participantsCount: chat.participantsCount ?? null,
+    peer: { _: 'inputPeerChannel', channelId: chat.id, accessHash: chat.accessHash ?? Long.ZERO },
     topDate,
   }
 }

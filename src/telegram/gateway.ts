@@ -12,7 +12,7 @@
  */
 import type { ITelegramClient } from '@mtcute/core'
 import type { TelegramClient } from '@mtcute/node'
-import type { Connector, SignInInput, SignInOutcome, TelegramLink } from '../connector.ts'
+import type { ChannelSummary, Connector, MessageSelection, SignInInput, SignInOutcome, TelegramLink } from '../connector.ts'
 import { AppError, notSignedIn, sessionStoreUnavailable, telegramUnavailable } from '../errors.ts'
 import type { TimeWindow } from '../http/time-window.ts'
 import type { ChannelMetrics, SessionMetrics, TelegramMetrics } from '../metrics/service-metrics.ts'
@@ -21,6 +21,9 @@ import { REVOKED_RECORD, loadSessionRecord, saveRevokedRecord, saveSessionRecord
 import { EMPTY_SESSION_RECORD, type SessionRecord } from '../sessions/session-record.ts'
 import { defaultSleep, type FloodWaitPolicy, type Sleep } from './call-with-flood-wait.ts'
 import { channelMessages, type SkippedChannel } from './channel-history.ts'
+import { listAllChannels, type ChannelRef } from './channel-list.ts'
+import { joinChannel, leaveChannel, selectChannels } from './channel-membership.ts'
+import type { ChannelName, JoinTarget } from './channel-reference.ts'
 import { configuredDcAddresses, withDcAddresses, type DcEndpoint } from './dc-addresses.ts'
 import { createMtcuteClient, type MtcuteClientOptions, type TelegramLog } from './mtcute-client.ts'
 import { confirmRevoked } from './revocation-check.ts'
@@ -199,20 +202,19 @@ export class TelegramGateway implements Connector<TelethonDict> {
   /**
    * Channel messages with start < date <= end, newest first, in Telethon's to_dict shape (SPEC §4).
    * A channel Telegram will not let be read is logged, counted and told to `onSkip`; the rest is read whole.
+   * With `selection.channels`, only those channels are read (SPEC §10).
    */
-  async *channelMessages(window: TimeWindow, onSkip?: (channel: SkippedChannel) => void): AsyncGenerator<TelethonDict> {
-    this.#assertOpen()
-    if (!this.authorized) throw notSignedIn()
+  async *channelMessages(
+    window: TimeWindow,
+    onSkip?: (channel: SkippedChannel) => void,
+    selection: MessageSelection = {},
+  ): AsyncGenerator<TelethonDict> {
+    this.#assertSignedIn()
     // start < date*1000 <= end  ⇔  floor(start/1000) < date <= floor(end/1000), dates being whole seconds.
     const dates = { after: Math.floor(window.startMs / 1000), upTo: Math.floor(window.endMs / 1000) }
-    const policy: FloodWaitPolicy = {
-      thresholdSeconds: this.#deps.floodWaitThreshold ?? DEFAULT_FLOOD_WAIT_THRESHOLD_SECONDS,
-      maxRetries: FLOOD_WAIT_RETRIES,
-      callTimeoutMs: this.#callTimeoutMs(),
-      sleep: this.#deps.sleep ?? defaultSleep,
-      metrics: this.#deps.metrics,
-    }
+    const policy = this.#policy()
     try {
+      const channels = selection.channels === undefined ? undefined : await selectChannels(this.#client, policy, selection.channels)
       const skipped = (channel: SkippedChannel): void => {
         this.#deps.log.warn({ channelId: channel.id, reason: channel.reason }, 'channel left out of the window: Telegram will not let it be read')
         this.#deps.metrics?.recordChannelSkipped(channel.reason)
@@ -221,15 +223,43 @@ export class TelegramGateway implements Connector<TelethonDict> {
       const options = {
         policy,
         onSkip: skipped,
+        channels,
         ...(this.#deps.historyConcurrency === undefined ? {} : { concurrency: this.#deps.historyConcurrency }),
       }
       for await (const { message, channel } of channelMessages(this.#client, dates, options)) {
         yield toTelethonDict(message, { channel_name: channel.username, channel_title: channel.title })
       }
     } catch (err) {
-      if (err instanceof AppError && err.code === 'NOT_SIGNED_IN') throw await this.#signedOut(err)
-      throw err
+      throw await this.#noticeSignOut(err)
     }
+  }
+
+  /** The account's channels and supergroups, newest message first (SPEC §10). */
+  async *channels(): AsyncGenerator<ChannelSummary> {
+    this.#assertSignedIn()
+    const listing = await listAllChannels(this.#client, this.#policy()).catch(async (err: unknown) => {
+      throw await this.#noticeSignOut(err)
+    })
+    const newest = (channel: ChannelRef): number => (Number.isFinite(channel.topDate) ? channel.topDate : -1)
+    const channels = [...listing.channels].sort((a, b) => newest(b) - newest(a) || a.id - b.id)
+    for (const channel of channels) yield channelSummary(channel)
+  }
+
+  async joinChannel(target: JoinTarget): Promise<{ joined: boolean; channel: ChannelSummary }> {
+    this.#assertSignedIn()
+    try {
+      const { joined, channel } = await joinChannel(this.#client, this.#policy(), target)
+      return { joined, channel: channelSummary(channel) }
+    } catch (err) {
+      throw await this.#noticeSignOut(err)
+    }
+  }
+
+  async leaveChannel(name: ChannelName): Promise<void> {
+    this.#assertSignedIn()
+    await leaveChannel(this.#client, this.#policy(), name).catch(async (err: unknown) => {
+      throw await this.#noticeSignOut(err)
+    })
   }
 
   serializeMessage(message: TelethonDict): string {
@@ -321,6 +351,27 @@ export class TelegramGateway implements Connector<TelethonDict> {
     return err
   }
 
+  #assertSignedIn(): void {
+    this.#assertOpen()
+    if (!this.authorized) throw notSignedIn()
+  }
+
+  /** Telegram's answer to history and channel calls: waits up to the threshold, then 429. */
+  #policy(): FloodWaitPolicy {
+    return {
+      thresholdSeconds: this.#deps.floodWaitThreshold ?? DEFAULT_FLOOD_WAIT_THRESHOLD_SECONDS,
+      maxRetries: FLOOD_WAIT_RETRIES,
+      callTimeoutMs: this.#callTimeoutMs(),
+      sleep: this.#deps.sleep ?? defaultSleep,
+      metrics: this.#deps.metrics,
+    }
+  }
+
+  /** A call that found the session signed out: the error to pass on, once the revocation is checked. */
+  async #noticeSignOut(err: unknown): Promise<unknown> {
+    return err instanceof AppError && err.code === 'NOT_SIGNED_IN' ? await this.#signedOut(err) : err
+  }
+
   #assertOpen(): void {
     if (this.#closed) throw new AppError('TELEGRAM_UNAVAILABLE', 'The Telegram gateway is shutting down.')
   }
@@ -331,5 +382,17 @@ export class TelegramGateway implements Connector<TelethonDict> {
 
   #callTimeoutMs(): number {
     return this.#deps.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS
+  }
+}
+
+function channelSummary(channel: ChannelRef): ChannelSummary {
+  const known = Number.isFinite(channel.topDate) && channel.topDate > 0
+  return {
+    id: channel.id,
+    username: channel.username,
+    title: channel.title,
+    type: channel.broadcast ? 'channel' : 'supergroup',
+    participantsCount: channel.participantsCount,
+    lastMessageDate: known ? channel.topDate : null,
   }
 }

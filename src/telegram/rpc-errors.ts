@@ -10,6 +10,7 @@
 import { MtTimeoutError, MtcuteError, tl } from '@mtcute/core'
 import {
   AppError,
+  type ErrorCode,
   floodWait,
   isAppError,
   noPendingSignIn,
@@ -46,6 +47,30 @@ const CHANNEL_REFUSAL_TEXTS = new Map<string, ChannelSkipReason>([
   ['CHANNEL_PRIVATE', 'channel_private'],
   ['CHANNEL_INVALID', 'channel_invalid'],
 ])
+
+/**
+ * Telegram's refusals of a username lookup or a join (core.telegram.org/method/
+ * contacts.resolveUsername, channels.joinChannel, messages.importChatInvite): texts no other
+ * call answers.
+ */
+const CHANNEL_ERRORS: Readonly<Record<string, ErrorCode>> = {
+  USERNAME_NOT_OCCUPIED: 'CHANNEL_NOT_FOUND',
+  USERNAME_INVALID: 'CHANNEL_NOT_FOUND',
+  INVITE_HASH_EMPTY: 'INVITE_INVALID',
+  INVITE_HASH_INVALID: 'INVITE_INVALID',
+  INVITE_HASH_EXPIRED: 'INVITE_EXPIRED',
+  INVITE_REQUEST_SENT: 'INVITE_REQUEST_SENT',
+  CHANNELS_TOO_MUCH: 'CHANNELS_TOO_MUCH',
+}
+
+/**
+ * Refusals that mean what the client asked for only when it joins or leaves a channel; from a
+ * history read they stay Telegram errors.
+ */
+const MEMBERSHIP_ERRORS: Readonly<Record<string, ErrorCode>> = {
+  CHANNEL_PRIVATE: 'CHANNEL_PRIVATE',
+  USER_NOT_PARTICIPANT: 'CHANNEL_NOT_JOINED',
+}
 
 /** Telegram's texts for a phone number it will not send a code to. */
 const PHONE_INVALID_TEXTS = new Set(['PHONE_NUMBER_INVALID', 'PHONE_NUMBER_BANNED', 'PHONE_NUMBER_FLOOD'])
@@ -87,6 +112,21 @@ export function channelRefusal(err: unknown): ChannelSkipReason | null {
   return text === null ? null : CHANNEL_REFUSAL_TEXTS.get(text) ?? null
 }
 
+/** The call's failure (as callWithFloodWait passes it on) was Telegram's text `text`. */
+export function failedWith(err: unknown, text: string): boolean {
+  return rpcErrorText(isAppError(err) ? err.cause : err) === text
+}
+
+/**
+ * A failure of channels.joinChannel / leaveChannel / importChatInvite, read as a join or leave
+ * reads it (`detail` names what the client asked for); other failures pass as they are.
+ */
+export function toMembershipError(err: unknown, detail: string): unknown {
+  const text = rpcErrorText(isAppError(err) ? err.cause : err)
+  const code = text === null ? undefined : MEMBERSHIP_ERRORS[text]
+  return code === undefined ? err : new AppError(code, detail, { cause: isAppError(err) ? err.cause : err })
+}
+
 /**
  * Maps any failure of a Telegram call to an `AppError`. The original error rides along as
  * `cause` for the log; the `detail` names at most the Telegram error text, never request data.
@@ -120,6 +160,8 @@ function fromRpcError(err: tl.RpcError): AppError {
       // mtcute's own answer when a call's timeout passes with no reply (session-connection.js).
       return telegramUnavailable(err)
   }
+  const channelError = CHANNEL_ERRORS[text]
+  if (channelError !== undefined) return withCause(new AppError(channelError), err)
   if (SIGNED_OUT_TEXTS.has(text)) return withCause(notSignedIn(), err)
   // -503 is Telegram's "timeout" and 5xx its internal failures: the far side is not serving.
   if (err.code === -503 || err.code >= 500) return telegramUnavailable(err)

@@ -194,14 +194,14 @@ describe('mtcute 0.30.3 against the emulator over TCP', () => {
 
   test("resolving a channel's username gives the world's channel, id and access hash", async () => {
     const channel = emu.world.channels[0]
-    const peer = await tg.resolvePeer(channel.username)
+    const peer = await tg.resolvePeer(channel.username!)
     assert.equal(peer._, 'inputPeerChannel')
     const input = peer as tl.RawInputPeerChannel
     assert.equal(input.channelId, channel.id)
     assert.equal(input.accessHash.toString(), channel.accessHash.toString())
     assert.ok(emu.faults.counters.get('contacts.resolveUsername') >= 1)
 
-    const chat = await tg.getChat(channel.username)
+    const chat = await tg.getChat(channel.username!)
     assert.equal(chat.title, channel.title)
     assert.equal(chat.username, channel.username)
   })
@@ -210,7 +210,7 @@ describe('mtcute 0.30.3 against the emulator over TCP', () => {
     for (const channel of emu.world.channels) {
       const calls = emu.faults.counters.get('messages.getHistory')
       const read: Message[] = []
-      for await (const m of tg.iterHistory(channel.username, { chunkSize: 100 })) read.push(m)
+      for await (const m of tg.iterHistory(channel.username!, { chunkSize: 100 })) read.push(m)
 
       assert.deepEqual(read.map((m) => m.id), worldIds(channel.history).reverse(), channel.username)
       assertSameAsWorld(emu, channel, userId, read)
@@ -233,7 +233,7 @@ describe('mtcute 0.30.3 against the emulator over TCP', () => {
   test('paging oldest first (reverse) reads every message in ascending order, equal to the world', async () => {
     const channel = emu.world.channels[1]
     const read: Message[] = []
-    for await (const m of tg.iterHistory(channel.username, { reverse: true, chunkSize: 70 })) read.push(m)
+    for await (const m of tg.iterHistory(channel.username!, { reverse: true, chunkSize: 70 })) read.push(m)
     assert.deepEqual(read.map((m) => m.id), worldIds(channel.history))
     assertSameAsWorld(emu, channel, userId, read)
   })
@@ -244,18 +244,18 @@ describe('mtcute 0.30.3 against the emulator over TCP', () => {
     const middle = ids[Math.floor(ids.length / 2)]
     const at = ids.indexOf(middle)
 
-    const older = await tg.getHistory(channel.username, { offset: { id: middle, date: 0 }, limit: 25 })
+    const older = await tg.getHistory(channel.username!, { offset: { id: middle, date: 0 }, limit: 25 })
     assert.deepEqual(older.map((m) => m.id), ids.slice(at - 25, at).reverse(), 'offset_id excludes itself and goes older')
     assert.equal(older.total, ids.length)
-    const next = await tg.getHistory(channel.username, { offset: older.next, limit: 25 })
+    const next = await tg.getHistory(channel.username!, { offset: older.next, limit: 25 })
     assert.deepEqual(next.map((m) => m.id), ids.slice(at - 50, at - 25).reverse(), 'the next page continues where the first ended')
 
-    const newer = await tg.getHistory(channel.username, { offset: { id: middle, date: 0 }, reverse: true, limit: 25 })
+    const newer = await tg.getHistory(channel.username!, { offset: { id: middle, date: 0 }, reverse: true, limit: 25 })
     assert.deepEqual(newer.map((m) => m.id), ids.slice(at, at + 25), 'reverse starts at the offset, inclusive, and goes newer')
-    const newer2 = await tg.getHistory(channel.username, { offset: newer.next, reverse: true, limit: 25 })
+    const newer2 = await tg.getHistory(channel.username!, { offset: newer.next, reverse: true, limit: 25 })
     assert.deepEqual(newer2.map((m) => m.id), ids.slice(at + 25, at + 50))
 
-    const around = await tg.getHistory(channel.username, { offset: { id: middle, date: 0 }, addOffset: -10, limit: 20 })
+    const around = await tg.getHistory(channel.username!, { offset: { id: middle, date: 0 }, addOffset: -10, limit: 20 })
     assert.deepEqual(around.map((m) => m.id), ids.slice(at - 10, at + 10).reverse(), 'add_offset -10 centres the page on the offset')
 
     assertSameAsWorld(emu, channel, userId, [...older, ...next, ...newer, ...newer2, ...around])
@@ -266,7 +266,7 @@ describe('mtcute 0.30.3 against the emulator over TCP', () => {
     emu.faults.floodWait('messages.getHistory', 1, { times: 1 })
     const calls = emu.faults.counters.get('messages.getHistory')
     const started = performance.now()
-    const page = await tg.getHistory(channel.username, { limit: 10 })
+    const page = await tg.getHistory(channel.username!, { limit: 10 })
     const waited = performance.now() - started
 
     assert.deepEqual(page.map((m) => m.id), worldIds(channel.history).slice(-10).reverse())
@@ -282,7 +282,7 @@ describe('mtcute 0.30.3 against the emulator over TCP', () => {
     emu.faults.dropConnection('messages.getHistory', { times: 1 })
     const calls = emu.faults.counters.get('messages.getHistory')
 
-    const page = await tg.getHistory(channel.username, { limit: 30 })
+    const page = await tg.getHistory(channel.username!, { limit: 30 })
 
     assert.deepEqual(page.map((m) => m.id), worldIds(channel.history).slice(-30).reverse())
     assertSameAsWorld(emu, channel, userId, page)

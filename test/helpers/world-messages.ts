@@ -31,8 +31,13 @@ export function memberChannels(world: World): WorldChannel[] {
 }
 
 export function expectedChannelMessages(world: World, after: number, upTo: number): WorldMessageRef[] {
+  return expectedMessagesOf(memberChannels(world), after, upTo)
+}
+
+/** What `/messages` must return when the account is in exactly `channels`. */
+export function expectedMessagesOf(channels: readonly WorldChannel[], after: number, upTo: number): WorldMessageRef[] {
   const refs: WorldMessageRef[] = []
-  for (const channel of memberChannels(world)) {
+  for (const channel of channels) {
     for (const index of inWindow(channel.history, after, upTo)) {
       if (channel.history.isService(index)) continue
       refs.push({ channel, history: channel.history, index, id: channel.history.ids[index], date: channel.history.dates[index] })

@@ -15,10 +15,20 @@ test('the OpenAPI document describes every endpoint with its statuses, and Swagg
   const messages = doc.paths['/messages']!.get!
   assert.deepEqual(
     messages.parameters!.map((p) => [p.name, p.required === true]),
-    [['start_time', true], ['end_time', false]],
+    [['start_time', true], ['end_time', false], ['channels', false]],
   )
   assert.ok(messages.responses['200'])
+  assert.ok(messages.responses['404'])
   assert.ok(doc.paths['/health']!.get!.responses['200'])
+  assert.deepEqual(Object.keys(doc.paths['/channels']!.get!.responses).sort(), ['200', '401', '429', '502', '503'])
+  assert.deepEqual(
+    Object.keys(doc.paths['/channels']!.post!.responses).sort(),
+    ['200', '201', '400', '401', '403', '404', '409', '410', '429', '502', '503'],
+  )
+  assert.ok(doc.paths['/channels']!.post!.requestBody)
+  const leave = doc.paths['/channels/{channel}']!.delete!
+  assert.deepEqual(leave.parameters!.map((p) => [p.name, p.required === true]), [['channel', true]])
+  assert.deepEqual(Object.keys(leave.responses).sort(), ['204', '400', '401', '404', '429', '502', '503'])
 
   const ui = await fetch(`${service.url}/docs`, { redirect: 'follow' })
   assert.equal(ui.status, 200)

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { MtTimeoutError, MtcuteError, tl } from '@mtcute/core'
-import { floodWaitSeconds, isPasswordNeeded, isSignedOut, toAppError } from '../../src/telegram/rpc-errors.ts'
+import { failedWith, floodWaitSeconds, isPasswordNeeded, isSignedOut, toAppError, toMembershipError } from '../../src/telegram/rpc-errors.ts'
 import { AppError } from '../../src/errors.ts'
 
 const rpc = (errorCode: number, errorMessage: string): tl.RpcError => tl.RpcError.fromTl({ errorCode, errorMessage })
@@ -58,4 +58,35 @@ test('timeouts and refused connections mean Telegram is unavailable; anything el
 test('the detail of a Telegram error names the error text, never the request', () => {
   const error = toAppError(rpc(400, 'CHANNEL_PRIVATE'))
   assert.equal(error.detail, 'Telegram answered 400 CHANNEL_PRIVATE.')
+})
+
+test('refusals of a username lookup or a join map to their channel codes', () => {
+  const cases: Array<[string, string, number]> = [
+    ['USERNAME_NOT_OCCUPIED', 'CHANNEL_NOT_FOUND', 404],
+    ['USERNAME_INVALID', 'CHANNEL_NOT_FOUND', 404],
+    ['INVITE_HASH_INVALID', 'INVITE_INVALID', 404],
+    ['INVITE_HASH_EMPTY', 'INVITE_INVALID', 404],
+    ['INVITE_HASH_EXPIRED', 'INVITE_EXPIRED', 410],
+    ['INVITE_REQUEST_SENT', 'INVITE_REQUEST_SENT', 403],
+    ['CHANNELS_TOO_MUCH', 'CHANNELS_TOO_MUCH', 409],
+  ]
+  for (const [text, code, status] of cases) {
+    const error = toAppError(rpc(400, text))
+    assert.equal(error.code, code, text)
+    assert.equal(error.status, status, text)
+  }
+})
+
+test('CHANNEL_PRIVATE and USER_NOT_PARTICIPANT are channel refusals only where a join or leave reads them', () => {
+  const converted = toAppError(rpc(400, 'USER_NOT_PARTICIPANT'))
+  assert.equal(converted.code, 'TELEGRAM_ERROR')
+  const left = toMembershipError(converted, 'not in "x"') as AppError
+  assert.equal(left.code, 'CHANNEL_NOT_JOINED')
+  assert.equal(left.detail, 'not in "x"')
+  assert.ok(left.cause instanceof tl.RpcError)
+  assert.equal((toMembershipError(rpc(400, 'CHANNEL_PRIVATE'), 'private') as AppError).code, 'CHANNEL_PRIVATE')
+  const other = toAppError(rpc(400, 'PEER_ID_INVALID'))
+  assert.equal(toMembershipError(other, 'x'), other)
+  assert.equal(failedWith(toAppError(rpc(400, 'USER_ALREADY_PARTICIPANT')), 'USER_ALREADY_PARTICIPANT'), true)
+  assert.equal(failedWith(other, 'USER_ALREADY_PARTICIPANT'), false)
 })

@@ -123,10 +123,12 @@ export class Dispatcher implements RpcDispatcher {
     const user = this.options.accounts.userFor(authKeyId, dcId)
     if (!user) return undefined
     const { world, accounts } = this.options
-    const joined = accounts.joinedChannels(user.id)
     return {
       user,
-      isMember: (channelId) => world.channelsById.get(channelId)?.memberByDefault === true || joined.has(channelId),
+      isMember: (channelId) => {
+        const channel = world.channelsById.get(channelId)
+        return channel !== undefined && accounts.memberships.isMember(user.id, channel)
+      },
     }
   }
 }

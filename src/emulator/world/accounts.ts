@@ -2,6 +2,7 @@ import { RpcError } from '../rpc/rpc-error.ts'
 import { AuthorizationTransfers } from './authorization-transfers.ts'
 import { LoginCodes, type PendingCodeJson, type SentCode } from './login-codes.ts'
 import { LoginTokens } from './login-tokens.ts'
+import { Memberships, type MembershipState } from './memberships.ts'
 import { DEFAULT_DC_ID, PhoneDirectory, type PhoneDirectoryState } from './phone-directory.ts'
 import { mix32, Prng } from './prng.ts'
 import { makePasswordRecord, passwordFromJson, passwordToJson, SrpChallenges, type PasswordChallenge, type PasswordJson, type PasswordRecord } from './two-step-password.ts'
@@ -9,7 +10,8 @@ import type { AccountUser } from './viewer.ts'
 
 /**
  * Who is signed in where: accounts (one per phone, each living on its home DC), auth key →
- * user bindings (each on one DC), pending login codes, QR tokens and two-step passwords. Any
+ * user bindings (each on one DC), pending login codes, QR tokens, two-step passwords and channel
+ * memberships (world/memberships.ts). Any
  * well-formed phone signs in unless the phone directory marks it; the account is created on its
  * first sign-in. Everything but the transient SRP exchanges, QR tokens and authorization
  * transfers survives `toJSON` / `fromJSON`, so a sandbox restart keeps its logins and its
@@ -31,6 +33,8 @@ export interface AccountsOptions {
   passwordHint?: string
   /** Every QR token is accepted by this phone's account after `afterMs` (the sandbox's demo). */
   qrAutoAccept?: { phone: string; afterMs: number } | undefined
+  /** Channels and supergroups one account may be in (default 500, Telegram's without Premium). */
+  channelLimit?: number | undefined
 }
 
 /** Thrown by `signIn` for a phone with no account: the handler answers auth.authorizationSignUpRequired. */
@@ -56,7 +60,6 @@ interface AccountRecord {
   user: AccountUser
   /** null: no password, even when a default exists; undefined: the default applies. */
   password?: PasswordRecord | null
-  joined: Set<number>
 }
 
 /** The JSON form of `Accounts` (bigints and buffers as strings). */
@@ -64,15 +67,14 @@ export interface AccountsState {
   version: 1
   counter: number
   nextUserId: number
-  accounts: {
+  accounts: ({
     phone: string
     userId: number
     accessHash: string
     firstName: string
     lastName: string
     password?: PasswordJson | null
-    joined: number[]
-  }[]
+  } & MembershipState)[]
   /** dcId absent: DC 2 (state written before there were five DCs). */
   bindings: { authKeyId: string; userId: number; dcId?: number; imported?: boolean }[]
   awaitingPassword: { authKeyId: string; userId: number; dcId?: number }[]
@@ -101,10 +103,13 @@ export class Accounts {
   phones = new PhoneDirectory()
   /** QR login tokens; the emulator listens to them to push updateLoginToken. */
   readonly loginTokens: LoginTokens
+  /** Which channels each account is in. */
+  readonly memberships: Memberships
 
   constructor(private readonly options: AccountsOptions) {
     this.clock = options.clock ?? Date.now
     this.prng = new Prng(mix32(options.seed, 0xacc7))
+    this.memberships = new Memberships(options.channelLimit)
     this.srp = new SrpChallenges(this.prng)
     this.codes = new LoginCodes(options.seed, options.loginCode ?? '12345', (options.codeTtlSeconds ?? 300) * 1000, this.clock)
     this.transfers = new AuthorizationTransfers(new Prng(mix32(options.seed, 0x7a45)), this.clock)
@@ -285,15 +290,6 @@ export class Accounts {
     return account.user
   }
 
-  /** Channels joined beyond the world's default memberships. */
-  joinedChannels(userId: number): ReadonlySet<number> {
-    return this.byUserId.get(userId)?.joined ?? new Set()
-  }
-
-  join(userId: number, channelId: number): void {
-    this.byUserId.get(userId)?.joined.add(channelId)
-  }
-
   /** auth.exportLoginToken on `dcId`: the token to show, or, once accepted, success or the way to the home DC. */
   exportLoginToken(authKeyId: bigint, dcId = DEFAULT_DC_ID): LoginTokenAnswer {
     return this.loginAnswer(this.loginTokens.export(dcId, authKeyId), authKeyId, dcId)
@@ -328,7 +324,7 @@ export class Accounts {
         firstName: a.user.firstName,
         lastName: a.user.lastName,
         password: a.password === undefined ? undefined : a.password === null ? null : passwordToJson(a.password),
-        joined: [...a.joined],
+        ...this.memberships.toJSON(a.user.id),
       })),
       bindings: [...this.bindings].map(([k, b]) => ({ authKeyId: k.toString(), ...b })),
       awaitingPassword: [...this.awaitingPassword].map(([k, a]) => ({ authKeyId: k.toString(), ...a })),
@@ -347,8 +343,8 @@ export class Accounts {
         phone: a.phone,
         user: { id: a.userId, accessHash: BigInt(a.accessHash), phone: a.phone, firstName: a.firstName, lastName: a.lastName },
         password: a.password === undefined ? undefined : a.password === null ? null : passwordFromJson(a.password),
-        joined: new Set(a.joined),
       }
+      accounts.memberships.restore(a.userId, a)
       accounts.byPhone.set(a.phone, record)
       accounts.byUserId.set(a.userId, record)
     }
@@ -388,7 +384,7 @@ export class Accounts {
       firstName: 'Sandbox',
       lastName: `User ${phone.slice(-4)}`,
     }
-    const record: AccountRecord = { phone, user, joined: new Set() }
+    const record: AccountRecord = { phone, user }
     this.byPhone.set(phone, record)
     this.byUserId.set(id, record)
     return record

@@ -2,7 +2,9 @@ import type { WorldOptions } from './generate-world.ts'
 
 /**
  * The sandbox's world (SPEC §2 "Sandbox mode"): a few public channels with a week of
- * messages, service messages, a private chat and a basic group. `now` is unix seconds.
+ * messages, service messages, a private chat and a basic group; to try POST /channels, one
+ * public channel the account is not in (`canal_5`) and two private ones behind invite links
+ * (world/invites.ts). `now` is unix seconds.
  */
 export function demoWorldOptions(now: number): WorldOptions {
   return {
@@ -14,5 +16,6 @@ export function demoWorldOptions(now: number): WorldOptions {
     privateChatMessages: 40,
     basicGroupMessages: 60,
     discoverableChannels: 1,
+    privateChannels: 2,
   }
 }

@@ -1,4 +1,5 @@
 import { AUTHOR_NONE, AUTHOR_SELF, History, MessageKind, type HistoryRow } from './history.ts'
+import { generateInvites } from './invites.ts'
 import { mix32, Prng } from './prng.ts'
 import type { World, WorldChannel, WorldChat, WorldPrivateChat, WorldUser } from './world.ts'
 
@@ -45,9 +46,15 @@ export interface WorldOptions {
   draftChannels?: number
   /** Extra member channels that getDialogs describes only as min channels, with no access_hash (default 0). */
   minChannels?: number
+  /**
+   * Extra private channels (no username) the accounts are not members of, joined by invite
+   * link only (world/invites.ts: one link joins at once or asks for approval, one has expired)
+   * (default 0).
+   */
+  privateChannels?: number
 }
 
-type ChannelRole = 'member' | 'discoverable' | 'dormant' | 'archived' | 'deletedTop' | 'draft' | 'min'
+type ChannelRole = 'member' | 'discoverable' | 'dormant' | 'archived' | 'deletedTop' | 'draft' | 'min' | 'private'
 
 /** Ids beyond 2^31 (channels) and 2^32 (users) catch clients that squeeze them into int32. */
 const CHANNEL_ID_BASE = 2_200_000_000
@@ -87,7 +94,7 @@ export function generateWorld(options: WorldOptions): World {
   }
 
   const channels: WorldChannel[] = []
-  // Member channels, then discoverable ones, then dormant ones, then the dialog-list shapes:
+  // Member channels, then discoverable ones, then dormant ones, then the dialog-list shapes, then private ones:
   // the order keeps every world generated without the later kinds exactly as it was.
   const roles: ChannelRole[] = []
   const addRoles = (role: ChannelRole, count: number | undefined): void => {
@@ -100,6 +107,7 @@ export function generateWorld(options: WorldOptions): World {
   addRoles('deletedTop', options.deletedTopChannels)
   addRoles('draft', options.draftChannels)
   addRoles('min', options.minChannels)
+  addRoles('private', options.privateChannels)
   const totalChannels = roles.length
   const isQuiet = (index: number): boolean => roles[index] === 'dormant' || roles[index] === 'draft'
   const historyStart = (index: number): number => (isQuiet(index) ? start - span : start)
@@ -112,14 +120,14 @@ export function generateWorld(options: WorldOptions): World {
     channels.push({
       id: CHANNEL_ID_BASE + i * 1009 + prng.int(0, 1000),
       accessHash: prng.int64(),
-      title,
-      username: `canal_${i + 1}`,
+      title: roles[i] === 'private' ? `${title} (private)` : title,
+      ...(roles[i] === 'private' ? {} : { username: `canal_${i + 1}` }),
       about: broadcast ? `${topic}: posts every day.` : `Discussion about ${topic.toLowerCase()}.`,
       broadcast,
       date: historyStart(i) - prng.int(86400, 90 * 86400),
       participantsCount: broadcast ? prng.int(500, 250_000) : prng.int(20, 5_000),
       signatures: broadcast && prng.chance(0.5),
-      memberByDefault: roles[i] !== 'discoverable',
+      memberByDefault: roles[i] !== 'discoverable' && roles[i] !== 'private',
       audience: prng.int(200, 50_000),
       // Filled below, once every channel exists.
       history: undefined as unknown as History,
@@ -189,9 +197,10 @@ export function generateWorld(options: WorldOptions): World {
     chatsById: new Map([[chat.id, chat]]),
     privateChatsByUserId: new Map([[partner.id, privateChat]]),
     usernames: new Map(),
+    invites: new Map(generateInvites(seed, channels.filter((_, i) => roles[i] === 'private')).map((invite) => [invite.hash, invite])),
   }
   for (const user of users) if (user.username) world.usernames.set(user.username.toLowerCase(), { kind: 'user', user })
-  for (const channel of channels) world.usernames.set(channel.username.toLowerCase(), { kind: 'channel', channel })
+  for (const channel of channels) if (channel.username) world.usernames.set(channel.username.toLowerCase(), { kind: 'channel', channel })
   return world
 }
 

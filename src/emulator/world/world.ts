@@ -18,7 +18,8 @@ export interface WorldChannel {
   id: number
   accessHash: bigint
   title: string
-  username: string
+  /** The public username; absent for a private channel, which is joined by invite link only. */
+  username?: string
   about: string
   /** true: broadcast channel; false: supergroup (megagroup). */
   broadcast: boolean
@@ -29,7 +30,7 @@ export interface WorldChannel {
   signatures: boolean
   /** Discussion supergroup of a broadcast channel (comments), or the channel a supergroup discusses. */
   linkedChatId?: number
-  /** Every account starts as a member; other channels are found by username and joined. */
+  /** Every account starts as a member; other channels are found by username or invite link and joined. */
   memberByDefault: boolean
   /** Typical view count of a post, for realistic `views`. */
   audience: number
@@ -91,6 +92,18 @@ export interface World {
   privateChatsByUserId: Map<number, WorldPrivateChat>
   /** Lower-cased username → the user or channel carrying it. */
   usernames: Map<string, { kind: 'user'; user: WorldUser } | { kind: 'channel'; channel: WorldChannel }>
+  /** Invite links (t.me/+<hash>) by hash. */
+  invites: Map<string, WorldInvite>
+}
+
+/**
+ * An invite link to a channel (https://core.telegram.org/api/invites#invite-links): `open`
+ * joins at once, `approval` sends a join request to the admins, `expired` is past its date.
+ */
+export interface WorldInvite {
+  hash: string
+  channelId: number
+  kind: 'open' | 'approval' | 'expired'
 }
 
 /** Which conversation a history belongs to. */

@@ -4,6 +4,7 @@ import { messagesSchema } from '../schemas/messages.ts'
 import { parseWindow } from '../time-window.ts'
 import { negotiateFormat, openMessageStream } from '../message-stream.ts'
 import { SKIPPED_CHANNELS_FIELD, skippedChannelsValue } from '../skipped-channels.ts'
+import { parseChannelSelection } from '../channel-selection.ts'
 import { badRequest } from '../../errors.ts'
 import type { Connector, SkippedChannel } from '../../connector.ts'
 
@@ -12,10 +13,11 @@ export function messagesRoute(connector: Connector, now: () => number): FastifyP
     app.withTypeProvider<TypeBoxTypeProvider>().get('/messages', { schema: messagesSchema }, async (request, reply) => {
       const parsed = parseWindow(request.query.start_time, request.query.end_time, now())
       if (!parsed.ok) throw badRequest(`query field "${parsed.field}": ${parsed.reason}`)
+      const channels = parseChannelSelection(request.query.channels)
       const format = negotiateFormat(request.headers.accept)
       const skipped: SkippedChannel[] = []
       const stream = await openMessageStream(
-        connector.channelMessages(parsed.window, (channel) => skipped.push(channel)),
+        connector.channelMessages(parsed.window, (channel) => skipped.push(channel), { channels }),
         (message) => connector.serializeMessage(message),
         format,
       )

@@ -11,6 +11,15 @@ export const MessagesQuery = Type.Object({
   end_time: Type.Optional(
     Type.String({ minLength: 1, maxLength: 64, description: 'Inclusive upper bound, ISO 8601; default now' }),
   ),
+  channels: Type.Optional(
+    Type.String({
+      maxLength: 8192,
+      description:
+        'Only these channels, comma-separated: usernames (with or without "@"), bare ids or -100-prefixed ids. ' +
+        'Only they are read; one the account is not in is 404 `CHANNEL_NOT_JOINED` naming it. Absent: every channel.',
+      examples: ['durov,-1001234567890'],
+    }),
+  ),
 })
 export type MessagesQuery = Static<typeof MessagesQuery>
 
@@ -44,6 +53,7 @@ export const messagesSchema = {
     200: Type.Array(TelethonMessage),
     400: problemRef,
     401: problemRef,
+    404: problemRef,
     429: problemRef,
     502: problemRef,
     503: problemRef,

@@ -1,14 +1,13 @@
 import type { TlObject } from '../../tl/tl-object.ts'
-import { apiSchema } from '../../tl/schemas.ts'
 import { channelObject, peersFor } from '../../world/peer-objects.ts'
 import { PeerRefs } from '../../world/peer-refs.ts'
 import { channelPts } from '../dialogs.ts'
-import { nowSeconds, viewerOf, type HandlerContext, type HandlerTable } from '../handler.ts'
+import { joinByChannel, leave } from '../channel-joins.ts'
+import { viewerOf, type HandlerContext, type HandlerTable } from '../handler.ts'
 import { resolveInputChannel } from '../input-peers.ts'
-import { RpcError } from '../rpc-error.ts'
 import { messagesById } from './messages.ts'
 
-/** channels.* — channel objects, full info, joining, messages by id. */
+/** channels.* — channel objects, full info, joining and leaving, messages by id. */
 export const channelsHandlers: HandlerTable = {
   'channels.getChannels': {
     signedIn: true,
@@ -22,7 +21,8 @@ export const channelsHandlers: HandlerTable = {
     },
   },
   'channels.getFullChannel': { signedIn: true, run: getFullChannel },
-  'channels.joinChannel': { signedIn: true, run: joinChannel },
+  'channels.joinChannel': { signedIn: true, run: (ctx, params) => joinByChannel(ctx, params.channel as TlObject) },
+  'channels.leaveChannel': { signedIn: true, run: (ctx, params) => leave(ctx, params.channel as TlObject) },
   'channels.getMessages': {
     signedIn: true,
     run: (ctx, params) => {
@@ -66,26 +66,4 @@ function getFullChannel(ctx: HandlerContext, params: TlObject): TlObject {
     },
     ...peersFor(ctx.world, viewer, refs),
   }
-}
-
-/**
- * channels.joinChannel: a public channel joins by id and access_hash (a wrong hash is
- * CHANNEL_PRIVATE). Layer 198 answers Updates; newer layers wrap it in
- * messages.chatInviteJoinResultOk, so the answer follows the caller's layer.
- */
-function joinChannel(ctx: HandlerContext, params: TlObject): TlObject {
-  const viewer = viewerOf(ctx)
-  const channel = resolveInputChannel(ctx.world, params.channel as TlObject)
-  if (params.channel && (params.channel as TlObject)._ !== 'inputChannel') throw new RpcError(400, 'CHANNEL_INVALID')
-  ctx.accounts.join(viewer.user.id, channel.id)
-  const updates: TlObject = {
-    _: 'updates',
-    updates: [{ _: 'updateChannel', channel_id: channel.id }],
-    users: [],
-    chats: [channelObject(channel, true)],
-    date: nowSeconds(ctx),
-    seq: 0,
-  }
-  const resultType = apiSchema(ctx.call.layer)?.byName('channels.joinChannel')?.type
-  return resultType === 'messages.ChatInviteJoinResult' ? { _: 'messages.chatInviteJoinResultOk', updates } : updates
 }

@@ -18,6 +18,7 @@ import {
   type DialogEntry,
   type DialogKey,
 } from '../dialogs.ts'
+import { checkInvite, importInvite } from '../channel-joins.ts'
 import { viewerOf, nowSeconds, type HandlerContext, type HandlerTable } from '../handler.ts'
 import { clampLimit, historyPage } from '../history-page.ts'
 import { historyOf, resolveInputPeer } from '../input-peers.ts'
@@ -25,7 +26,7 @@ import { messageList } from '../message-list.ts'
 import { RpcError } from '../rpc-error.ts'
 import { searchGlobalPage, type SearchSource } from '../search-global.ts'
 
-/** messages.* — history, dialogs, global search, messages by id. */
+/** messages.* — history, dialogs, global search, messages by id, invite links. */
 export const messagesHandlers: HandlerTable = {
   'messages.getHistory': { signedIn: true, run: getHistory },
   'messages.getDialogs': { signedIn: true, run: getDialogs },
@@ -47,6 +48,8 @@ export const messagesHandlers: HandlerTable = {
     }),
   },
   'messages.getFullChat': { signedIn: true, run: getFullChat },
+  'messages.checkChatInvite': { signedIn: true, run: (ctx, params) => checkInvite(ctx, params.hash) },
+  'messages.importChatInvite': { signedIn: true, run: (ctx, params) => importInvite(ctx, params.hash) },
 }
 
 /** updates.state for the account (shared with updates.getState). */
@@ -66,6 +69,10 @@ function num(value: unknown): number {
 function getHistory(ctx: HandlerContext, params: TlObject): TlObject {
   const viewer = viewerOf(ctx)
   const peer = resolveInputPeer(ctx.world, viewer, params.peer as TlObject)
+  // A private channel shows its history to members only.
+  if (peer.kind === 'channel' && peer.channel.username === undefined && !viewer.isMember(peer.channel.id)) {
+    throw new RpcError(400, 'CHANNEL_PRIVATE')
+  }
   const history = historyOf(ctx.world, peer)
   if (!history) return { _: 'messages.messages', messages: [], topics: [], chats: [], users: [] }
   const indices = historyPage(history, {
