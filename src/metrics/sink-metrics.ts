@@ -15,13 +15,13 @@ export interface SinkDeliveryMetrics {
 }
 
 export interface SinkMetrics extends SinkDeliveryMetrics {
-  /** Reports this loop's pending, lag and up gauges at each scrape. */
-  watch(status: () => SinkStatus): void
+  /** Reports this loop's pending, lag and up gauges at each scrape, until the returned function is called. */
+  watch(status: () => SinkStatus): () => void
 }
 
 export function createSinkMetrics(registry: Registry): SinkMetrics {
   const registers = [registry]
-  const watched: Array<() => SinkStatus> = []
+  const watched = new Set<() => SinkStatus>()
   const delivered = new Counter({ name: 'sink_events_delivered_total', help: 'Live events acknowledged by the sink\'s target.', labelNames: ['sink'] as const, registers })
   const retries = new Counter({ name: 'sink_delivery_retries_total', help: 'Failed delivery attempts that will be retried (target down, 5xx, 408, 429, timeout).', labelNames: ['sink'] as const, registers })
   const refused = new Counter({ name: 'sink_events_refused_total', help: 'Live events the target refused for good (a webhook\'s 4xx); they are skipped.', labelNames: ['sink'] as const, registers })
@@ -33,7 +33,11 @@ export function createSinkMetrics(registry: Registry): SinkMetrics {
       labelNames: ['sink'] as const,
       registers,
       collect() {
-        for (const status of watched.map((read) => read())) this.set({ sink: status.sink }, value(status))
+        this.reset()
+        for (const read of watched) {
+          const status = read()
+          this.set({ sink: status.sink }, value(status))
+        }
       },
     })
   }
@@ -52,12 +56,15 @@ export function createSinkMetrics(registry: Registry): SinkMetrics {
       refused.inc({ sink })
     },
     watch(status) {
-      watched.push(status)
+      watched.add(status)
       // The counters of a configured sink exist from the start, so rate() sees a 0 rather than no series.
       const { sink } = status()
       delivered.inc({ sink }, 0)
       retries.inc({ sink }, 0)
       refused.inc({ sink }, 0)
+      return () => {
+        watched.delete(status)
+      }
     },
   }
 }

@@ -9,7 +9,7 @@ import type { BlobStore } from '../../sessions/blob-store.ts'
 import type { LeaseClock } from '../../sessions/lease-clock.ts'
 import type { LiveFeed } from '../live-feed.ts'
 import { DeliveryLoop, type SinkStatus } from './delivery-loop.ts'
-import { NatsSink } from './nats-sink.ts'
+import { NatsSink, type NatsSinkOptions } from './nats-sink.ts'
 import type { Sink, SinkLog } from './sink.ts'
 import { WebhookSink } from './webhook-sink.ts'
 
@@ -28,6 +28,8 @@ export interface SinkDeps {
   /** Only these channels go to the sinks; null or absent: every channel of the account. */
   channels?: ReadonlySet<number> | null | undefined
   clock?: LeaseClock | undefined
+  /** The NATS client's timings (defaults: 10 s per publish and per connection attempt, 2 s between reconnections). */
+  natsTiming?: Pick<NatsSinkOptions, 'publishTimeoutMs' | 'connectTimeoutMs' | 'reconnectWaitMs'> | undefined
 }
 
 export function startSinks(config: Pick<Config, 'webhook' | 'nats' | 'sessionEncryptionKey'>, deps: SinkDeps): LiveSinks {
@@ -39,16 +41,18 @@ export function startSinks(config: Pick<Config, 'webhook' | 'nats' | 'sessionEnc
   }
   if (config.nats !== null) {
     deps.log.info({ sink: 'nats', stream: config.nats.stream, subjects: `${config.nats.subjectPrefix}.>` }, 'live events are published to NATS JetStream')
-    sinks.push(new NatsSink({ config: config.nats, log: deps.log }))
+    sinks.push(new NatsSink({ config: config.nats, log: deps.log, ...deps.natsTiming }))
   }
+  const unwatch: Array<() => void> = []
   const loops = sinks.map((sink) => {
     const loop = DeliveryLoop.start({ sink, feed: deps.feed, channels: deps.channels, log: deps.log, metrics: deps.metrics, clock: deps.clock })
-    deps.metrics?.watch(() => loop.status())
+    if (deps.metrics) unwatch.push(deps.metrics.watch(() => loop.status()))
     return loop
   })
   return {
     statuses: () => loops.map((loop) => loop.status()),
     async stop() {
+      for (const stop of unwatch.splice(0)) stop()
       await Promise.all(loops.map((loop) => loop.stop()))
     },
   }
