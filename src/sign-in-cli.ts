@@ -10,14 +10,10 @@
  * entered again; every outcome is one line. Exit codes: 0 signed in (or already was), 1 failed,
  * 130 interrupted.
  */
-import { ConfigError, loadConfig, type Config, type LogLevel } from './config.ts'
+import { EXIT_FAILED, holdSessionLease, startCli } from './cli-startup.ts'
 import { AppError } from './errors.ts'
-import { createLogger } from './logger.ts'
 import type { Sandbox } from './sandbox.ts'
 import { openTelegramTarget } from './telegram-target.ts'
-import { SESSION_LEASE_TIMING, acquireLease, type SessionLease } from './sessions/lease.ts'
-import { openStore } from './sessions/open-store.ts'
-import { FencedStore } from './sessions/fenced-store.ts'
 import { SessionStoreError } from './sessions/session-store-error.ts'
 import type { SignInOutcome } from './connector.ts'
 import { TelegramGateway } from './telegram/gateway.ts'
@@ -26,45 +22,14 @@ import { PromptClosedError, TerminalPrompt } from './terminal-prompt.ts'
 /** Wrong codes or passwords accepted before giving up (Telegram limits attempts too). */
 const ATTEMPTS = 3
 
-const EXIT_FAILED = 1
 const EXIT_INTERRUPTED = 130
 
-function fail(message: string): never {
-  process.stderr.write(`sign-in: ${message}\n`)
-  process.exit(EXIT_FAILED)
-}
-
-/** The terminal is for the conversation: below warn, the service's log lines would drown it. */
-function quieter(level: LogLevel): LogLevel {
-  return level === 'info' || level === 'debug' || level === 'trace' ? 'warn' : level
-}
-
 async function main(): Promise<number> {
-  let config: Config
-  try {
-    config = loadConfig(process.env)
-  } catch (err) {
-    if (err instanceof ConfigError) fail(err.message)
-    throw err
-  }
-  const logger = await createLogger({ level: quieter(config.logLevel), format: config.logFormat, fd: 2, env: process.env })
-  const store = await openStore(config.sessionUrl, process.env)
+  const startup = await startCli('sign-in')
+  const { config, logger, store } = startup
+  // Not waiting: a running service holds the lease, and it must be stopped first.
+  const { lease, sessions } = await holdSessionLease(startup)
 
-  let lease: SessionLease
-  try {
-    // Not waiting: a running service holds the lease, and it must be stopped first.
-    lease = await acquireLease(store, {
-      ...SESSION_LEASE_TIMING,
-      wait: false,
-      log: logger,
-      onLost: (err) => fail(err.message),
-    })
-  } catch (err) {
-    if (err instanceof SessionStoreError) fail(err.message)
-    throw err
-  }
-
-  const sessions = new FencedStore(store, lease, logger)
   let sandbox: Sandbox | undefined
   let gateway: TelegramGateway | undefined
   const prompt = new TerminalPrompt(process.stdin, process.stdout)

@@ -15,6 +15,12 @@ export interface BlobStore {
   describe(): string
 }
 
+/** When an object was last written (a file's mtime, an S3 object's Last-Modified): what `npm run session -- show` reports. */
+export interface WrittenAt {
+  /** null when the object does not exist; any other failure throws a SessionStoreError. */
+  writtenAt(name?: string): Promise<Date | null>
+}
+
 const SIBLING_NAME = /^(?:\.[A-Za-z0-9_-]+)*$/
 
 /** Sibling names are suffixes such as ".lock": they may not climb out of the store's location. */

@@ -17,7 +17,7 @@ import { promises as fsp } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { assertSiblingName } from './blob-store.ts'
-import type { BlobStore } from './blob-store.ts'
+import type { BlobStore, WrittenAt } from './blob-store.ts'
 import type { LeaseStore, VersionedObject } from './lease-store.ts'
 import { SessionStoreError } from './session-store-error.ts'
 import type { SessionStoreErrorCode } from './session-store-error.ts'
@@ -25,7 +25,7 @@ import type { SessionStoreErrorCode } from './session-store-error.ts'
 const FILE_MODE = 0o600
 const DIRECTORY_MODE = 0o700
 
-export class FileStore implements BlobStore, LeaseStore {
+export class FileStore implements BlobStore, LeaseStore, WrittenAt {
   readonly path: string
 
   constructor(path: string) {
@@ -43,6 +43,16 @@ export class FileStore implements BlobStore, LeaseStore {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
       throw storeError('read', target, err)
+    }
+  }
+
+  async writtenAt(name = ''): Promise<Date | null> {
+    const target = this.#target(name)
+    try {
+      return (await fsp.stat(target)).mtime
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
+      throw storeError('stat', target, err)
     }
   }
 

@@ -4,11 +4,11 @@
  * file would pay for it at every start.
  */
 import type { SessionUrl } from '../config.ts'
-import type { BlobStore } from './blob-store.ts'
+import type { BlobStore, WrittenAt } from './blob-store.ts'
 import type { LeaseStore } from './lease-store.ts'
 import { FileStore } from './file-store.ts'
 
-export async function openStore(sessionUrl: SessionUrl, env: NodeJS.ProcessEnv): Promise<BlobStore & LeaseStore> {
+export async function openStore(sessionUrl: SessionUrl, env: NodeJS.ProcessEnv): Promise<BlobStore & LeaseStore & WrittenAt> {
   switch (sessionUrl.scheme) {
     case 'file':
       return new FileStore(sessionUrl.path)

@@ -16,11 +16,11 @@
  * taken over at the same instant.)
  */
 import { createHash } from 'node:crypto'
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import type { S3ClientConfig } from '@aws-sdk/client-s3'
 import { parseS3Endpoint } from '../config.ts'
 import { assertSiblingName } from './blob-store.ts'
-import type { BlobStore } from './blob-store.ts'
+import type { BlobStore, WrittenAt } from './blob-store.ts'
 import type { LeaseStore, VersionedObject } from './lease-store.ts'
 import { SessionStoreError } from './session-store-error.ts'
 import type { SessionStoreErrorCode } from './session-store-error.ts'
@@ -31,7 +31,7 @@ export interface S3StoreOptions {
   client: S3Client
 }
 
-export class S3Store implements BlobStore, LeaseStore {
+export class S3Store implements BlobStore, LeaseStore, WrittenAt {
   readonly bucket: string
   readonly key: string
   readonly #client: S3Client
@@ -53,6 +53,17 @@ export class S3Store implements BlobStore, LeaseStore {
       const answer = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }))
       if (answer.Body === undefined) return Buffer.alloc(0)
       return Buffer.from(await answer.Body.transformToByteArray())
+    } catch (err) {
+      if (isMissingObject(err)) return null
+      throw this.#error('read', key, err)
+    }
+  }
+
+  async writtenAt(name = ''): Promise<Date | null> {
+    const key = this.#key(name)
+    try {
+      const answer = await this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))
+      return answer.LastModified ?? null
     } catch (err) {
       if (isMissingObject(err)) return null
       throw this.#error('read', key, err)

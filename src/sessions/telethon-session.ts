@@ -1,6 +1,6 @@
 /**
  * Telethon's StringSession (telethon/sessions/string.py), the form in which the Python service
- * kept its session, and its conversion to an mtcute session string (SPEC §5):
+ * kept its session, and its conversion to and from an mtcute session string (SPEC §5):
  *
  *   '1' + urlsafe_b64encode(struct.pack('>B4sH256s' | '>B16sH256s', dc_id, ip, port, auth_key))
  *
@@ -8,7 +8,7 @@
  * 16-bit port and the 256-byte auth key: 263 or 275 bytes, 352 or 368 base64 characters.
  */
 import { isIP } from 'node:net'
-import { writeStringSession } from '@mtcute/core/utils.js'
+import { readStringSession, writeStringSession } from '@mtcute/core/utils.js'
 
 export interface TelethonSession {
   dcId: number
@@ -83,6 +83,20 @@ export function telethonToMtcuteSession(session: TelethonSession): string {
     self: null,
     authKey: new Uint8Array(session.authKey),
   })
+}
+
+/**
+ * The way back: an mtcute session string as Telethon's session, on the session's primary DC —
+ * the account's home DC, with the address mtcute last used for it — and the same auth key.
+ * Telethon stores the address as packed bytes, so a host name must be resolved first
+ * (`resolve`, called only for a name); mtcute's cached user has no place in Telethon's string.
+ */
+export async function mtcuteToTelethonSession(session: string, resolve: (host: string) => Promise<string>): Promise<TelethonSession> {
+  const data = readStringSession(session)
+  const dc = data.primaryDcs.main
+  if (data.authKey.length !== AUTH_KEY_LENGTH) throw new Error(`the session's auth key is ${data.authKey.length} bytes, expected ${AUTH_KEY_LENGTH}`)
+  const ip = isIP(dc.ipAddress) === 0 ? await resolve(dc.ipAddress) : dc.ipAddress
+  return { dcId: dc.id, ip: isIP(ip) === 6 ? formatIpv6(packIp(ip)) : ip, port: dc.port, authKey: Buffer.from(data.authKey) }
 }
 
 function packIp(ip: string): Buffer {

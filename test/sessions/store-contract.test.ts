@@ -6,7 +6,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { S3Client } from '@aws-sdk/client-s3'
-import type { BlobStore } from '../../src/sessions/blob-store.ts'
+import type { BlobStore, WrittenAt } from '../../src/sessions/blob-store.ts'
 import { FileStore } from '../../src/sessions/file-store.ts'
 import { openStore } from '../../src/sessions/open-store.ts'
 import { S3Store, createS3Client } from '../../src/sessions/s3-store.ts'
@@ -28,7 +28,21 @@ async function storeError(promise: Promise<unknown>): Promise<SessionStoreError>
 }
 
 /** The behaviour every BlobStore shares; `freshStore` returns a store over an empty location. */
-function storeContract(freshStore: () => BlobStore): void {
+function storeContract(freshStore: () => BlobStore & WrittenAt): void {
+  test('an object has no write time until it is written, then the time of its last write', async () => {
+    const store = freshStore()
+    assert.equal(await store.writtenAt(''), null)
+    const before = Date.now()
+    await store.write('', Buffer.from('session'))
+    await store.write('.sandbox', Buffer.from('sandbox'))
+    const written = await store.writtenAt()
+    assert.ok(written instanceof Date)
+    // S3's Last-Modified has whole seconds; a file system clock may be coarser than Date.now().
+    assert.ok(written.getTime() >= Math.floor(before / 1000) * 1000 - 1000 && written.getTime() <= Date.now() + 1000, `${written.toISOString()} is not the time of the write`)
+    assert.ok((await store.writtenAt('.sandbox')) instanceof Date)
+    assert.equal(await store.writtenAt('.lock'), null)
+  })
+
   test('reading a missing object gives null', async () => {
     const store = freshStore()
     assert.equal(await store.read(), null)

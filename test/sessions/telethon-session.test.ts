@@ -1,8 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readStringSession } from '@mtcute/core/utils.js'
+import { readStringSession, writeStringSession } from '@mtcute/core/utils.js'
 import {
-  decodeTelethonSession, encodeTelethonSession, hasAuthKey, isTelethonSessionString, telethonToMtcuteSession,
+  decodeTelethonSession, encodeTelethonSession, hasAuthKey, isTelethonSessionString, mtcuteToTelethonSession, telethonToMtcuteSession,
 } from '../../src/sessions/telethon-session.ts'
 
 const AUTH_KEY = Buffer.from(Array.from({ length: 256 }, (_, i) => (i * 13 + 7) & 0xff))
@@ -100,4 +100,26 @@ test('an IPv6 Telethon session becomes an mtcute IPv6 DC', () => {
   assert.equal(read.primaryDcs.main.ipAddress, '2001:67c:4e8:f002::a')
   assert.equal(read.primaryDcs.main.ipv6, true)
   assert.deepEqual(Buffer.from(read.authKey), AUTH_KEY)
+})
+
+const noResolver = (host: string): Promise<string> => Promise.reject(new Error(`${host} should not be resolved`))
+
+test('an mtcute session goes back to the Telethon string it came from, DC, address, port and key alike', async () => {
+  for (const text of [PYTHON_IPV4, PYTHON_IPV6]) {
+    const back = await mtcuteToTelethonSession(telethonToMtcuteSession(decodeTelethonSession(text)), noResolver)
+    assert.equal(encodeTelethonSession(back), text)
+  }
+})
+
+test('the Telethon session is on the primary DC, and a host name is resolved to the address Telethon packs', async () => {
+  const main = { id: 4, ipAddress: 'dc4.example', port: 8443 }
+  const session = writeStringSession({ version: 3, primaryDcs: { main, media: { ...main, id: 4, ipAddress: '10.0.0.9', mediaOnly: true } }, self: null, authKey: new Uint8Array(AUTH_KEY) })
+  const asked: string[] = []
+  const telethon = await mtcuteToTelethonSession(session, async (host) => {
+    asked.push(host)
+    return '192.0.2.44'
+  })
+  assert.deepEqual(asked, ['dc4.example'])
+  assert.deepEqual(telethon, { dcId: 4, ip: '192.0.2.44', port: 8443, authKey: AUTH_KEY })
+  assert.deepEqual(decodeTelethonSession(encodeTelethonSession(telethon)), telethon)
 })
