@@ -1,7 +1,7 @@
 /**
  * `npm run session` (src/session-cli.ts) as a real process, on stores a signed-in service left
  * behind (the service itself against the emulator, over MTProto): the exported Telethon string
- * carries the session's DC, address and auth key; imported into a fresh store, the service is
+ * carries the session's home DC (its id and address, DC 4 included) and auth key; imported into a fresh store, the service is
  * signed in with no login; `--to` writes it to a file or an S3 object; export refuses while the
  * lease is held; `show` tells an encrypted store's state with the key, and what it can without.
  * No secret reaches stderr, and `show` prints none.
@@ -54,8 +54,7 @@ async function session(args: string[], sessionPath: string, env: Record<string, 
 }
 
 /** Signs a fresh phone in through the service over HTTP, stops it (it saves) and returns the stored session's DC and key. */
-async function signedInStore(path: string, sessionKey: Buffer | null = null): Promise<{ dcId: number, authKey: Buffer }> {
-  const phone = `+1555300${String(nextPhone++).padStart(4, '0')}`
+async function signedInStore(path: string, sessionKey: Buffer | null = null, phone = `+1555300${String(nextPhone++).padStart(4, '0')}`): Promise<{ dcId: number, authKey: Buffer }> {
   const service = await startService({ sharedEmulator: emulator, store: new FileStore(path), sessionKey })
   try {
     assert.equal((await signIn(service.url, { phone })).status, 206)
@@ -103,6 +102,18 @@ test('export --telethon prints a string that decodes to the session\'s DC, addre
   assert.equal(response.status, 200)
   assert.ok((await response.json() as unknown[]).length > 0)
   assert.equal(emulator.faults.counters.get('auth.sendCode') + emulator.faults.counters.get('auth.signIn'), logins)
+})
+
+test('a session homed on another DC is exported with that DC\'s id and address', async () => {
+  // The emulator's test numbers +99966 X YYYY live on DC X (core.telegram.org/api/auth#test-accounts).
+  const path = join(directory, 'dc4', 'session')
+  const stored = await signedInStore(path, null, '+999 66 4 7002')
+  assert.equal(stored.dcId, 4)
+  const { code, stdout, stderr } = await session(['export', '--telethon'], path)
+  assert.equal(code, 0, stderr)
+  const telethon = decodeTelethonSession(stdout.trim())
+  assert.deepEqual({ dcId: telethon.dcId, ip: telethon.ip, port: telethon.port }, { dcId: 4, ip: emulator.dc(4).host, port: emulator.dc(4).port })
+  assert.deepEqual(telethon.authKey, stored.authKey)
 })
 
 test('export --telethon --to writes the same string to a file or an S3 object, and prints none', async () => {
