@@ -10,6 +10,7 @@ import { createPublicKey } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { parseChannelList } from './telegram/channel-reference.ts'
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = typeof LOG_LEVELS[number]
@@ -54,6 +55,8 @@ export interface Config {
   readonly webhook: WebhookConfig | null
   /** The JetStream the live feed is published to (NATS_URL and its options); null: no NATS. */
   readonly nats: NatsConfig | null
+  /** LIVE_CHANNELS: only these channels (bare ids) go to the webhook and NATS; null: every channel. */
+  readonly liveChannels: ReadonlySet<number> | null
 }
 
 export interface WebhookConfig {
@@ -123,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     logLevel: parseLogLevel(env),
     webhook: parseWebhook(env),
     nats: parseNats(env),
+    liveChannels: parseLiveChannels(read(env, 'LIVE_CHANNELS')),
     logFormat: parseLogFormat(env),
   }
   Object.freeze(config.telegramDc)
@@ -133,6 +137,23 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if (config.nats) Object.freeze(config.nats.servers)
   Object.freeze(config.nats)
   return Object.freeze(config)
+}
+
+/**
+ * Channel ids, bare or -100-prefixed, comma-separated. Ids rather than usernames: they are
+ * known without asking Telegram (the service may start before it is signed in), and a username
+ * can pass to another channel while an id never does.
+ */
+function parseLiveChannels(text: string | null): ReadonlySet<number> | null {
+  if (text === null) return null
+  const { names, invalid } = parseChannelList(text)
+  const ids = names.flatMap((name) => (name.kind === 'id' ? [name.id] : []))
+  const wrong = [...invalid, ...names.flatMap((name) => (name.kind === 'id' ? [] : [name.written]))]
+  if (wrong.length > 0 || ids.length === 0) {
+    const shown = wrong.slice(0, 3).map(quote).join(', ')
+    throw new ConfigError('LIVE_CHANNELS', `LIVE_CHANNELS must be channel ids (1234567890 or -1001234567890), comma-separated${shown === '' ? '' : `; not ids: ${shown}`}`)
+  }
+  return new Set(ids)
 }
 
 function read(env: NodeJS.ProcessEnv, name: string): string | null {

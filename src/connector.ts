@@ -52,6 +52,8 @@ export interface Connector<Message = unknown> {
   /** Joins; `joined` false when the account was already in it. */
   joinChannel(target: JoinTarget): Promise<{ joined: boolean; channel: ChannelSummary }>
   leaveChannel(name: ChannelName): Promise<void>
+  /** The bare ids of the named channels, each one the account must be in (CHANNEL_NOT_JOINED naming the others). */
+  channelIds(names: readonly ChannelName[]): Promise<ReadonlySet<number>>
   /** One message as JSON text (Telethon's to_dict shape, 64-bit integers exact). */
   serializeMessage(message: Message): string
 }

@@ -37,6 +37,7 @@ test('an empty environment gives the documented defaults in sandbox mode', () =>
     logLevel: 'info',
     webhook: null,
     nats: null,
+    liveChannels: null,
     logFormat: null,
   })
 })
@@ -268,5 +269,13 @@ test('NATS_CREDS is read at start and must be a credentials file', () => {
     assert.equal(configError({ NATS_URL: 'nats://x:4222', NATS_CREDS: join(directory, 'missing') }).variable, 'NATS_CREDS')
   } finally {
     rmSync(directory, { recursive: true, force: true })
+  }
+})
+
+test('LIVE_CHANNELS takes channel ids, bare or -100-prefixed; a username or anything else names the variable', () => {
+  assert.deepEqual([...loadConfig({ LIVE_CHANNELS: '2200000548, -1002200001688,2200000548' }).liveChannels!], [2200000548, 2200001688])
+  assert.equal(loadConfig({ LIVE_CHANNELS: '' }).liveChannels, null)
+  for (const value of ['durov', '2200000548,durov', '-42', ',', 'x y']) {
+    assert.throws(() => loadConfig({ LIVE_CHANNELS: value }), (err: unknown) => err instanceof ConfigError && err.variable === 'LIVE_CHANNELS', value)
   }
 })

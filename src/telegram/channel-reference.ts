@@ -43,6 +43,18 @@ export function parseChannelName(text: string): ChannelName | null {
   return username === null ? null : { kind: 'username', username, written: trimmed }
 }
 
+/** A comma-separated list of names (`durov,-1001234567890`): the names, and the items that are none. */
+export function parseChannelList(text: string): { names: ChannelName[]; invalid: string[] } {
+  const names: ChannelName[] = []
+  const invalid: string[] = []
+  for (const item of text.split(',').map((part) => part.trim()).filter((part) => part !== '')) {
+    const name = parseChannelName(item)
+    if (name === null) invalid.push(item)
+    else names.push(name)
+  }
+  return { names, invalid }
+}
+
 /** A public or invite link; null when it is not a Telegram link to a chat. */
 export function parseLink(text: string): JoinTarget | null {
   const trimmed = text.trim()

@@ -262,6 +262,14 @@ export class TelegramGateway implements Connector<TelethonDict> {
     })
   }
 
+  async channelIds(names: readonly ChannelName[]): Promise<ReadonlySet<number>> {
+    this.#assertSignedIn()
+    const selected = await selectChannels(this.#client, this.#policy(), names).catch(async (err: unknown) => {
+      throw await this.#noticeSignOut(err)
+    })
+    return new Set([...selected.channels, ...selected.skipped].map((channel) => channel.id))
+  }
+
   serializeMessage(message: TelethonDict): string {
     return writeTelethonJson(message)
   }

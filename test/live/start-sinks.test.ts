@@ -55,6 +55,7 @@ test('a webhook and a stream configured together each get the whole feed, and on
     webhook: { url: `${receiver.url}?token=query-Kx81`, secret: 'together-secret', timeoutMs: 5_000 },
     nats: { servers: [nats.url], stream: 'TOGETHER', subjectPrefix: 'together', creds: null, user: null, password: null, token: null },
     sessionEncryptionKey: null,
+    liveChannels: null,
   }, {
     feed,
     store: new FileStore(join(directory, 'session')),
@@ -84,4 +85,25 @@ test('a webhook and a stream configured together each get the whole feed, and on
   // The webhook is named in the log by its host alone: the query's token stays out.
   assert.ok(!JSON.stringify(log.entries).includes('query-Kx81'))
   assert.ok(log.entries.some((entry) => (entry.obj as { host?: string }).host === new URL(receiver.url).host))
+})
+
+test('LIVE_CHANNELS limits what the sinks deliver to those channels', async () => {
+  // The receiver is up again at the end of the test before.
+  await sinks?.stop()
+  pump?.stop()
+  const clock = new ManualClock(T0)
+  pump = pumpClock(clock)
+  const before = receiver.acknowledged().length
+  const [kept, dropped] = [5_000_000_101, 5_000_000_102]
+  const events = interleavedPosts([kept, dropped], 12, T0 / 1000 + 100)
+  const feed = new ListedLiveFeed(events)
+  sinks = startSinks({
+    webhook: { url: receiver.url, secret: 'chosen-secret', timeoutMs: 5_000 },
+    nats: null,
+    sessionEncryptionKey: null,
+    liveChannels: new Set([kept]),
+  }, { feed, store: new FileStore(join(directory, 'chosen', 'session')), log: recordingLog(), clock })
+  await waitUntil(() => receiver.acknowledged().length === before + 6, 'the webhook has the chosen channel\'s six')
+  const delivered = receiver.acknowledged().slice(before).map((request) => request.delivery.id)
+  assert.deepEqual(delivered, events.filter((event) => event.channelId === kept).map((event) => event.id))
 })

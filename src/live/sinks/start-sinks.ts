@@ -25,14 +25,14 @@ export interface SinkDeps {
   store: BlobStore
   log: SinkLog
   metrics?: SinkMetrics | undefined
-  /** Only these channels go to the sinks; null or absent: every channel of the account. */
+  /** Only these channels go to the sinks; absent: the configuration's LIVE_CHANNELS (null: every channel). */
   channels?: ReadonlySet<number> | null | undefined
   clock?: LeaseClock | undefined
   /** The NATS client's timings (defaults: 10 s per publish and per connection attempt, 2 s between reconnections). */
   natsTiming?: Pick<NatsSinkOptions, 'publishTimeoutMs' | 'connectTimeoutMs' | 'reconnectWaitMs'> | undefined
 }
 
-export function startSinks(config: Pick<Config, 'webhook' | 'nats' | 'sessionEncryptionKey'>, deps: SinkDeps): LiveSinks {
+export function startSinks(config: Pick<Config, 'webhook' | 'nats' | 'sessionEncryptionKey' | 'liveChannels'>, deps: SinkDeps): LiveSinks {
   const sinks: Sink[] = []
   if (config.webhook !== null) {
     const webhook = new WebhookSink({ ...config.webhook, store: deps.store, storeKey: config.sessionEncryptionKey, clock: deps.clock, log: deps.log })
@@ -45,7 +45,7 @@ export function startSinks(config: Pick<Config, 'webhook' | 'nats' | 'sessionEnc
   }
   const unwatch: Array<() => void> = []
   const loops = sinks.map((sink) => {
-    const loop = DeliveryLoop.start({ sink, feed: deps.feed, channels: deps.channels, log: deps.log, metrics: deps.metrics, clock: deps.clock })
+    const loop = DeliveryLoop.start({ sink, feed: deps.feed, channels: deps.channels === undefined ? config.liveChannels : deps.channels, log: deps.log, metrics: deps.metrics, clock: deps.clock })
     if (deps.metrics) unwatch.push(deps.metrics.watch(() => loop.status()))
     return loop
   })
