@@ -37,3 +37,36 @@ test('a session homed on DC 4 survives a sandbox restart on new ports', async (t
   const first = await gateway.channelMessages(window).next()
   assert.equal(first.done, false)
 })
+
+test("the account's joins and leaves survive a sandbox restart", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'sandbox-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  const store = new FileStore(join(dir, 'session'))
+  const log = pino({ level: 'silent' })
+  const phone = '+1 555 010 7002'
+  const listed = async (gateway: TelegramGateway): Promise<number[]> => {
+    const ids: number[] = []
+    for await (const channel of gateway.channels()) ids.push(channel.id)
+    return ids.sort()
+  }
+
+  let sandbox = await startSandbox({ store, log })
+  let gateway = await TelegramGateway.open({ store, telegram: sandbox.telegram, log })
+  await gateway.signIn({ phone })
+  await gateway.signIn({ phone, code: sandbox.code })
+  const invite = [...sandbox.emulator.world.invites.values()].find((i) => i.kind === 'open')!
+  const joined = await gateway.joinChannel({ kind: 'invite', hash: invite.hash })
+  assert.equal(joined.joined, true)
+  const [left] = await listed(gateway)
+  await gateway.leaveChannel({ kind: 'id', id: left!, written: String(left) })
+  const before = await listed(gateway)
+  assert.ok(before.includes(invite.channelId) && !before.includes(left!))
+  await gateway.close()
+  await sandbox.stop()
+
+  sandbox = await startSandbox({ store, log })
+  t.after(() => sandbox.stop())
+  gateway = await TelegramGateway.open({ store, telegram: sandbox.telegram, log })
+  t.after(() => gateway.close())
+  assert.deepEqual(await listed(gateway), before)
+})
