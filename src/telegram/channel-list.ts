@@ -18,7 +18,10 @@
  *
  * The next page continues after the last dialog whose place in the order is certain: its top
  * message is known and no newer draft moves it, so the offset names it whether Telegram sorts
- * by drafts or not. Dialogs after it on the page come again and are seen once.
+ * by drafts or not. Dialogs after it on the page come again and are seen once. A page with no
+ * such dialog continues after the last one placed by its draft; a page whose dialogs all lack
+ * a top message is asked for again, larger. A page of pinned dialogs only (they stand outside
+ * the date order) is completed by messages.getPinnedDialogs, and the list goes on without them.
  */
 import { Long, type tl } from '@mtcute/core'
 import { telegramError } from '../errors.ts'
@@ -105,13 +108,14 @@ async function listFolder(
   client: RpcCaller,
   policy: FloodWaitPolicy,
   window: DateWindow,
-  limit: number,
+  pageSize: number,
   folderId: number,
 ): Promise<ChannelListing> {
   const listing: ChannelListing = { channels: [], skipped: [] }
   const seen = new Set<string>()
   let offset = START
   let excludePinned = false
+  let limit = pageSize
   for (;;) {
     const result = await callWithFloodWait(client, policy, {
       _: 'messages.getDialogs',
@@ -124,47 +128,82 @@ async function listFolder(
       hash: Long.ZERO,
     })
     if (result._ === 'messages.dialogsNotModified') return listing
-    const page = readPage(result)
-
-    let reachedStart = false
-    let allPinned = true
-    let next: Offset | null = null
-    for (const dialog of result.dialogs) {
-      // dialogFolder stands for the archive, which is listed on its own.
-      if (dialog._ !== 'dialog') continue
-      const top = page.topDate(dialog)
-      const draftDate = dialog.draft?._ === 'draftMessage' ? dialog.draft.date : 0
-      if (!dialog.pinned) {
-        allPinned = false
-        if (top !== null && Math.max(top, draftDate) <= window.after) {
-          reachedStart = true
-          break
-        }
-        // Pinned dialogs stand outside the date order, so only an unpinned one can be continued after.
-        if (top !== null && draftDate <= top) next = { date: top, id: dialog.topMessage, peer: page.inputPeer(dialog.peer) }
-      }
-      const key = peerKey(dialog.peer)
-      if (seen.has(key)) continue
-      seen.add(key)
-      if (dialog.peer._ !== 'peerChannel' || (top !== null && top <= window.after)) continue
-      const channel = channelOf(page.chats.get(dialog.peer.channelId), dialog.peer.channelId, top ?? Infinity)
-      if ('reason' in channel) listing.skipped.push(channel)
-      else listing.channels.push(channel)
-    }
+    const outcome = takeDialogs(result, window, seen, listing)
 
     const complete = result._ === 'messages.dialogs' || result.dialogs.length < limit
-    if (complete || reachedStart) return listing
-    if (allPinned && !excludePinned) {
-      // A page of pinned dialogs only: the unpinned ones are listed from the start without them.
+    if (complete || outcome.reachedStart) return listing
+    if (outcome.allPinned && !excludePinned) {
+      // A full page of pinned dialogs gives no date to continue from: take every pinned dialog
+      // at once (messages.getPinnedDialogs#d6b94df2 folder_id:int = messages.PeerDialogs), then
+      // list the rest from the start without them.
+      takeDialogs(await callWithFloodWait(client, policy, { _: 'messages.getPinnedDialogs', folderId }), window, seen, listing)
       excludePinned = true
       offset = START
       continue
     }
-    // A full page with no dialog to continue after cannot be paged on; stopping here would cut the listing silently.
-    if (next === null || sameOffset(next, offset)) throw telegramError("Telegram's dialog list could not be paged past a full page.")
+    const next = outcome.next ?? outcome.nextByDraft
+    if (next === null || sameOffset(next, offset)) {
+      // No dialog of the page can name the place to go on from (every top message unknown):
+      // ask for the same place again, in a larger page; stopping here would cut the listing silently.
+      if (limit < MAX_DIALOG_PAGE) {
+        limit = Math.min(MAX_DIALOG_PAGE, limit * 2)
+        continue
+      }
+      throw telegramError("Telegram's dialog list could not be paged past a full page.")
+    }
     offset = next
   }
 }
+
+/** Telegram's largest getDialogs page. */
+const MAX_DIALOG_PAGE = 100
+
+interface PageOutcome {
+  /** An unpinned dialog sorts no later than the window's start: nothing after it can be needed. */
+  reachedStart: boolean
+  /** Every dialog of the page was pinned (the archive's dialogFolder aside). */
+  allPinned: boolean
+  /** Where the next page continues: after the last dialog whose place does not depend on drafts. */
+  next: Offset | null
+  /** Failing that, after the last dialog with a known top message, placed by its newer draft. */
+  nextByDraft: Offset | null
+}
+
+/** Adds the page's channels not seen before to `listing` and says how the listing goes on. */
+function takeDialogs(result: DialogsAnswer, window: DateWindow, seen: Set<string>, listing: ChannelListing): PageOutcome {
+  const page = readPage(result)
+  const outcome: PageOutcome = { reachedStart: false, allPinned: true, next: null, nextByDraft: null }
+  for (const dialog of result.dialogs) {
+    // dialogFolder stands for the archive, which is listed on its own.
+    if (dialog._ !== 'dialog') continue
+    const top = page.topDate(dialog)
+    const draftDate = dialog.draft?._ === 'draftMessage' ? dialog.draft.date : 0
+    if (!dialog.pinned) {
+      outcome.allPinned = false
+      if (top !== null && Math.max(top, draftDate) <= window.after) {
+        outcome.reachedStart = true
+        break
+      }
+      // Pinned dialogs stand outside the date order, so only an unpinned one can be continued after.
+      if (top !== null) {
+        const offset = { date: Math.max(top, draftDate), id: dialog.topMessage, peer: page.inputPeer(dialog.peer) }
+        if (draftDate <= top) outcome.next = offset
+        else outcome.nextByDraft = offset
+      }
+    }
+    const key = peerKey(dialog.peer)
+    if (seen.has(key)) continue
+    seen.add(key)
+    if (dialog.peer._ !== 'peerChannel' || (top !== null && top <= window.after)) continue
+    const channel = channelOf(page.chats.get(dialog.peer.channelId), dialog.peer.channelId, top ?? Infinity)
+    if ('reason' in channel) listing.skipped.push(channel)
+    else listing.channels.push(channel)
+  }
+  return outcome
+}
+
+/** What getDialogs and getPinnedDialogs answer alike: dialogs with their top messages and peers. */
+type DialogsAnswer = Pick<tl.messages.RawDialogs, 'dialogs' | 'messages' | 'chats' | 'users'>
 
 interface DialogPage {
   chats: Map<number, tl.TypeChat>
@@ -174,7 +213,7 @@ interface DialogPage {
   inputPeer(peer: tl.TypePeer): tl.TypeInputPeer
 }
 
-function readPage(result: tl.messages.RawDialogs | tl.messages.RawDialogsSlice): DialogPage {
+function readPage(result: DialogsAnswer): DialogPage {
   const topMessages = new Map<string, tl.TypeMessage>()
   for (const message of result.messages) {
     if (message.peerId !== undefined) topMessages.set(`${peerKey(message.peerId)}:${message.id}`, message)

@@ -15,14 +15,12 @@ import { AppError } from '../../src/errors.ts'
 import type { TlObject } from '../../src/emulator/tl/tl-object.ts'
 import type { History } from '../../src/emulator/world/history.ts'
 import type { World } from '../../src/emulator/world/world.ts'
-import { loadSessionRecord } from '../../src/sessions/session-persistence.ts'
 import type { FloodWaitPolicy } from '../../src/telegram/call-with-flood-wait.ts'
 import { channelMessages, type ChannelHistoryOptions, type ChannelMessage, type DateWindow } from '../../src/telegram/channel-history.ts'
 import type { TelegramGateway } from '../../src/telegram/gateway.ts'
-import { createMtcuteClient } from '../../src/telegram/mtcute-client.ts'
 import type { TelethonDict } from '../../src/telegram/telethon-shape.ts'
 import { expectedChannelMessages, memberChannels, nonChannelMessageCount, serviceChannelMessages } from '../helpers/world-messages.ts'
-import { CapturedLog, startHarness, type Harness } from './gateway-fixture.ts'
+import { signedInClient, startHarness, type Harness } from './gateway-fixture.ts'
 
 /** 2025-07-01T00:00:00Z. */
 const NOW = 1_751_328_000
@@ -33,7 +31,6 @@ const WINDOW: DateWindow = { after: NOW - 30 * 3600, upTo: NOW - 6 * 3600 }
 /** Wide enough for every history, dormant ones included. */
 const EVERYTHING: DateWindow = { after: NOW - 200 * 86_400, upTo: NOW }
 const PAGE = 100
-const PHONE = '+15557770001'
 
 let h: Harness
 let gateway: TelegramGateway
@@ -55,22 +52,11 @@ before(async () => {
       dormantChannels: 4,
     },
   })
-  gateway = await h.open(h.store(), {
+  ;({ gateway, client } = await signedInClient(h, {
     sleep: async (ms) => {
       gatewaySleeps.push(ms)
     },
-  })
-  await gateway.signIn({ phone: PHONE })
-  assert.deepEqual(await gateway.signIn({ phone: PHONE, code: h.emulator.lastCode(PHONE) }), { done: true })
-  client = createMtcuteClient({
-    apiId: 12345,
-    apiHash: '0123456789abcdef0123456789abcdef',
-    dc: { host: h.emulator.host, port: h.emulator.port, id: h.emulator.dcId },
-    publicKeyPem: h.emulator.publicKeyPem,
-    log: new CapturedLog(),
-  })
-  const record = await loadSessionRecord(h.store(), null)
-  await client.importSession(record.session!)
+  }))
 })
 after(async () => {
   await client?.destroy()

@@ -9,9 +9,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/emulator.ts'
 import { AppError } from '../../src/errors.ts'
+import type { TelegramClient } from '@mtcute/node'
 import { FileStore } from '../../src/sessions/file-store.ts'
+import { loadSessionRecord } from '../../src/sessions/session-persistence.ts'
 import { TelegramGateway, type GatewayDeps } from '../../src/telegram/gateway.ts'
-import type { TelegramLog } from '../../src/telegram/mtcute-client.ts'
+import { createMtcuteClient, type TelegramLog } from '../../src/telegram/mtcute-client.ts'
 import type { TelethonDict } from '../../src/telegram/telethon-shape.ts'
 
 export class CapturedLog implements TelegramLog {
@@ -101,4 +103,22 @@ export async function startHarness(options: EmulatorOptions = {}): Promise<Harne
       await rm(dir, { recursive: true, force: true })
     },
   }
+}
+
+/**
+ * Signs a gateway on the harness's default store in, then opens a second mtcute client on the
+ * same session: its calls go over TCP with the gateway's auth key. The caller destroys the client.
+ */
+export async function signedInClient(h: Harness, extra: Partial<GatewayDeps> = {}): Promise<{ gateway: TelegramGateway; client: TelegramClient }> {
+  const gateway = await h.open(h.store(), extra)
+  await h.signIn(gateway)
+  const client = createMtcuteClient({
+    apiId: 12345,
+    apiHash: '0123456789abcdef0123456789abcdef',
+    dc: { host: h.emulator.host, port: h.emulator.port, id: h.emulator.dcId },
+    publicKeyPem: h.emulator.publicKeyPem,
+    log: new CapturedLog(),
+  })
+  await client.importSession((await loadSessionRecord(h.store(), null)).session!)
+  return { gateway, client }
 }

@@ -33,10 +33,7 @@ export const messagesHandlers: HandlerTable = {
   'messages.searchGlobal': { signedIn: true, run: searchGlobal },
   'messages.getMessages': { signedIn: true, run: getMessages },
   'messages.getPeerDialogs': { signedIn: true, run: getPeerDialogs },
-  'messages.getPinnedDialogs': {
-    signedIn: true,
-    run: (ctx) => ({ _: 'messages.peerDialogs', dialogs: [], messages: [], chats: [], users: [], state: updatesState(ctx) }),
-  },
+  'messages.getPinnedDialogs': { signedIn: true, run: getPinnedDialogs },
   'messages.getChats': {
     signedIn: true,
     run: (ctx, params) => ({
@@ -115,6 +112,13 @@ function getDialogs(ctx: HandlerContext, params: TlObject): TlObject {
   const body = dialogsBody(ctx.world, viewer, page, archiveTop)
   if (offsetDate === 0 && page.length === candidates.length) return { _: 'messages.dialogs', ...body }
   return { _: 'messages.dialogsSlice', count: all.length + (archiveTop ? 1 : 0), ...body }
+}
+
+/** messages.getPinnedDialogs#d6b94df2 folder_id:int = messages.PeerDialogs: every pinned dialog of the folder, in pin order. */
+function getPinnedDialogs(ctx: HandlerContext, params: TlObject): TlObject {
+  const viewer = viewerOf(ctx)
+  const pinned = dialogsOf(ctx.world, viewer, folderFilter(params.folder_id) ?? 0).filter((entry) => entry.pinned)
+  return { _: 'messages.peerDialogs', ...dialogsBody(ctx.world, viewer, pinned), state: updatesState(ctx) }
 }
 
 /** The dialog with the newest date to sort by, pinned or not. */
