@@ -10,6 +10,7 @@ import { registerJsonBodyParser } from './http/json-body-parser.ts'
 import { registerHostRequirement } from './http/host-header.ts'
 import { registerBearerAuth } from './http/bearer-auth.ts'
 import { signInRoute } from './http/routes/sign-in.ts'
+import { accountRoute } from './http/routes/account.ts'
 import { messagesRoute } from './http/routes/messages.ts'
 import { channelsRoute } from './http/routes/channels.ts'
 import { healthRoute, type SinkStatuses } from './http/routes/health.ts'
@@ -73,7 +74,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     openapi: {
       openapi: '3.0.3',
       tags: [
-        { name: 'sign-in', description: 'Step by step: phone, code, then the two-step password if the account has one' },
+        { name: 'sign-in', description: 'By code (phone, code, then the two-step password if the account has one) or by QR code; the account; sign-out' },
         { name: 'messages', description: "The account's channel messages" },
         { name: 'channels', description: "The account's channels: list, join, leave" },
         { name: 'health', description: 'Liveness' },
@@ -98,6 +99,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const now = options.now ?? Date.now
   await app.register(healthRoute(options.connector, options.sandbox, options.sinks))
   await app.register(signInRoute(options.connector))
+  await app.register(accountRoute(options.connector))
   await app.register(messagesRoute(options.connector, now))
   await app.register(channelsRoute(options.connector))
   return app

@@ -9,14 +9,35 @@ import type { ChannelName, JoinTarget } from './telegram/channel-reference.ts'
 export type { SkippedChannel } from './telegram/channel-list.ts'
 
 export interface SignInInput {
-  phone: string
+  /** Required but to complete a QR sign-in's two-step verification. */
+  phone?: string | undefined
   code?: string | undefined
   twoFactorPassword?: string | undefined
+  /** Ask Telegram to send the pending code again (by its next way: SMS, call). */
+  resend?: boolean | undefined
 }
+
+/** How Telegram sent the code: in the Telegram app, by SMS, by a call, or another way. */
+export type CodeDelivery = 'app' | 'sms' | 'call' | 'other'
 
 export type SignInOutcome =
   | { done: true }
-  | { done: false; next: 'code' | 'two_factor_password'; hint?: string | null; timeout?: number | null }
+  | { done: false; next: 'code'; timeout: number | null; delivery: CodeDelivery }
+  | { done: false; next: 'two_factor_password'; hint: string | null }
+
+/** A QR sign-in step: show `url` as a QR code until `expires` (Unix seconds), or the password next. */
+export type QrSignInOutcome =
+  | { done: true }
+  | { done: false; next: 'scan'; url: string; expires: number }
+  | { done: false; next: 'two_factor_password'; hint: string | null }
+
+/** The signed-in account, as GET /me shows it (no phone number). */
+export interface AccountProfile {
+  id: number
+  username: string | null
+  firstName: string
+  lastName: string | null
+}
 
 export type TelegramLink = 'connected' | 'connecting' | 'disconnected'
 
@@ -41,6 +62,12 @@ export interface MessageSelection {
 export interface Connector<Message = unknown> {
   status(): { authorized: boolean; telegram: TelegramLink }
   signIn(input: SignInInput): Promise<SignInOutcome>
+  /** One poll of a QR sign-in (the same call until the code is scanned). */
+  signInQr(): Promise<QrSignInOutcome>
+  /** Logs the account out at Telegram and clears the stored session; nothing to do when not signed in. */
+  signOut(): Promise<void>
+  /** The signed-in account; NOT_SIGNED_IN otherwise. */
+  me(): Promise<AccountProfile>
   /**
    * Channel messages with startMs < date <= endMs, newest first. Each channel left out because
    * Telegram will not let it be read is told to `onSkip` as soon as it is known. With

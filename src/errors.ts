@@ -10,6 +10,10 @@ export const ERROR_CATALOG = {
   PHONE_NUMBER_INVALID: { status: 400, detail: 'The phone number is invalid.' },
   PHONE_CODE_INVALID: { status: 400, detail: 'The login code is invalid.' },
   NOT_A_CHANNEL: { status: 400, detail: 'This names a user, a bot or a basic group, not a channel or supergroup.' },
+  PHONE_NUMBER_UNOCCUPIED: {
+    status: 400,
+    detail: 'This phone number has no Telegram account, and this service creates none: sign up with an official Telegram app first, then sign in here.',
+  },
   UNAUTHORIZED: { status: 401, detail: 'A valid bearer token is required: send "Authorization: Bearer <API_TOKEN>".' },
   NOT_SIGNED_IN: { status: 401, detail: 'The service is not signed in to Telegram: POST /sign_in first.' },
   PASSWORD_HASH_INVALID: { status: 401, detail: 'The two-step verification password is wrong.' },
@@ -17,6 +21,10 @@ export const ERROR_CATALOG = {
   INVITE_REQUEST_SENT: {
     status: 403,
     detail: 'The channel admits members by approval: a join request was sent to its admins; it is listed once they accept it.',
+  },
+  EMAIL_SETUP_REQUIRED: {
+    status: 403,
+    detail: 'Telegram requires this account to set up a login e-mail before it sends a code: sign in with an official Telegram app, add a login e-mail there (Settings → Privacy and Security), then try again — or sign in here by QR code (POST /sign_in/qr).',
   },
   NOT_FOUND: { status: 404, detail: 'No such resource.' },
   CHANNEL_NOT_FOUND: { status: 404, detail: 'No public channel or supergroup has this username.' },
@@ -29,6 +37,10 @@ export const ERROR_CATALOG = {
     detail: 'The account is in as many channels and supergroups as Telegram allows: leave one (DELETE /channels/{channel}) first.',
   },
   NO_PENDING_SIGN_IN: { status: 409, detail: 'No sign-in is pending for this phone number: POST /sign_in with {"phone"} first.' },
+  SEND_CODE_UNAVAILABLE: {
+    status: 409,
+    detail: 'Telegram has no other way left to send the code: use the code already sent, or ask for a new one with {"phone"}.',
+  },
   PHONE_CODE_EXPIRED: { status: 410, detail: 'The login code has expired: request a new one.' },
   INVITE_EXPIRED: { status: 410, detail: 'The invite link has expired or was revoked.' },
   PAYLOAD_TOO_LARGE: { status: 413, detail: 'The request body is too large.' },
@@ -81,6 +93,9 @@ export const methodNotAllowed = (detail?: string): AppError => new AppError('MET
 export const notAcceptable = (detail?: string): AppError => new AppError('NOT_ACCEPTABLE', detail)
 export const noPendingSignIn = (): AppError => new AppError('NO_PENDING_SIGN_IN')
 export const phoneCodeExpired = (): AppError => new AppError('PHONE_CODE_EXPIRED')
+export const phoneNumberUnoccupied = (): AppError => new AppError('PHONE_NUMBER_UNOCCUPIED')
+export const emailSetupRequired = (): AppError => new AppError('EMAIL_SETUP_REQUIRED')
+export const sendCodeUnavailable = (): AppError => new AppError('SEND_CODE_UNAVAILABLE')
 export const payloadTooLarge = (detail?: string): AppError => new AppError('PAYLOAD_TOO_LARGE', detail)
 export const unsupportedMediaType = (detail?: string): AppError => new AppError('UNSUPPORTED_MEDIA_TYPE', detail)
 export const internalError = (cause?: unknown): AppError => new AppError('INTERNAL_ERROR', undefined, { cause })

@@ -17,6 +17,16 @@ const SANDBOX_NAME = '.sandbox'
 const SANDBOX_API_ID = 1
 const SANDBOX_API_HASH = 'sandbox'
 
+/**
+ * The demo account (README "Try it in the sandbox"): it accepts every QR login code this long
+ * after the code is issued, as a person scanning it with the phone app would.
+ */
+export const SANDBOX_DEMO_PHONE = '+1234567890'
+export const SANDBOX_QR_ACCEPT_MS = 3_000
+/** Numbers that show Telegram's refusals: one with no account, one that must set up a login e-mail. */
+export const SANDBOX_UNREGISTERED_PHONE = '+15550000404'
+export const SANDBOX_EMAIL_SETUP_PHONE = '+15550000403'
+
 export interface SandboxOptions {
   store: BlobStore
   sessionKey?: Buffer | null
@@ -56,6 +66,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     world: demoWorldOptions(nowSeconds),
     code: DEFAULT_LOGIN_CODE,
     clock,
+    qrAutoAccept: { phone: SANDBOX_DEMO_PHONE, afterMs: SANDBOX_QR_ACCEPT_MS },
+    phones: { unregistered: [SANDBOX_UNREGISTERED_PHONE], emailSetupRequired: [SANDBOX_EMAIL_SETUP_PHONE] },
     ...(snapshot ? { snapshot } : {}),
   })
 

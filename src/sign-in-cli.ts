@@ -7,15 +7,18 @@
  *
  * It asks for the phone number, the login code and, when the account has two-step
  * verification, the password (not echoed on a terminal). A wrong code or password may be
- * entered again; every outcome is one line. Exit codes: 0 signed in (or already was), 1 failed,
- * 130 interrupted.
+ * entered again; every outcome is one line. With `--qr` it draws a QR code to scan with a
+ * Telegram app instead, redrawn when the code is renewed, and waits for the scan (then the
+ * password, if any). Exit codes: 0 signed in (or already was), 1 failed, 130 interrupted.
  */
-import { EXIT_FAILED, holdSessionLease, startCli } from './cli-startup.ts'
+import { parseArgs } from 'node:util'
+import QRCode from 'qrcode'
+import { EXIT_FAILED, exitWith, holdSessionLease, startCli } from './cli-startup.ts'
 import { AppError } from './errors.ts'
 import type { Sandbox } from './sandbox.ts'
 import { openTelegramTarget } from './telegram-target.ts'
 import { SessionStoreError } from './sessions/session-store-error.ts'
-import type { SignInOutcome } from './connector.ts'
+import type { QrSignInOutcome, SignInOutcome } from './connector.ts'
 import { TelegramGateway } from './telegram/gateway.ts'
 import { PromptClosedError, TerminalPrompt } from './terminal-prompt.ts'
 
@@ -23,8 +26,16 @@ import { PromptClosedError, TerminalPrompt } from './terminal-prompt.ts'
 const ATTEMPTS = 3
 
 const EXIT_INTERRUPTED = 130
+/** How often a waiting QR sign-in asks Telegram whether the code was scanned. */
+const QR_POLL_MS = 1_000
 
 async function main(): Promise<number> {
+  let qr: boolean
+  try {
+    qr = parseArgs({ options: { qr: { type: 'boolean' } }, strict: true }).values.qr === true
+  } catch (err) {
+    exitWith('sign-in', `${(err as Error).message}; usage: npm run sign-in [-- --qr]`)
+  }
   const startup = await startCli('sign-in')
   const { config, logger, store } = startup
   // Not waiting: a running service holds the lease, and it must be stopped first.
@@ -37,7 +48,13 @@ async function main(): Promise<number> {
     const target = await openTelegramTarget(config, sessions, logger)
     const telegram = target.telegram
     sandbox = target.sandbox
-    if (sandbox) prompt.say(`Sandbox mode (no API_ID): signing in to the built-in emulator; any phone number, code ${sandbox.code}.`)
+    if (sandbox) {
+      prompt.say(
+        qr
+          ? 'Sandbox mode (no API_ID): signing in to the built-in emulator; its demo account accepts the QR code after 3 seconds.'
+          : `Sandbox mode (no API_ID): signing in to the built-in emulator; any phone number, code ${sandbox.code}.`,
+      )
+    }
     try {
       gateway = await TelegramGateway.open({ store: sessions, sessionKey: config.sessionEncryptionKey, telegram, log: logger })
     } catch (err) {
@@ -48,7 +65,7 @@ async function main(): Promise<number> {
       prompt.say(`Already signed in: the session in ${store.describe()} is signed in. Nothing to do.`)
       return 0
     }
-    await converse(gateway, prompt)
+    await (qr ? converseByQr(gateway, prompt) : converse(gateway, prompt))
     await gateway.close()
     prompt.say(`Signed in. The session is saved in ${store.describe()}; start the service with the same SESSION_URL.`)
     return 0
@@ -93,11 +110,33 @@ async function converse(gateway: TelegramGateway, prompt: TerminalPrompt): Promi
     }
     if (outcome.done) return
   }
-  const hint = outcome.hint ? ` (hint: ${outcome.hint})` : ''
+  if (outcome.next !== 'two_factor_password') throw new CliError(`Telegram asked for an unexpected step (${outcome.next}); not signed in`)
+  await askPassword(gateway, prompt, phone, outcome.hint)
+}
+
+/** --qr: draw the code, poll until it is scanned (drawing each renewed code), then the password if any. */
+async function converseByQr(gateway: TelegramGateway, prompt: TerminalPrompt): Promise<void> {
+  let shown: string | undefined
+  for (;;) {
+    const outcome: QrSignInOutcome = await gateway.signInQr()
+    if (outcome.done) return
+    if (outcome.next === 'two_factor_password') return askPassword(gateway, prompt, undefined, outcome.hint)
+    if (outcome.url !== shown) {
+      shown = outcome.url
+      prompt.say(await QRCode.toString(outcome.url, { type: 'terminal', small: true }))
+      prompt.say('Scan this QR code with a Telegram app where the account is signed in: Settings → Devices → Link Desktop Device.')
+      prompt.say(`It is valid until ${new Date(outcome.expires * 1000).toISOString()}; a new one is drawn then. Waiting for the scan…`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, QR_POLL_MS))
+  }
+}
+
+async function askPassword(gateway: TelegramGateway, prompt: TerminalPrompt, phone: string | undefined, hint: string | null): Promise<void> {
+  const shownHint = hint ? ` (hint: ${hint})` : ''
   prompt.say('This account has two-step verification.')
-  outcome = undefined
+  let outcome: SignInOutcome | undefined
   for (let attempt = 1; outcome === undefined; attempt++) {
-    const twoFactorPassword = await prompt.ask(`Two-step verification password${hint}: `, { hidden: true })
+    const twoFactorPassword = await prompt.ask(`Two-step verification password${shownHint}: `, { hidden: true })
     outcome = await retryOn('PASSWORD_HASH_INVALID', attempt, prompt, 'That password is wrong.', () => gateway.signIn({ phone, twoFactorPassword }))
   }
   if (!outcome.done) throw new CliError(`Telegram asked for an unexpected step (${outcome.next}); not signed in`)

@@ -1,6 +1,7 @@
 /**
  * Sandbox mode (SPEC §2): the in-process emulator keeps every DC's auth keys beside the
- * session, and a restarted sandbox — on new ports — still serves a session homed on DC 4.
+ * session, and a restarted sandbox — on new ports — still serves a session homed on DC 4; its
+ * demo account accepts QR codes by itself (on the injected clock).
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -8,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
-import { startSandbox } from '../src/sandbox.ts'
+import { SANDBOX_DEMO_PHONE, SANDBOX_QR_ACCEPT_MS, startSandbox } from '../src/sandbox.ts'
 import { FileStore } from '../src/sessions/file-store.ts'
 import { TelegramGateway } from '../src/telegram/gateway.ts'
 
@@ -69,4 +70,26 @@ test("the account's joins and leaves survive a sandbox restart", async (t) => {
   gateway = await TelegramGateway.open({ store, telegram: sandbox.telegram, log })
   t.after(() => gateway.close())
   assert.deepEqual(await listed(gateway), before)
+})
+
+test('in the sandbox the demo account accepts a QR code 3 seconds after it is issued', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'sandbox-qr-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  const store = new FileStore(join(dir, 'session'))
+  const log = pino({ level: 'silent' })
+  let now = Date.now()
+  const sandbox = await startSandbox({ store, log, clock: () => now })
+  t.after(() => sandbox.stop())
+  const gateway = await TelegramGateway.open({ store, telegram: sandbox.telegram, log })
+  t.after(() => gateway.close())
+
+  const first = await gateway.signInQr()
+  assert.equal(first.done === false && first.next, 'scan')
+  now += SANDBOX_QR_ACCEPT_MS - 1
+  assert.deepEqual(await gateway.signInQr(), first, 'not yet: the same code')
+  now += 1
+  assert.deepEqual(await gateway.signInQr(), { done: true })
+  const me = await gateway.me()
+  assert.equal(sandbox.emulator.accounts.homeDc(SANDBOX_DEMO_PHONE), 2)
+  assert.equal(me.lastName, `User ${SANDBOX_DEMO_PHONE.slice(-4)}`)
 })

@@ -13,12 +13,14 @@ import { readStringSession } from '@mtcute/core/utils.js'
 import { SessionStoreError } from './session-store-error.ts'
 import { decodeTelethonSession, hasAuthKey, isTelethonSessionString, telethonToMtcuteSession } from './telethon-session.ts'
 
-export interface PendingSignIn {
+/** A code sign-in in progress (SPEC §3). `method` is absent in records written before QR login existed. */
+export interface PendingCodeSignIn {
+  method?: 'code'
   /** The phone number as the client sent it. */
   phone: string
   /** auth.sentCode.phone_code_hash, echoed in auth.signIn. */
   phoneCodeHash: string
-  /** mtcute session string of the (unauthorized) auth key that asked for the code. */
+  /** mtcute session string of the (unauthorized) auth key that asked for the code: it names the DC. */
   session: string
   /** ISO 8601 time the code was requested. */
   createdAt: string
@@ -27,6 +29,17 @@ export interface PendingSignIn {
   /** The 2FA password hint (account.password.hint), when step is 'two_factor_password'. */
   hint?: string
 }
+
+/** A QR sign-in in progress: the key that exported the login token (its DC included), waiting for a scan or the password. */
+export interface PendingQrSignIn {
+  method: 'qr'
+  session: string
+  createdAt: string
+  step: 'scan' | 'two_factor_password'
+  hint?: string
+}
+
+export type PendingSignIn = PendingCodeSignIn | PendingQrSignIn
 
 export interface SessionRecord {
   version: 1
@@ -50,22 +63,16 @@ export function parseSessionRecord(bytes: Buffer): SessionRecord {
 }
 
 export function serializeSessionRecord(record: SessionRecord): Buffer {
-  const pending = record.pendingSignIn
-  const document: SessionRecord = {
-    version: 1,
-    session: record.session,
-    pendingSignIn: pending === null
-      ? null
-      : {
-          phone: pending.phone,
-          phoneCodeHash: pending.phoneCodeHash,
-          session: pending.session,
-          createdAt: pending.createdAt,
-          step: pending.step,
-          ...(pending.hint === undefined ? {} : { hint: pending.hint }),
-        },
-  }
+  const document: SessionRecord = { version: 1, session: record.session, pendingSignIn: pendingDocument(record.pendingSignIn) }
   return Buffer.from(`${JSON.stringify(document, null, 2)}\n`, 'utf8')
+}
+
+/** The pending sign-in with exactly its documented members, in a stable order. */
+function pendingDocument(pending: PendingSignIn | null): PendingSignIn | null {
+  if (pending === null) return null
+  const hint = pending.hint === undefined ? {} : { hint: pending.hint }
+  if (pending.method === 'qr') return { method: 'qr', session: pending.session, createdAt: pending.createdAt, step: pending.step, ...hint }
+  return { phone: pending.phone, phoneCodeHash: pending.phoneCodeHash, session: pending.session, createdAt: pending.createdAt, step: pending.step, ...hint }
 }
 
 function parseRecordJson(text: string): SessionRecord {
@@ -86,14 +93,19 @@ function parseRecordJson(text: string): SessionRecord {
 function parsePending(value: unknown): PendingSignIn | null {
   if (value === null) return null
   if (!isObject(value)) throw corrupt('"pendingSignIn" is not an object')
-  const { phone, phoneCodeHash, session, createdAt, step, hint } = value
-  if (typeof phone !== 'string' || typeof phoneCodeHash !== 'string' || typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt))) {
-    throw corrupt('"pendingSignIn" lacks phone, phoneCodeHash or createdAt')
-  }
+  const { method, phone, phoneCodeHash, session, createdAt, step, hint } = value
+  if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt))) throw corrupt('"pendingSignIn" lacks createdAt')
   if (!isMtcuteSessionString(session)) throw corrupt('"pendingSignIn.session" is not an mtcute session string')
-  if (step !== 'code' && step !== 'two_factor_password') throw corrupt('"pendingSignIn.step" is unknown')
   if (hint !== undefined && typeof hint !== 'string') throw corrupt('"pendingSignIn.hint" is not a string')
-  return { phone, phoneCodeHash, session, createdAt, step, ...(hint === undefined ? {} : { hint }) }
+  const withHint = hint === undefined ? {} : { hint }
+  if (method === 'qr') {
+    if (step !== 'scan' && step !== 'two_factor_password') throw corrupt('"pendingSignIn.step" is unknown')
+    return { method: 'qr', session, createdAt, step, ...withHint }
+  }
+  if (method !== undefined && method !== 'code') throw corrupt('"pendingSignIn.method" is unknown')
+  if (typeof phone !== 'string' || typeof phoneCodeHash !== 'string') throw corrupt('"pendingSignIn" lacks phone, phoneCodeHash or createdAt')
+  if (step !== 'code' && step !== 'two_factor_password') throw corrupt('"pendingSignIn.step" is unknown')
+  return { phone, phoneCodeHash, session, createdAt, step, ...withHint }
 }
 
 function isMtcuteSessionString(value: unknown): value is string {

@@ -40,7 +40,7 @@ export interface SessionSummary {
   /** null: unknown, the content could not be read. */
   signedIn: boolean | null
   dc: { id: number, address: string, port: number } | null
-  pendingSignIn: { step: 'code' | 'two_factor_password', createdAt: string } | null
+  pendingSignIn: { step: 'code' | 'two_factor_password' | 'scan', createdAt: string } | null
   lease: string
 }
 
@@ -87,6 +87,8 @@ function describeLease(input: SessionSummaryInput): string {
   return `free (${lease.holder} held it until ${lease.expiresAt})`
 }
 
+const PENDING_STEPS = { code: 'login code', two_factor_password: 'two-step password', scan: 'QR code to be scanned' } as const
+
 const FORMS: Record<StoredForm, string> = {
   nothing: 'nothing stored',
   record: "this service's session record",
@@ -111,7 +113,7 @@ export function formatSessionSummary(summary: SessionSummary): string {
       ? unknown
       : summary.pendingSignIn === null
         ? 'none'
-        : `waiting for the ${summary.pendingSignIn.step === 'code' ? 'login code' : 'two-step password'} (asked ${summary.pendingSignIn.createdAt})`],
+        : `waiting for the ${PENDING_STEPS[summary.pendingSignIn.step]} (asked ${summary.pendingSignIn.createdAt})`],
     ['lease', summary.lease],
   )
   const width = Math.max(...rows.map(([label]) => label.length))

@@ -12,7 +12,7 @@
  */
 import type { ITelegramClient } from '@mtcute/core'
 import type { TelegramClient } from '@mtcute/node'
-import type { ChannelSummary, Connector, MessageSelection, SignInInput, SignInOutcome, TelegramLink } from '../connector.ts'
+import type { AccountProfile, ChannelSummary, Connector, MessageSelection, QrSignInOutcome, SignInInput, SignInOutcome, TelegramLink } from '../connector.ts'
 import { AppError, notSignedIn, sessionStoreUnavailable, telegramUnavailable } from '../errors.ts'
 import type { TimeWindow } from '../http/time-window.ts'
 import type { ChannelMetrics, SessionMetrics, TelegramMetrics } from '../metrics/service-metrics.ts'
@@ -26,9 +26,12 @@ import { joinChannel, leaveChannel, selectChannels } from './channel-membership.
 import type { ChannelName, JoinTarget } from './channel-reference.ts'
 import { configuredDcAddresses, withDcAddresses, type DcEndpoint } from './dc-addresses.ts'
 import { createMtcuteClient, type MtcuteClientOptions, type TelegramLog } from './mtcute-client.ts'
+import { fetchAccountProfile } from './account-profile.ts'
+import { meteredCall } from './call-with-flood-wait.ts'
+import { runQrSignIn } from './qr-sign-in.ts'
 import { confirmRevoked } from './revocation-check.ts'
-import { rpcErrorText } from './rpc-errors.ts'
-import { runSignIn } from './sign-in-flow.ts'
+import { isSignedOut, rpcErrorText, toAppError } from './rpc-errors.ts'
+import { runSignIn, type SignInContext } from './sign-in-flow.ts'
 import { toTelethonDict, writeTelethonJson, type TelethonDict } from './telethon-shape.ts'
 
 export interface TelegramSettings {
@@ -170,33 +173,75 @@ export class TelegramGateway implements Connector<TelethonDict> {
   }
 
   signIn(input: SignInInput): Promise<SignInOutcome> {
-    const step = this.#signInQueue.then(() => this.#signIn(input))
+    return this.#inSignInQueue(() => this.#signIn(input))
+  }
+
+  async #signIn(input: SignInInput): Promise<SignInOutcome> {
+    return runSignIn(await this.#signInContext(), input)
+  }
+
+  signInQr(): Promise<QrSignInOutcome> {
+    return this.#inSignInQueue(async () => runQrSignIn(await this.#signInContext()))
+  }
+
+  /**
+   * auth.logOut at Telegram, then the record cleared in the store (a pending sign-in too). The
+   * client keeps its (now unauthorized) key on the DC it is on, so a new sign-in can start at once.
+   */
+  signOut(): Promise<void> {
+    return this.#inSignInQueue(async () => {
+      this.#assertOpen()
+      if (this.#record.session !== null) {
+        try {
+          await meteredCall(this.#client, { callTimeoutMs: this.#callTimeoutMs(), metrics: this.#deps.metrics }, { _: 'auth.logOut' })
+        } catch (err) {
+          // Already signed out at Telegram (revoked elsewhere): clearing the record is all that is left.
+          if (!isSignedOut(err)) throw toAppError(err)
+        }
+        await this.#client.notifyLoggedOut()
+      }
+      this.#record = { ...EMPTY_SESSION_RECORD }
+      this.#dirty = true
+      await this.#saveOrFail()
+      this.#deps.log.info({}, 'signed out of Telegram; session cleared')
+    })
+  }
+
+  /** The signed-in account's id, username and name (GET /me). */
+  async me(): Promise<AccountProfile> {
+    this.#assertSignedIn()
+    try {
+      return await fetchAccountProfile(this.#client, { callTimeoutMs: this.#callTimeoutMs(), metrics: this.#deps.metrics })
+    } catch (err) {
+      throw await this.#noticeSignOut(err)
+    }
+  }
+
+  #inSignInQueue<T>(run: () => Promise<T>): Promise<T> {
+    const step = this.#signInQueue.then(run)
     this.#signInQueue = step.catch(() => {})
     return step
   }
 
-  async #signIn(input: SignInInput): Promise<SignInOutcome> {
+  async #signInContext(): Promise<SignInContext> {
     this.#assertOpen()
     // A sign-in that finished but could not be saved is saved before it is confirmed again.
     if (this.authorized && this.#dirty) await this.#saveOrFail()
-    return runSignIn(
-      {
-        client: this.#client as ITelegramClient,
-        apiId: this.#deps.telegram.apiId,
-        apiHash: this.#deps.telegram.apiHash,
-        record: () => this.#record,
-        commit: async (record) => {
-          this.#record = record
-          this.#dirty = true
-          await this.#saveOrFail()
-          if (record.session !== null) this.#deps.log.info({}, 'signed in to Telegram; session saved')
-        },
-        now: () => new Date(this.#now()),
-        callTimeoutMs: this.#callTimeoutMs(),
-        metrics: this.#deps.metrics,
+    return {
+      client: this.#client as ITelegramClient,
+      apiId: this.#deps.telegram.apiId,
+      apiHash: this.#deps.telegram.apiHash,
+      record: () => this.#record,
+      commit: async (record) => {
+        this.#record = record
+        this.#dirty = true
+        await this.#saveOrFail()
+        if (record.session !== null) this.#deps.log.info({}, 'signed in to Telegram; session saved')
       },
-      input,
-    )
+      now: () => new Date(this.#now()),
+      callTimeoutMs: this.#callTimeoutMs(),
+      metrics: this.#deps.metrics,
+    }
   }
 
   /**

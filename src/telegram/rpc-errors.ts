@@ -19,6 +19,7 @@ import {
   phoneCodeExpired,
   phoneCodeInvalid,
   phoneNumberInvalid,
+  sendCodeUnavailable,
   telegramError,
   telegramUnavailable,
 } from '../errors.ts'
@@ -156,6 +157,9 @@ function fromRpcError(err: tl.RpcError): AppError {
       return withCause(noPendingSignIn(), err)
     case 'PASSWORD_HASH_INVALID':
       return withCause(passwordHashInvalid(), err)
+    case 'SEND_CODE_UNAVAILABLE':
+      // auth.resendCode past the last way Telegram has of sending the code.
+      return withCause(sendCodeUnavailable(), err)
     case 'TIMEOUT':
       // mtcute's own answer when a call's timeout passes with no reply (session-connection.js).
       return telegramUnavailable(err)

@@ -2,6 +2,7 @@
  * The sign-in conversation of SPEC §3 over an mtcute client, one request at a time:
  *
  *   {phone}                       auth.sendCode → pending sign-in stored → next: code
+ *   {phone, resend: true}         auth.resendCode for the pending code (SMS, then a call)
  *   {phone, code}                 auth.signIn with the stored phone_code_hash → signed in, or
  *                                 SESSION_PASSWORD_NEEDED → pending step two_factor_password
  *   {phone, two_factor_password}  account.getPassword + auth.checkPassword (SRP, /api/srp)
@@ -11,18 +12,22 @@
  * the code) is committed to the store before answering, so a restart between the steps keeps
  * it: the gateway then rebuilds the client from `pendingSignIn.session`, the same auth key, as
  * Telegram checks the code against the key that requested it (else PHONE_CODE_EXPIRED).
+ * When the account lives on another DC, auth.sendCode meets PHONE_MIGRATE_X and mtcute moves
+ * its primary DC there (a new auth key) before sending it again, so the session exported after
+ * it names DC X and that key: a restart comes back to the same DC and key.
  * A completed sign-in is committed (`session` set, `pendingSignIn` cleared) before answering.
+ * A QR sign-in's password step (qr-sign-in.ts) is completed here with {two_factor_password}.
  */
 import type { ITelegramClient, tl } from '@mtcute/core'
-import { AppError, noPendingSignIn, phoneNumberInvalid, telegramError } from '../errors.ts'
-import type { SignInInput, SignInOutcome } from '../connector.ts'
-import type { PendingSignIn, SessionRecord } from '../sessions/session-record.ts'
+import { AppError, badRequest, emailSetupRequired, noPendingSignIn, phoneNumberInvalid, phoneNumberUnoccupied, telegramError } from '../errors.ts'
+import type { CodeDelivery, SignInInput, SignInOutcome } from '../connector.ts'
+import type { PendingCodeSignIn, PendingSignIn, SessionRecord } from '../sessions/session-record.ts'
 import type { TelegramMetrics } from '../metrics/service-metrics.ts'
 import { meteredCall } from './call-with-flood-wait.ts'
 import { isPasswordNeeded, toAppError } from './rpc-errors.ts'
 
 export interface SignInContext {
-  client: Pick<ITelegramClient, 'call' | 'exportSession' | 'notifyLoggedIn' | 'computeSrpParams'>
+  client: Pick<ITelegramClient, 'call' | 'exportSession' | 'notifyLoggedIn' | 'computeSrpParams' | 'changePrimaryDc'>
   apiId: number
   apiHash: string
   /** The record as it stands (the gateway's copy). */
@@ -39,15 +44,22 @@ export interface SignInContext {
 /** Runs one step of the conversation for `input` and says what the client should send next. */
 export async function runSignIn(ctx: SignInContext, input: SignInInput): Promise<SignInOutcome> {
   if (ctx.record().session !== null) return { done: true }
-  const phone = normalizePhone(input.phone)
   // The Python service tested the fields for truthiness: an empty code is no code.
   const code = nonEmpty(input.code)
   const password = nonEmpty(input.twoFactorPassword)
-
-  if (code === undefined && password === undefined) return requestCode(ctx, phone)
-
   const pending = ctx.record().pendingSignIn
-  if (pending === null || normalizePhone(pending.phone) !== phone) throw noPendingSignIn()
+
+  // A QR sign-in that met two-step verification needs only the password (and no phone).
+  if (pending?.method === 'qr' && pending.step === 'two_factor_password' && password !== undefined && code === undefined && !input.resend) {
+    return submitPassword(ctx, password)
+  }
+  if (nonEmpty(input.phone) === undefined) throw badRequest('body must have required property \'phone\'')
+  const phone = normalizePhone(input.phone!)
+
+  if (code === undefined && password === undefined) {
+    return input.resend && isPendingCodeFor(pending, phone) ? resendCode(ctx, pending) : requestCode(ctx, phone)
+  }
+  if (!isPendingCodeFor(pending, phone)) throw noPendingSignIn()
 
   let current = pending
   if (current.step === 'code') {
@@ -73,10 +85,22 @@ async function requestCode(ctx: SignInContext, phone: string): Promise<SignInOut
     apiHash: ctx.apiHash,
     settings: { _: 'codeSettings' },
   })
+  return codeSent(ctx, phone, sent)
+}
+
+/** auth.resendCode#cae47523 flags:# phone_number:string phone_code_hash:string reason:flags.0?string = auth.SentCode */
+async function resendCode(ctx: SignInContext, pending: PendingCodeSignIn): Promise<SignInOutcome> {
+  const sent = await call(ctx, { _: 'auth.resendCode', phoneNumber: pending.phone, phoneCodeHash: pending.phoneCodeHash })
+  return codeSent(ctx, pending.phone, sent)
+}
+
+async function codeSent(ctx: SignInContext, phone: string, sent: tl.auth.TypeSentCode): Promise<SignInOutcome> {
   if (sent._ === 'auth.sentCodeSuccess') return completeSignIn(ctx, sent.authorization)
   if (sent._ === 'auth.sentCodePaymentRequired') {
     throw telegramError('Telegram requires a payment before it sends a login code to this number; sign in with an official app first.')
   }
+  // auth.sentCodeTypeSetUpEmailRequired: no code until the account has a login e-mail.
+  if (sent.type._ === 'auth.sentCodeTypeSetUpEmailRequired') throw emailSetupRequired()
   const pending: PendingSignIn = {
     phone,
     phoneCodeHash: sent.phoneCodeHash,
@@ -85,13 +109,30 @@ async function requestCode(ctx: SignInContext, phone: string): Promise<SignInOut
     step: 'code',
   }
   await ctx.commit({ version: 1, session: null, pendingSignIn: pending })
-  return { done: false, next: 'code', timeout: sent.timeout ?? null }
+  return { done: false, next: 'code', timeout: sent.timeout ?? null, delivery: deliveryOf(sent.type) }
 }
 
-type CodeResult = { done: true; outcome: SignInOutcome } | { done: false; pending: PendingSignIn }
+function deliveryOf(type: tl.auth.TypeSentCodeType): CodeDelivery {
+  switch (type._) {
+    case 'auth.sentCodeTypeApp':
+      return 'app'
+    case 'auth.sentCodeTypeSms':
+      return 'sms'
+    case 'auth.sentCodeTypeCall':
+      return 'call'
+    default:
+      return 'other'
+  }
+}
+
+function isPendingCodeFor(pending: PendingSignIn | null, phone: string): pending is PendingCodeSignIn {
+  return pending !== null && pending.method !== 'qr' && normalizePhone(pending.phone) === phone
+}
+
+type CodeResult = { done: true; outcome: SignInOutcome } | { done: false; pending: PendingCodeSignIn }
 
 /** auth.signIn#8d52a951 flags:# phone_number:string phone_code_hash:string phone_code:flags.0?string ... = auth.Authorization */
-async function submitCode(ctx: SignInContext, pending: PendingSignIn, code: string): Promise<CodeResult> {
+async function submitCode(ctx: SignInContext, pending: PendingCodeSignIn, code: string): Promise<CodeResult> {
   let authorization: tl.auth.TypeAuthorization
   try {
     authorization = await meteredCall(ctx.client, ctx, {
@@ -103,7 +144,7 @@ async function submitCode(ctx: SignInContext, pending: PendingSignIn, code: stri
   } catch (err) {
     if (!isPasswordNeeded(err)) throw toAppError(err)
     const hint = await passwordHint(ctx)
-    const next: PendingSignIn = {
+    const next: PendingCodeSignIn = {
       ...pending,
       step: 'two_factor_password',
       ...(hint === undefined ? {} : { hint }),
@@ -115,7 +156,7 @@ async function submitCode(ctx: SignInContext, pending: PendingSignIn, code: stri
 }
 
 /** auth.checkPassword#d18b4d16 password:InputCheckPasswordSRP = auth.Authorization */
-async function submitPassword(ctx: SignInContext, password: string): Promise<SignInOutcome> {
+export async function submitPassword(ctx: SignInContext, password: string): Promise<SignInOutcome> {
   // The SRP parameters (srp_B, srp_id) are fetched fresh: they are tied to this attempt.
   const state = await call(ctx, { _: 'account.getPassword' })
   const srp = await ctx.client.computeSrpParams(state, password)
@@ -123,26 +164,24 @@ async function submitPassword(ctx: SignInContext, password: string): Promise<Sig
   return completeSignIn(ctx, authorization)
 }
 
-async function completeSignIn(ctx: SignInContext, authorization: tl.auth.TypeAuthorization): Promise<SignInOutcome> {
-  if (authorization._ === 'auth.authorizationSignUpRequired') {
-    throw phoneNumberInvalid('This phone number has no Telegram account: sign up with an official app first.')
-  }
+export async function completeSignIn(ctx: SignInContext, authorization: tl.auth.TypeAuthorization): Promise<{ done: true }> {
+  if (authorization._ === 'auth.authorizationSignUpRequired') throw phoneNumberUnoccupied()
   await ctx.client.notifyLoggedIn(authorization)
   await ctx.commit({ version: 1, session: await ctx.client.exportSession(), pendingSignIn: null })
   return { done: true }
 }
 
-function passwordStep(pending: PendingSignIn): SignInOutcome {
+export function passwordStep(pending: PendingSignIn): { done: false; next: 'two_factor_password'; hint: string | null } {
   return { done: false, next: 'two_factor_password', hint: pending.hint ?? null }
 }
 
 /** account.password.hint, the reminder the owner chose; absent when none was set. */
-async function passwordHint(ctx: SignInContext): Promise<string | undefined> {
+export async function passwordHint(ctx: SignInContext): Promise<string | undefined> {
   const state = await call(ctx, { _: 'account.getPassword' })
   return state.hint === undefined || state.hint === '' ? undefined : state.hint
 }
 
-async function call<T extends tl.RpcMethod>(ctx: SignInContext, request: T): Promise<tl.RpcCallReturn[T['_']]> {
+export async function call<T extends tl.RpcMethod>(ctx: SignInContext, request: T): Promise<tl.RpcCallReturn[T['_']]> {
   try {
     return await meteredCall(ctx.client, ctx, request)
   } catch (err) {

@@ -42,6 +42,31 @@ export function runNode(args: string[], env: Record<string, string>, input?: str
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   })
+  if (input === undefined) child.stdin!.end()
+  else child.stdin!.end(input)
+  return track(child, script)
+}
+
+/**
+ * The script on a pseudo-terminal of its own, through util-linux `script(1)`: the process sees
+ * a TTY on stdin and stdout (as a person's shell gives it) while the test reads what it draws
+ * and types into it with `type`. stderr arrives merged into stdout, as on a terminal.
+ */
+export function runScriptInTerminal(script: string, args: string[], env: Record<string, string>): ScriptRun & { type(text: string): void } {
+  const command = [process.execPath, '--import', 'tsx', script, ...args].map(shellQuote).join(' ')
+  const child = spawn('script', ['--quiet', '--flush', '--return', '--command', command, '/dev/null'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TERM: 'xterm', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  return Object.assign(track(child, script), { type: (text: string) => void child.stdin!.write(text) })
+}
+
+function shellQuote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`
+}
+
+function track(child: ChildProcess, script: string): ScriptRun {
   const out: string[] = []
   const err: string[] = []
   const listeners = new Set<() => void>()
@@ -64,9 +89,6 @@ export function runNode(args: string[], env: Record<string, string>, input?: str
       resolve({ code, signal })
     })
   })
-  if (input === undefined) child.stdin!.end()
-  else child.stdin!.end(input)
-
   const run: ScriptRun = {
     child,
     stdout: () => out.join(''),

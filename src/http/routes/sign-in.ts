@@ -1,16 +1,30 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { signInSchema } from '../schemas/sign-in.ts'
+import QRCode from 'qrcode'
+import { signInQrSchema, signInSchema } from '../schemas/sign-in.ts'
 import type { Connector } from '../../connector.ts'
 
 export function signInRoute(connector: Connector): FastifyPluginAsync {
   return async (app) => {
     app.withTypeProvider<TypeBoxTypeProvider>().post('/sign_in', { schema: signInSchema }, async (request, reply) => {
-      const { phone, password, code, two_factor_password } = request.body
-      const outcome = await connector.signIn({ phone, code: code ?? password, twoFactorPassword: two_factor_password })
+      const { phone, password, code, two_factor_password, resend } = request.body
+      const outcome = await connector.signIn({ phone, code: code ?? password, twoFactorPassword: two_factor_password, resend })
       // The Python service answered a completed sign-in with an empty 200.
       if (outcome.done) return (reply as FastifyReply).code(200).send()
-      return reply.code(206).send({ next: outcome.next, hint: outcome.hint ?? null, timeout: outcome.timeout ?? null })
+      if (outcome.next === 'two_factor_password') return reply.code(206).send({ next: outcome.next, hint: outcome.hint })
+      return reply.code(206).send({ next: outcome.next, hint: null, timeout: outcome.timeout, delivery: outcome.delivery })
+    })
+
+    app.withTypeProvider<TypeBoxTypeProvider>().post('/sign_in/qr', { schema: signInQrSchema }, async (_request, reply) => {
+      const outcome = await connector.signInQr()
+      if (outcome.done) return (reply as FastifyReply).code(200).send()
+      if (outcome.next === 'two_factor_password') return reply.code(206).send({ next: outcome.next, hint: outcome.hint })
+      return reply.code(206).send({
+        next: outcome.next,
+        url: outcome.url,
+        expires: new Date(outcome.expires * 1000).toISOString(),
+        qr_svg: await QRCode.toString(outcome.url, { type: 'svg', margin: 2 }),
+      })
     })
   }
 }
