@@ -43,7 +43,6 @@ export interface SignInContext {
 
 /** Runs one step of the conversation for `input` and says what the client should send next. */
 export async function runSignIn(ctx: SignInContext, input: SignInInput): Promise<SignInOutcome> {
-  if (ctx.record().session !== null) return { done: true }
   // The Python service tested the fields for truthiness: an empty code is no code.
   const code = nonEmpty(input.code)
   const password = nonEmpty(input.twoFactorPassword)
@@ -53,8 +52,9 @@ export async function runSignIn(ctx: SignInContext, input: SignInInput): Promise
   if (pending?.method === 'qr' && pending.step === 'two_factor_password' && password !== undefined && code === undefined && !input.resend) {
     return submitPassword(ctx, password)
   }
-  if (nonEmpty(input.phone) === undefined) throw badRequest('body must have required property \'phone\'')
-  const phone = normalizePhone(input.phone!)
+  if (input.phone === undefined) throw badRequest('body must have required property \'phone\'')
+  if (ctx.record().session !== null) return { done: true }
+  const phone = normalizePhone(input.phone)
 
   if (code === undefined && password === undefined) {
     return input.resend && isPendingCodeFor(pending, phone) ? resendCode(ctx, pending) : requestCode(ctx, phone)

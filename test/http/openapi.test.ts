@@ -10,8 +10,11 @@ test('the OpenAPI document describes every endpoint with its statuses, and Swagg
     paths: Record<string, Record<string, { responses: Record<string, unknown>; parameters?: { name: string; required?: boolean }[]; requestBody?: unknown }>>
   }
   assert.match(doc.openapi, /^3\./)
-  assert.deepEqual(Object.keys(doc.paths['/sign_in']!.post!.responses).sort(), ['200', '206', '400', '401', '409', '410', '429', '502', '503'])
+  assert.deepEqual(Object.keys(doc.paths['/sign_in']!.post!.responses).sort(), ['200', '206', '400', '401', '403', '409', '410', '429', '502', '503'])
   assert.ok(doc.paths['/sign_in']!.post!.requestBody)
+  assert.deepEqual(Object.keys(doc.paths['/sign_in/qr']!.post!.responses).sort(), ['200', '206', '429', '502', '503'])
+  assert.deepEqual(Object.keys(doc.paths['/me']!.get!.responses).sort(), ['200', '401', '429', '502', '503'])
+  assert.deepEqual(Object.keys(doc.paths['/sign_out']!.post!.responses).sort(), ['200', '429', '502', '503'])
   const messages = doc.paths['/messages']!.get!
   assert.deepEqual(
     messages.parameters!.map((p) => [p.name, p.required === true]),

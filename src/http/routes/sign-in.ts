@@ -11,7 +11,7 @@ export function signInRoute(connector: Connector): FastifyPluginAsync {
       const outcome = await connector.signIn({ phone, code: code ?? password, twoFactorPassword: two_factor_password, resend })
       // The Python service answered a completed sign-in with an empty 200.
       if (outcome.done) return (reply as FastifyReply).code(200).send()
-      if (outcome.next === 'two_factor_password') return reply.code(206).send({ next: outcome.next, hint: outcome.hint })
+      if (outcome.next === 'two_factor_password') return reply.code(206).send({ next: outcome.next, hint: outcome.hint, timeout: null })
       return reply.code(206).send({ next: outcome.next, hint: null, timeout: outcome.timeout, delivery: outcome.delivery })
     })
 
