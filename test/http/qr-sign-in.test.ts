@@ -118,3 +118,13 @@ test('a restart while the code waits for its scan keeps the same code valid', as
   emulator.acceptLoginToken(tokenOf(first.body?.url), phone())
   assert.equal((await qr(s)).status, 200)
 })
+
+test('asked for image/svg+xml, a waiting QR code is answered as the image itself, as /docs shows it', async (t) => {
+  const s = await service(t)
+  const response = await fetch(`${s.url}/sign_in/qr`, { method: 'POST', headers: { accept: 'image/svg+xml' } })
+  assert.equal(response.status, 206)
+  assert.match(response.headers.get('content-type') ?? '', /^image\/svg\+xml/)
+  assert.match(await response.text(), /^<svg[\s\S]*<\/svg>\s*$/)
+  const doc = (await (await fetch(`${s.url}/openapi.json`)).json()) as { paths: Record<string, { post: { responses: Record<string, { content: object }> } }> }
+  assert.deepEqual(Object.keys(doc.paths['/sign_in/qr']!.post.responses['206']!.content).sort(), ['application/json', 'image/svg+xml'])
+})

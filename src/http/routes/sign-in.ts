@@ -4,6 +4,12 @@ import QRCode from 'qrcode'
 import { signInQrSchema, signInSchema } from '../schemas/sign-in.ts'
 import type { Connector } from '../../connector.ts'
 
+/** Accept names image/svg+xml and not JSON (RFC 9110 §12.5.1, without weighing q-values). */
+function wantsSvg(accept: string | undefined): boolean {
+  const types = (accept ?? '').split(',').map((part) => part.split(';')[0]!.trim().toLowerCase())
+  return types.includes('image/svg+xml') && !types.includes('application/json')
+}
+
 export function signInRoute(connector: Connector): FastifyPluginAsync {
   return async (app) => {
     app.withTypeProvider<TypeBoxTypeProvider>().post('/sign_in', { schema: signInSchema }, async (request, reply) => {
@@ -15,16 +21,14 @@ export function signInRoute(connector: Connector): FastifyPluginAsync {
       return reply.code(206).send({ next: outcome.next, hint: null, timeout: outcome.timeout, delivery: outcome.delivery })
     })
 
-    app.withTypeProvider<TypeBoxTypeProvider>().post('/sign_in/qr', { schema: signInQrSchema }, async (_request, reply) => {
+    app.post('/sign_in/qr', { schema: signInQrSchema }, async (request, reply) => {
       const outcome = await connector.signInQr()
       if (outcome.done) return (reply as FastifyReply).code(200).send()
       if (outcome.next === 'two_factor_password') return reply.code(206).send({ next: outcome.next, hint: outcome.hint })
-      return reply.code(206).send({
-        next: outcome.next,
-        url: outcome.url,
-        expires: new Date(outcome.expires * 1000).toISOString(),
-        qr_svg: await QRCode.toString(outcome.url, { type: 'svg', margin: 2 }),
-      })
+      const svg = await QRCode.toString(outcome.url, { type: 'svg', margin: 2 })
+      // The image itself for a client that asks for it (Swagger UI then draws it).
+      if (wantsSvg(request.headers.accept)) return reply.code(206).type('image/svg+xml').send(svg)
+      return reply.code(206).send({ next: outcome.next, url: outcome.url, expires: new Date(outcome.expires * 1000).toISOString(), qr_svg: svg })
     })
   }
 }

@@ -47,11 +47,18 @@ export const signInQrSchema = {
     'Returns a QR code to scan with a Telegram app where the account is signed in (Settings → Devices → Link Desktop Device). ' +
     'Call again (every second or two) until the code is accepted: 206 with the same code, or a fresh one once it has expired, ' +
     'then 200 — or 206 `two_factor_password`, finished with POST /sign_in `{two_factor_password}`. In the sandbox the demo account ' +
-    'accepts every code 3 seconds after it is issued. Already signed in: 200.',
+    'accepts every code 3 seconds after it is issued. Already signed in: 200. With `Accept: image/svg+xml` (pick it below to see ' +
+    'the code here) a waiting code is answered as the SVG image itself.',
   tags: ['sign-in'],
   response: {
     200: Type.Null({ description: 'Signed in; the session is saved' }),
-    206: QrNextStep,
+    206: {
+      description: 'A QR code to scan, or the two-step password next',
+      content: {
+        'application/json': { schema: QrNextStep },
+        'image/svg+xml': { schema: Type.String({ description: 'The QR code (while waiting for the scan)' }) },
+      },
+    },
     429: problemRef,
     502: problemRef,
     503: problemRef,
