@@ -16,14 +16,17 @@ export interface Dc { host: string; port: number; dcId: number; publicKeyPem: st
 export interface EmulatorProcess {
   dc: Dc
   child: ChildProcess
-  /** Sends `counters` or `reset` and returns the answer line, parsed. */
-  ask(line: string): Promise<Record<string, number>>
+  /** Sends `counters`, `flood` or `reset` and returns the answer line, parsed. */
+  ask<T = Record<string, number>>(line: string): Promise<T>
   stop(): void
 }
 
-export async function startEmulatorProcess(world: { channels: number; perChannel: number; latencyMs: number }): Promise<EmulatorProcess> {
+/** `flood`: the sandbox's flood control, on the bench's faster clock (bench/scaled-clock.ts). */
+export async function startEmulatorProcess(world: { channels: number; perChannel: number; latencyMs: number; flood?: { originMs: number; scale: number } }): Promise<EmulatorProcess> {
   const script = fileURLToPath(new URL('./emulator-process.ts', import.meta.url))
-  const child = spawn(tsx, [script, String(world.channels), String(world.perChannel), String(world.latencyMs)], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const args = [String(world.channels), String(world.perChannel), String(world.latencyMs)]
+  if (world.flood) args.push(String(world.flood.originMs), String(world.flood.scale))
+  const child = spawn(tsx, [script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
   const next = async (): Promise<string> => {
     const r = await lines.next()
@@ -34,9 +37,9 @@ export async function startEmulatorProcess(world: { channels: number; perChannel
   return {
     dc: JSON.parse(first) as Dc,
     child,
-    ask: async (line: string) => {
+    ask: async <T>(line: string) => {
       child.stdin!.write(line + '\n')
-      return JSON.parse(await next()) as Record<string, number>
+      return JSON.parse(await next()) as T
     },
     stop: () => {
       child.kill('SIGTERM')

@@ -1,15 +1,23 @@
 /**
  * The benchmark's Telegram: an emulator in its own process (so its memory is not counted in
- * the readers' RSS), every RPC delayed by the given latency. Prints its address as one JSON
- * line; answers `counters` and `reset` lines on stdin with the RPC counters.
+ * the readers' RSS), every RPC delayed by the given latency, optionally under the sandbox's
+ * flood control on a clock `scale` times faster than the wall's (bench/scaled-clock.ts). Prints
+ * its address as one JSON line; answers `counters` (RPCs per method), `flood` (waits and calls
+ * during waits per method) and `reset` lines on stdin.
+ *
+ *   emulator-process.ts CHANNELS PER_CHANNEL LATENCY_MS [FLOOD_ORIGIN_MS FLOOD_SCALE]
  */
 import { createInterface } from 'node:readline'
 import { startEmulator } from '../src/emulator/emulator.ts'
+import { TELEGRAM_LIKE_RATES } from '../src/emulator/telegram-like-rates.ts'
+import { scaledNow } from './scaled-clock.ts'
 
-const [channels, perChannel, latencyMs] = process.argv.slice(2).map(Number)
+const [channels, perChannel, latencyMs, floodOrigin, floodScale] = process.argv.slice(2).map(Number)
 const now = Math.floor(Date.now() / 1000)
+const flood = floodOrigin !== undefined && floodScale !== undefined
 const emulator = await startEmulator({
   world: { seed: 7, channels: channels!, messagesPerChannel: perChannel!, spanSeconds: 7 * 86_400, now, privateChatMessages: 50, basicGroupMessages: 50 },
+  ...(flood ? { rates: TELEGRAM_LIKE_RATES, floodClock: scaledNow(floodOrigin, floodScale) } : {}),
 })
 if (latencyMs! > 0) emulator.faults.latency('*', latencyMs!)
 process.stdout.write(
@@ -17,8 +25,10 @@ process.stdout.write(
 )
 for await (const line of createInterface({ input: process.stdin })) {
   if (line === 'counters') process.stdout.write(JSON.stringify(emulator.faults.counters.toJSON()) + '\n')
+  else if (line === 'flood') process.stdout.write(JSON.stringify(emulator.floodControl.counters.toJSON()) + '\n')
   else if (line === 'reset') {
     emulator.faults.counters.reset()
+    emulator.floodControl.counters.reset()
     process.stdout.write('{}\n')
   }
 }

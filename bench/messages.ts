@@ -6,22 +6,8 @@
  *
  *   BENCH_CHANNELS (50) × BENCH_PER_CHANNEL (1000) messages, BENCH_LATENCY_MS (20), BENCH_ROUNDS (2)
  */
-import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
-import { median, signInOnce, startEmulatorProcess, tsx } from './bench-emulator.ts'
-
-interface ReaderResult { messages: number; bytes: number; ms: number; maxRssMiB: number }
-
-const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url))
-
-function runReader(script: string, env: Record<string, string>): Promise<ReaderResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(tsx, [here(script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
-    let out = ''
-    child.stdout.on('data', (d) => (out += d))
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as ReaderResult) : reject(new Error(`${script} exited ${code}`))))
-  })
-}
+import { median, signInOnce, startEmulatorProcess } from './bench-emulator.ts'
+import { runReader, windowEnv, type ReaderResult } from './run-reader.ts'
 
 export async function benchMessages(): Promise<void> {
   const CHANNELS = Number(process.env.BENCH_CHANNELS ?? 50)
@@ -30,9 +16,7 @@ export async function benchMessages(): Promise<void> {
   const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
   const emulator = await startEmulatorProcess({ channels: CHANNELS, perChannel: PER_CHANNEL, latencyMs: LATENCY_MS })
   try {
-    const session = await signInOnce(emulator.dc)
-    const window = { startIso: new Date((emulator.dc.now - 7 * 86_400 - 60) * 1000).toISOString(), endIso: new Date(emulator.dc.now * 1000).toISOString() }
-    const env = { BENCH_DC: JSON.stringify(emulator.dc), BENCH_RUN: JSON.stringify({ session, ...window }) }
+    const env = windowEnv(emulator.dc, await signInOnce(emulator.dc))
     const readers = { connector: './read-with-connector.ts', 'plain mtcute': './read-with-plain-mtcute.ts' } as const
     const results: Record<keyof typeof readers, { run: ReaderResult; rpcs: number; histories: number }[]> = { connector: [], 'plain mtcute': [] }
     console.log(`messages: ${CHANNELS} channels × ${PER_CHANNEL} messages over 7 days, ${LATENCY_MS} ms added to every RPC, ${ROUNDS} rounds`)

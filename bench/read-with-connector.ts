@@ -1,6 +1,8 @@
 /**
  * One run of the service's own path: gateway + HTTP app, `GET /messages` for the window,
- * the body read as it streams. Prints {messages, bytes, ms, maxRssMiB}.
+ * the body read as it streams. Prints {messages, bytes, ms, maxRssMiB}. With BENCH_CLOCK
+ * ({originMs, scale}) the service's flood waits, pacing and keep-alives run on the bench's
+ * faster clock (bench/scaled-clock.ts), as the emulator's flood control does.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -10,9 +12,13 @@ import { buildApp } from '../src/app.ts'
 import { FileStore } from '../src/sessions/file-store.ts'
 import { saveSessionRecord } from '../src/sessions/session-persistence.ts'
 import { TelegramGateway } from '../src/telegram/gateway.ts'
+import { scaledClock } from './scaled-clock.ts'
 
 const dc = JSON.parse(process.env.BENCH_DC!) as { host: string; port: number; dcId: number; publicKeyPem: string }
 const { session, startIso, endIso } = JSON.parse(process.env.BENCH_RUN!) as { session: string; startIso: string; endIso: string }
+
+const timing = process.env.BENCH_CLOCK ? (JSON.parse(process.env.BENCH_CLOCK) as { originMs: number; scale: number }) : undefined
+const clock = timing ? scaledClock(timing.originMs, timing.scale) : undefined
 
 const directory = await mkdtemp(join(tmpdir(), 'bench-'))
 const store = new FileStore(join(directory, 'session'))
@@ -22,8 +28,9 @@ const gateway = await TelegramGateway.open({
   store,
   telegram: { apiId: 1, apiHash: 'bench', dc: { host: dc.host, port: dc.port, id: dc.dcId }, publicKeyPem: dc.publicKeyPem },
   log,
+  ...(clock ? { clock } : {}),
 })
-const app = await buildApp({ connector: gateway, sandbox: false, loggerInstance: log })
+const app = await buildApp({ connector: gateway, sandbox: false, loggerInstance: log, ...(clock ? { clock } : {}) })
 const url = await app.listen({ host: '127.0.0.1', port: 0 })
 
 const started = performance.now()

@@ -15,6 +15,7 @@ import { messagesRoute } from './http/routes/messages.ts'
 import { channelsRoute } from './http/routes/channels.ts'
 import { healthRoute, type SinkStatuses } from './http/routes/health.ts'
 import type { Connector } from './connector.ts'
+import type { Clock } from './clock.ts'
 import { metricsPlugin } from './http/metrics-plugin.ts'
 import type { ServiceMetrics } from './metrics/service-metrics.ts'
 
@@ -25,6 +26,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'] | undefined
   loggerInstance?: FastifyServerOptions['loggerInstance'] | undefined
   now?: () => number
+  /** Timers of the message stream's keep-alive (default: the system clock). */
+  clock?: Clock | undefined
   /** Prometheus metrics served at GET /metrics; absent, no /metrics route. */
   metrics?: ServiceMetrics | undefined
   /** The live feed's sinks, for /health; absent: none configured. */
@@ -100,7 +103,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoute(options.connector, options.sandbox, options.sinks))
   await app.register(signInRoute(options.connector))
   await app.register(accountRoute(options.connector))
-  await app.register(messagesRoute(options.connector, now))
+  await app.register(messagesRoute(options.connector, now, options.clock))
   await app.register(channelsRoute(options.connector))
   return app
 }

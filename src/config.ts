@@ -46,6 +46,8 @@ export interface Config {
   readonly allowUnauthenticated: boolean
   /** How long a second instance waits for the session's lease before it gives up. */
   readonly sessionLockWaitSeconds: number
+  /** The longest Telegram flood wait sat through once a response has started (FLOOD_WAIT_MAX, SPEC §2, §7). */
+  readonly floodWaitMaxSeconds: number
   /** AES-256 key for sessions at rest; null stores them in clear. */
   readonly sessionEncryptionKey: Buffer | null
   readonly logLevel: LogLevel
@@ -98,6 +100,7 @@ export const DEFAULT_SESSION_LOCK_WAIT_SECONDS = 45
 export const DEFAULT_WEBHOOK_TIMEOUT_SECONDS = 10
 export const DEFAULT_NATS_STREAM = 'TELEGRAM'
 export const DEFAULT_NATS_SUBJECT_PREFIX = 'telegram'
+export const DEFAULT_FLOOD_WAIT_MAX_SECONDS = 300
 
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const host = read(env, 'HOST') ?? DEFAULT_HOST
@@ -122,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     apiToken,
     allowUnauthenticated,
     sessionLockWaitSeconds: parseSeconds('SESSION_LOCK_WAIT', read(env, 'SESSION_LOCK_WAIT') ?? String(DEFAULT_SESSION_LOCK_WAIT_SECONDS)),
+    floodWaitMaxSeconds: parseSeconds('FLOOD_WAIT_MAX', read(env, 'FLOOD_WAIT_MAX') ?? String(DEFAULT_FLOOD_WAIT_MAX_SECONDS)),
     sessionEncryptionKey: parseEncryptionKey(env),
     logLevel: parseLogLevel(env),
     webhook: parseWebhook(env),

@@ -7,6 +7,7 @@ import type { SkippedChannel } from './telegram/channel-list.ts'
 import type { ChannelName, JoinTarget } from './telegram/channel-reference.ts'
 
 export type { SkippedChannel } from './telegram/channel-list.ts'
+import type { MessageCursor } from './telegram/message-cursor.ts'
 
 export interface SignInInput {
   /** Required but to complete a QR sign-in's two-step verification. */
@@ -59,6 +60,18 @@ export interface MessageSelection {
   channels?: readonly ChannelName[] | undefined
 }
 
+export interface ReadOptions {
+  /**
+   * Whether the reader has begun answering (the response's first bytes are out): from then on
+   * flood waits up to FLOOD_WAIT_MAX are sat through; before, only short ones (SPEC §7).
+   */
+  started?: () => boolean
+  /** Stops the read, waits included (the client went away). */
+  signal?: AbortSignal
+  /** Resumes a cut answer: only the messages after this one, in the answer's order. */
+  after?: MessageCursor
+}
+
 export interface Connector<Message = unknown> {
   status(): { authorized: boolean; telegram: TelegramLink }
   signIn(input: SignInInput): Promise<SignInOutcome>
@@ -71,9 +84,10 @@ export interface Connector<Message = unknown> {
   /**
    * Channel messages with startMs < date <= endMs, newest first. Each channel left out because
    * Telegram will not let it be read is told to `onSkip` as soon as it is known. With
-   * `selection.channels`, only those channels are read.
+   * `selection.channels`, only those channels are read. `options` say how long flood waits are
+   * sat through, when to stop, and where to resume.
    */
-  channelMessages(window: TimeWindow, onSkip?: (channel: SkippedChannel) => void, selection?: MessageSelection): AsyncIterable<Message>
+  channelMessages(window: TimeWindow, onSkip?: (channel: SkippedChannel) => void, selection?: MessageSelection, options?: ReadOptions): AsyncIterable<Message>
   /** The account's channels and supergroups, newest message first. */
   channels(): AsyncIterable<ChannelSummary>
   /** Joins; `joined` false when the account was already in it. */

@@ -64,7 +64,14 @@ async function main(): Promise<void> {
 
   let gateway: TelegramGateway
   try {
-    gateway = await TelegramGateway.open({ store: sessions, sessionKey: config.sessionEncryptionKey, telegram, log: logger, metrics })
+    gateway = await TelegramGateway.open({
+      store: sessions,
+      sessionKey: config.sessionEncryptionKey,
+      telegram,
+      log: logger,
+      metrics,
+      floodWaitMax: config.floodWaitMaxSeconds,
+    })
   } catch (err) {
     await sandbox?.stop()
     await lease.release()

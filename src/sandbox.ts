@@ -6,6 +6,7 @@
  */
 import { startEmulator, DEFAULT_LOGIN_CODE, type Emulator, type EmulatorSnapshot, type EmulatorSnapshotV1 } from './emulator/emulator.ts'
 import { demoWorldOptions } from './emulator/world/demo-world.ts'
+import { TELEGRAM_LIKE_RATES } from './emulator/telegram-like-rates.ts'
 import type { BlobStore } from './sessions/blob-store.ts'
 import { decryptSession, encryptSession } from './sessions/session-encryption.ts'
 import { SessionStoreError } from './sessions/session-store-error.ts'
@@ -68,6 +69,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     clock,
     qrAutoAccept: { phone: SANDBOX_DEMO_PHONE, afterMs: SANDBOX_QR_ACCEPT_MS },
     phones: { unregistered: [SANDBOX_UNREGISTERED_PHONE], emailSetupRequired: [SANDBOX_EMAIL_SETUP_PHONE] },
+    // Telegram-like flood control (README "Flood control"), so the sandbox behaves as production does.
+    rates: TELEGRAM_LIKE_RATES,
     ...(snapshot ? { snapshot } : {}),
   })
 

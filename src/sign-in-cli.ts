@@ -75,6 +75,7 @@ async function main(): Promise<number> {
       return EXIT_INTERRUPTED
     }
     if (err instanceof CliError) process.stderr.write(`sign-in: ${err.message}\n`)
+    else if (err instanceof AppError && err.code === 'FLOOD_WAIT') process.stderr.write(`sign-in: ${floodWaitLine(err.retryAfter ?? 1)}\n`)
     else if (err instanceof AppError) process.stderr.write(`sign-in: failed: ${err.detail} (${err.code})\n`)
     else if (err instanceof SessionStoreError) process.stderr.write(`sign-in: ${err.message}\n`)
     else process.stderr.write(`sign-in: failed: ${(err as Error).message}\n`)
@@ -87,6 +88,12 @@ async function main(): Promise<number> {
     await sandbox?.stop()
     await lease.release()
   }
+}
+
+/** Telegram limits how often an account may sign in (or ask for codes): say how long, and until when. */
+function floodWaitLine(seconds: number): string {
+  const until = new Date(Date.now() + seconds * 1000).toISOString().replace(/\.\d+Z$/, 'Z')
+  return `Telegram asks to wait ${seconds} seconds before the next try (until ${until}); not signed in. Run npm run sign-in again then.`
 }
 
 /** A failure whose message is already the line to print. */

@@ -33,6 +33,7 @@ test('an empty environment gives the documented defaults in sandbox mode', () =>
     apiToken: null,
     allowUnauthenticated: false,
     sessionLockWaitSeconds: 45,
+    floodWaitMaxSeconds: 300,
     sessionEncryptionKey: null,
     logLevel: 'info',
     webhook: null,
@@ -195,6 +196,15 @@ test('secrets never appear in configuration errors', () => {
 test('a value with control characters is quoted so the message stays on one line', () => {
   const err = configError({ PORT: '80\n81' })
   assert.equal(err.message, 'PORT must be an integer between 1 and 65535, got "80\\n81"')
+})
+
+test('FLOOD_WAIT_MAX is whole seconds, 300 by default', () => {
+  assert.equal(loadConfig({}).floodWaitMaxSeconds, 300)
+  assert.equal(loadConfig({ FLOOD_WAIT_MAX: '0' }).floodWaitMaxSeconds, 0)
+  assert.equal(loadConfig({ FLOOD_WAIT_MAX: '900' }).floodWaitMaxSeconds, 900)
+  for (const bad of ['-1', '2.5', 'forever']) {
+    assert.throws(() => loadConfig({ FLOOD_WAIT_MAX: bad }), (err: unknown) => err instanceof ConfigError && err.variable === 'FLOOD_WAIT_MAX')
+  }
 })
 
 test('SESSION_LOCK_WAIT is whole seconds, 45 by default', () => {

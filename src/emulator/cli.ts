@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util'
 import { writeFileSync, readFileSync, existsSync, renameSync } from 'node:fs'
 import { startEmulator, DEFAULT_LOGIN_CODE, type EmulatorSnapshot, type EmulatorSnapshotV1 } from './emulator.ts'
 import { parseDuration } from './duration.ts'
+import { parseRateRule, type RateRule } from './flood-control.ts'
 
 const USAGE = `usage: npm run emulator -- [options]
   --host <addr>                 bind address (default 127.0.0.1)
@@ -23,6 +24,10 @@ const USAGE = `usage: npm run emulator -- [options]
   --span <duration>             time the messages cover, e.g. 7d, 12h, 3600 (seconds) (default 7d)
   --code <code>                 the login code every phone receives (default ${DEFAULT_LOGIN_CODE})
   --two-factor-password <pwd>   give every account this two-step password
+  --rate <M:B:R:P>              flood control for method M ('*': all but auth.* and help.*): a burst
+                                of B calls, R more per second, a wait of P seconds past that
+                                (e.g. messages.getHistory:30:1:15); repeatable
+  --extend-early-waits          a call during a flood wait restarts it
   --help`
 
 function fail(message: string): never {
@@ -52,6 +57,8 @@ function parse() {
       span: { type: 'string' },
       code: { type: 'string' },
       'two-factor-password': { type: 'string' },
+      rate: { type: 'string', multiple: true },
+      'extend-early-waits': { type: 'boolean' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -70,6 +77,11 @@ if (v.help) {
 
 const span = v.span === undefined ? 7 * 86_400 : parseDuration(v.span)
 if (span === undefined || span <= 0) fail(`--span must be a duration such as 7d, 12h or 3600, got "${v.span}"`)
+const rates: RateRule[] = (v.rate ?? []).map((text) => {
+  const rule = parseRateRule(text)
+  if (rule === null) fail(`--rate must be METHOD:BURST:PER_SECOND:PENALTY_SECONDS (a positive integer burst and penalty, a positive rate), got "${text}"`)
+  return rule
+})
 const snapshot: EmulatorSnapshot | EmulatorSnapshotV1 | undefined =
   v.state && existsSync(v.state) ? (JSON.parse(readFileSync(v.state, 'utf8')) as EmulatorSnapshot) : undefined
 
@@ -90,9 +102,11 @@ const emulator = await startEmulator({
   },
   code: v.code ?? DEFAULT_LOGIN_CODE,
   ...(v['two-factor-password'] !== undefined ? { twoFactorPassword: v['two-factor-password'] } : {}),
+  rates,
   ...(snapshot ? { snapshot } : {}),
   ...(rsaPrivateKeyPem ? { rsaPrivateKeyPem } : {}),
 })
+emulator.floodControl.extendWaitOnEarlyCalls = v['extend-early-waits'] === true
 if (privateKeyFile && !rsaPrivateKeyPem) writeFileSync(privateKeyFile, emulator.snapshot().rsaPrivateKeyPem, { mode: 0o600 })
 
 const saveState = (): void => {
@@ -114,9 +128,15 @@ process.stdout.write(
     `  sign in:     any phone number, code ${v.code ?? DEFAULT_LOGIN_CODE}${v['two-factor-password'] ? ', then the two-step password you set' : ''}`,
     `  the service: API_ID=1 API_HASH=emulator TELEGRAM_DC=${emulator.host}:${emulator.port} TELEGRAM_PUBLIC_KEY=${v['public-key-out'] ?? '<file>'} npm start`,
     `  all DCs:     ${emulator.dcAddresses().map((dc) => `${dc.dcId}=${dc.host}:${dc.port}`).join(',')}`,
+    `  flood control: ${describeRates(rates)}${emulator.floodControl.extendWaitOnEarlyCalls ? ', early calls extend a wait' : ''}`,
     '',
   ].join('\n'),
 )
+
+function describeRates(rules: readonly RateRule[]): string {
+  if (rules.length === 0) return 'off (--rate METHOD:BURST:PER_SECOND:PENALTY_SECONDS)'
+  return rules.map((r) => `${r.method} ${r.burst} at once then ${r.perSecond}/s, past that a ${r.penaltySeconds} s wait`).join('; ')
+}
 
 const stop = async (): Promise<void> => {
   saveState()

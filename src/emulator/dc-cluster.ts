@@ -8,6 +8,7 @@
 import type { RsaServerKey } from './crypto/rsa-server-key.ts'
 import type { ChannelRefusals } from './channel-refusals.ts'
 import type { Faults } from './faults.ts'
+import type { FloodControl } from './flood-control.ts'
 import { AuthKeyStore, type AuthKeyStoreJson } from './mtproto/auth-key-store.ts'
 import type { DcAddress } from './rpc/handler.ts'
 import { Dispatcher, type RpcCall } from './rpc/dispatcher.ts'
@@ -27,6 +28,8 @@ export interface DcClusterOptions {
   faults: Faults
   /** Channels that refuse the calls naming them, on every DC. */
   refusals: ChannelRefusals
+  /** Rate limits per account and method, shared by every DC. */
+  floodControl: FloodControl
   clock: () => number
   /** Auth keys per DC id from an earlier run. */
   authKeys: Readonly<Partial<Record<number, AuthKeyStoreJson>>>
@@ -116,6 +119,7 @@ export class DcCluster {
       accounts: options.accounts,
       faults: options.faults,
       refusals: options.refusals,
+      floodControl: options.floodControl,
       clock: options.clock,
       dc: () => this.addresses.get(id)!,
       dcs: () => this.list(),

@@ -11,6 +11,7 @@ import type { DcAddress } from './rpc/handler.ts'
 import { ChannelRefusals } from './channel-refusals.ts'
 import { Faults } from './faults.ts'
 import type { UpdatePush } from './update-push.ts'
+import { FloodControl, type RateRule } from './flood-control.ts'
 import { Accounts, type AccountsState } from './world/accounts.ts'
 import { generateWorld, type WorldOptions } from './world/generate-world.ts'
 import { DEFAULT_DC_ID } from './world/phone-directory.ts'
@@ -64,6 +65,10 @@ export interface EmulatorOptions {
   rsaPrivateKeyPem?: string
   /** Milliseconds since the epoch (default Date.now): code expiry, msg_ids, salts. */
   clock?: () => number
+  /** Rate limits per account and method, as `floodControl.setRate` sets them (default: none). */
+  rates?: readonly RateRule[]
+  /** The clock flood control refills buckets and times waits by (default `clock`). */
+  floodClock?: () => number
   /** Seed for phone code hashes and other emulator randomness. */
   seed?: number
   /** Channels and supergroups one account may be in before CHANNELS_TOO_MUCH (default 500). */
@@ -83,6 +88,8 @@ export interface Emulator {
   readonly faults: Faults
   /** Channels that answer CHANNEL_PRIVATE / CHANNEL_INVALID to calls naming them. */
   readonly refusals: ChannelRefusals
+  /** Rate limits (`setRate`, `clearRates`, `extendWaitOnEarlyCalls`) and their counters. */
+  readonly floodControl: FloodControl
   readonly accounts: Accounts
   /** Server → client pushes, to a key or to every key of an account. */
   readonly updates: UpdatePush
@@ -138,6 +145,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   for (const phone of options.phones?.emailSetupRequired ?? []) accounts.setEmailSetupRequired(phone)
   const faults = new Faults()
   const refusals = new ChannelRefusals()
+  const floodControl = new FloodControl(options.floodClock ?? clock, options.rates ?? [])
 
   const listeners = new Set<() => void>()
   const changed = (): void => {
@@ -152,6 +160,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     accounts,
     faults,
     refusals,
+    floodControl,
     clock,
     authKeys: snapshotAuthKeys(snapshot, defaultDc),
     afterCall: (call) => {
@@ -189,6 +198,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     world,
     faults,
     refusals,
+    floodControl,
     accounts,
     updates: cluster.updates,
     dc: (id) => cluster.dc(id),

@@ -10,8 +10,8 @@
  * lost the lease and is told through `onLost`: it must disconnect.
  */
 import { randomBytes } from 'node:crypto'
-import { systemClock } from './lease-clock.ts'
-import type { LeaseClock } from './lease-clock.ts'
+import { systemClock } from '../clock.ts'
+import type { Clock } from '../clock.ts'
 import { encodeLease, leaseStanding, parseLease } from './lease-document.ts'
 import type { LeaseDocument } from './lease-document.ts'
 import { holderName, localIdentity } from './lease-identity.ts'
@@ -52,7 +52,7 @@ export interface LeaseOptions {
   /** Called once when the lease is lost while held; the holder must then stop using the session. */
   onLost?: ((error: SessionStoreError) => void) | undefined
   log?: LeaseLog | undefined
-  clock?: LeaseClock | undefined
+  clock?: Clock | undefined
   identity?: LeaseIdentity | undefined
   /** The store object that holds the lease (default '.lock': `<path>.lock`, `<key>.lock`). */
   name?: string | undefined
@@ -122,7 +122,7 @@ interface Settings {
   pollMs: number
   onLost: ((error: SessionStoreError) => void) | undefined
   log: LeaseLog
-  clock: LeaseClock
+  clock: Clock
   identity: LeaseIdentity
   name: string
 }

@@ -1,8 +1,11 @@
 /**
- * One Telegram call that waits out a short flood wait and retries, as Telegram asks
- * (https://core.telegram.org/api/errors#420-flood): FLOOD_WAIT_X means "retry after X
- * seconds". Waits longer than the threshold are not worth holding an HTTP request for; they
- * surface as FLOOD_WAIT (429 with Retry-After). Every other failure is converted once, here.
+ * The one seam every Telegram call goes through. FLOOD_WAIT_X means "no call of this method for
+ * X seconds" (https://core.telegram.org/api/errors#420-flood), for the whole account: every call
+ * passes the account's flood gate (./flood-gate.ts), which holds it while a wait runs, paces the
+ * method and refuses callers that will not wait as long as Telegram asks. A call that meets a
+ * wait is retried once the gate lets it through; a wait longer than the caller's
+ * `maxWaitSeconds` surfaces as FLOOD_WAIT (429 with Retry-After before a response has started).
+ * Every other failure is converted once, here.
  *
  * Every attempt goes through `meteredCall`, the one place RPCs and flood waits are counted
  * (GET /metrics: telegram_rpc_calls_total, telegram_flood_waits_total).
@@ -10,19 +13,25 @@
 import type { ITelegramClient, tl } from '@mtcute/core'
 import type { TelegramMetrics } from '../metrics/service-metrics.ts'
 import { callTimeout } from './call-timeout.ts'
+import type { FloodGate } from './flood-gate.ts'
 import { floodWaitSeconds, toAppError } from './rpc-errors.ts'
 
 export type Sleep = (ms: number) => Promise<void>
 
-export interface FloodWaitPolicy {
-  /** The longest wait, in seconds, that is waited out rather than reported. */
-  thresholdSeconds: number
-  /** How many times one call is retried after flood waits before giving up. */
-  maxRetries: number
+export interface GatedCallOptions {
+  gate: FloodGate
+  /** The longest flood wait, in seconds, sat through rather than reported; read at each wait. */
+  maxWaitSeconds: () => number
   /** Per-call timeout, milliseconds. */
   callTimeoutMs: number
-  sleep: Sleep
   metrics?: TelegramMetrics | undefined
+  /** Stops waiting in the gate (the caller went away, the service stops). */
+  signal?: AbortSignal | undefined
+}
+
+export interface FloodWaitPolicy extends GatedCallOptions {
+  /** How many times one call is retried after flood waits before giving up. */
+  maxRetries: number
 }
 
 export type RpcCaller = Pick<ITelegramClient, 'call'>
@@ -48,6 +57,26 @@ export async function meteredCall<T extends tl.RpcMethod>(
   }
 }
 
+/**
+ * One attempt through the gate: waits for it (or is refused with FLOOD_WAIT), sends, and tells
+ * the gate how it went. Telegram's errors are passed on as mtcute raised them.
+ */
+export async function gatedCall<T extends tl.RpcMethod>(
+  client: RpcCaller,
+  options: GatedCallOptions,
+  request: T,
+): Promise<tl.RpcCallReturn[T['_']]> {
+  const pass = await options.gate.acquire(request._, options)
+  try {
+    const result = await meteredCall(client, options, request)
+    pass.done()
+    return result
+  } catch (err) {
+    pass.done(floodWaitSeconds(err))
+    throw err
+  }
+}
+
 export async function callWithFloodWait<T extends tl.RpcMethod>(
   client: RpcCaller,
   policy: FloodWaitPolicy,
@@ -55,12 +84,10 @@ export async function callWithFloodWait<T extends tl.RpcMethod>(
 ): Promise<tl.RpcCallReturn[T['_']]> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await meteredCall(client, policy, request)
+      return await gatedCall(client, policy, request)
     } catch (err) {
-      const seconds = floodWaitSeconds(err)
-      if (seconds === null || seconds > policy.thresholdSeconds || attempt >= policy.maxRetries) throw toAppError(err)
-      // FLOOD_WAIT_0 still means "not right now": wait at least a second.
-      await policy.sleep(Math.max(1, seconds) * 1000)
+      // The gate has recorded the wait; the next attempt waits it out or is refused.
+      if (floodWaitSeconds(err) === null || attempt >= policy.maxRetries) throw toAppError(err)
     }
   }
 }

@@ -24,6 +24,7 @@ import { callWithFloodWait, type FloodWaitPolicy, type RpcCaller } from './call-
 import { listChannels, type ChannelListing, type ChannelRef, type DateWindow, type SkippedChannel } from './channel-list.ts'
 import { concurrencyLimit, type Limited } from './concurrency-limit.ts'
 import { channelRefusal } from './rpc-errors.ts'
+import { comesAfter, type MessageCursor } from './message-cursor.ts'
 
 export type { ChannelRef, DateWindow, SkippedChannel } from './channel-list.ts'
 
@@ -47,6 +48,8 @@ export interface ChannelHistoryOptions {
    * no other channel is read.
    */
   channels?: ChannelListing | undefined
+  /** Resume: only the messages after this one (./message-cursor.ts). */
+  after?: MessageCursor
 }
 
 const DEFAULT_CONCURRENCY = 4
@@ -54,9 +57,12 @@ const MAX_PAGE_SIZE = 100
 
 export async function* channelMessages(
   client: RpcCaller,
-  window: DateWindow,
+  requested: DateWindow,
   options: ChannelHistoryOptions,
 ): AsyncGenerator<ChannelMessage> {
+  const after = options.after
+  // Resuming, nothing newer than the cursor's date is read; of its date, only what follows it.
+  const window = after === undefined ? requested : { after: requested.after, upTo: Math.min(requested.upTo, after.date) }
   if (window.after >= window.upTo) return
   const pageSize = options.pageSize ?? MAX_PAGE_SIZE
   const limited = concurrencyLimit(options.concurrency ?? DEFAULT_CONCURRENCY)
@@ -96,6 +102,7 @@ export async function* channelMessages(
     }
     if (best === null) return
     best.cursor.position++
+    if (after !== undefined && !comesAfter(after, best.message.date, best.cursor.channel.id, best.message.id)) continue
     yield { message: best.message, channel: best.cursor.channel }
   }
 }

@@ -12,19 +12,22 @@
  */
 import type { ITelegramClient } from '@mtcute/core'
 import type { TelegramClient } from '@mtcute/node'
-import type { AccountProfile, ChannelSummary, Connector, MessageSelection, QrSignInOutcome, SignInInput, SignInOutcome, TelegramLink } from '../connector.ts'
+import { systemClock, type Clock } from '../clock.ts'
+import type { AccountProfile, ChannelSummary, Connector, MessageSelection, QrSignInOutcome, ReadOptions, SignInInput, SignInOutcome, TelegramLink } from '../connector.ts'
+import { DEFAULT_FLOOD_WAIT_MAX_SECONDS } from '../config.ts'
 import { AppError, notSignedIn, sessionStoreUnavailable, telegramUnavailable } from '../errors.ts'
 import type { TimeWindow } from '../http/time-window.ts'
 import type { ChannelMetrics, SessionMetrics, TelegramMetrics } from '../metrics/service-metrics.ts'
 import type { BlobStore } from '../sessions/blob-store.ts'
 import { REVOKED_RECORD, loadSessionRecord, saveRevokedRecord, saveSessionRecord } from '../sessions/session-persistence.ts'
 import { EMPTY_SESSION_RECORD, type SessionRecord } from '../sessions/session-record.ts'
-import { defaultSleep, type FloodWaitPolicy, type Sleep } from './call-with-flood-wait.ts'
+import type { FloodWaitPolicy } from './call-with-flood-wait.ts'
 import { channelMessages, type SkippedChannel } from './channel-history.ts'
 import { listAllChannels, type ChannelRef } from './channel-list.ts'
 import { joinChannel, leaveChannel, selectChannels } from './channel-membership.ts'
 import type { ChannelName, JoinTarget } from './channel-reference.ts'
 import { configuredDcAddresses, withDcAddresses, type DcEndpoint } from './dc-addresses.ts'
+import { FloodGate } from './flood-gate.ts'
 import { createMtcuteClient, type MtcuteClientOptions, type TelegramLog } from './mtcute-client.ts'
 import { fetchAccountProfile } from './account-profile.ts'
 import { meteredCall } from './call-with-flood-wait.ts'
@@ -50,8 +53,10 @@ export interface GatewayDeps {
   sessionKey?: Buffer | null | undefined
   telegram: TelegramSettings
   log: TelegramLog
-  /** Flood waits up to this many seconds are waited out during history reads (default 10). */
+  /** Flood waits up to this many seconds are waited out before a response has started (default 10). */
   floodWaitThreshold?: number | undefined
+  /** Flood waits up to this many seconds are waited out once it has started (FLOOD_WAIT_MAX, default 300). */
+  floodWaitMax?: number | undefined
   /** Per-call timeout in milliseconds (default 30 000). */
   callTimeoutMs?: number | undefined
   /**
@@ -61,8 +66,12 @@ export interface GatewayDeps {
   connectWaitMs?: number | undefined
   /** Pages of history fetched at once (default 4). */
   historyConcurrency?: number | undefined
+  /** Sign-in dates (default: `clock`). */
   now?: (() => number) | undefined
-  sleep?: Sleep | undefined
+  /** Flood waits and pacing (default: the system clock). */
+  clock?: Clock | undefined
+  /** Calls of one method sent one at a time before they may overlap (default 64; see flood-gate.ts). */
+  floodProbeCalls?: number | undefined
   /** Counts RPCs, flood waits and session saves (GET /metrics); absent, nothing is counted. */
   metrics?: (TelegramMetrics & ChannelMetrics & SessionMetrics) | undefined
 }
@@ -76,6 +85,10 @@ const CONNECT_POLL_MS = 20
 export class TelegramGateway implements Connector<TelethonDict> {
   readonly #deps: GatewayDeps
   readonly #client: TelegramClient
+  /** The account's flood waits and pacing, shared by every request for the life of the process. */
+  readonly #floodGate: FloodGate
+  /** Aborted at close: calls waiting in the gate give up. */
+  readonly #closing = new AbortController()
   #record: SessionRecord
   #link: TelegramLink = 'disconnected'
   /** The record in memory differs from the one in the store (a write failed, or a sign-out). */
@@ -91,6 +104,12 @@ export class TelegramGateway implements Connector<TelethonDict> {
     this.#deps = deps
     this.#record = record
     this.#client = client
+    this.#floodGate = new FloodGate({
+      clock: deps.clock ?? systemClock,
+      log: deps.log,
+      maxConcurrency: deps.historyConcurrency,
+      probeCalls: deps.floodProbeCalls,
+    })
   }
 
   /** Reads the store and starts the client; throws the store's error when the record cannot be read. */
@@ -241,23 +260,30 @@ export class TelegramGateway implements Connector<TelethonDict> {
       now: () => new Date(this.#now()),
       callTimeoutMs: this.#callTimeoutMs(),
       metrics: this.#deps.metrics,
+      // A sign-in never sits through a flood wait: the caller is told how long (429, Retry-After).
+      gate: this.#floodGate,
+      maxWaitSeconds: () => 0,
+      signal: this.#closing.signal,
     }
   }
 
   /**
    * Channel messages with start < date <= end, newest first, in Telethon's to_dict shape (SPEC §4).
    * A channel Telegram will not let be read is logged, counted and told to `onSkip`; the rest is read whole.
-   * With `selection.channels`, only those channels are read (SPEC §10).
+   * With `selection.channels`, only those channels are read (SPEC §10). Flood waits up to the
+   * threshold are sat through until `read.started()` says the reader has begun answering, and up
+   * to FLOOD_WAIT_MAX from then on (SPEC §7).
    */
   async *channelMessages(
     window: TimeWindow,
     onSkip?: (channel: SkippedChannel) => void,
     selection: MessageSelection = {},
+    read: ReadOptions = {},
   ): AsyncGenerator<TelethonDict> {
     this.#assertSignedIn()
     // start < date*1000 <= end  ⇔  floor(start/1000) < date <= floor(end/1000), dates being whole seconds.
     const dates = { after: Math.floor(window.startMs / 1000), upTo: Math.floor(window.endMs / 1000) }
-    const policy = this.#policy()
+    const policy = this.historyPolicy(read)
     try {
       const channels = selection.channels === undefined ? undefined : await selectChannels(this.#client, policy, selection.channels)
       const skipped = (channel: SkippedChannel): void => {
@@ -270,6 +296,7 @@ export class TelegramGateway implements Connector<TelethonDict> {
         onSkip: skipped,
         channels,
         ...(this.#deps.historyConcurrency === undefined ? {} : { concurrency: this.#deps.historyConcurrency }),
+        ...(read.after === undefined ? {} : { after: read.after }),
       }
       for await (const { message, channel } of channelMessages(this.#client, dates, options)) {
         yield toTelethonDict(message, { channel_name: channel.username, channel_title: channel.title })
@@ -341,6 +368,7 @@ export class TelegramGateway implements Connector<TelethonDict> {
     if (this.#closed) return
     this.#closed = true
     this.#link = 'disconnected'
+    this.#closing.abort(new AppError('TELEGRAM_UNAVAILABLE', 'The Telegram gateway is shutting down.'))
     try {
       await this.#refreshSession()
       await this.save()
@@ -411,12 +439,25 @@ export class TelegramGateway implements Connector<TelethonDict> {
 
   /** Telegram's answer to history and channel calls: waits up to the threshold, then 429. */
   #policy(): FloodWaitPolicy {
+    return this.historyPolicy()
+  }
+
+  /**
+   * How history reads meet flood waits: through the account's gate, sitting through waits up to
+   * the threshold — up to FLOOD_WAIT_MAX once `read.started()` — and giving up when `read.signal`
+   * aborts or the gateway closes.
+   */
+  historyPolicy(read: ReadOptions = {}): FloodWaitPolicy {
+    const threshold = this.#deps.floodWaitThreshold ?? DEFAULT_FLOOD_WAIT_THRESHOLD_SECONDS
+    const max = Math.max(threshold, this.#deps.floodWaitMax ?? DEFAULT_FLOOD_WAIT_MAX_SECONDS)
+    const started = read.started
     return {
-      thresholdSeconds: this.#deps.floodWaitThreshold ?? DEFAULT_FLOOD_WAIT_THRESHOLD_SECONDS,
+      gate: this.#floodGate,
+      maxWaitSeconds: started === undefined ? () => threshold : () => (started() ? max : threshold),
       maxRetries: FLOOD_WAIT_RETRIES,
       callTimeoutMs: this.#callTimeoutMs(),
-      sleep: this.#deps.sleep ?? defaultSleep,
       metrics: this.#deps.metrics,
+      signal: read.signal === undefined ? this.#closing.signal : AbortSignal.any([read.signal, this.#closing.signal]),
     }
   }
 
@@ -430,7 +471,7 @@ export class TelegramGateway implements Connector<TelethonDict> {
   }
 
   #now(): number {
-    return (this.#deps.now ?? Date.now)()
+    return this.#deps.now?.() ?? (this.#deps.clock ?? systemClock).now()
   }
 
   #callTimeoutMs(): number {

@@ -22,11 +22,11 @@ import type { ITelegramClient, tl } from '@mtcute/core'
 import { AppError, badRequest, emailSetupRequired, noPendingSignIn, phoneNumberInvalid, phoneNumberUnoccupied, telegramError } from '../errors.ts'
 import type { CodeDelivery, SignInInput, SignInOutcome } from '../connector.ts'
 import type { PendingCodeSignIn, PendingSignIn, SessionRecord } from '../sessions/session-record.ts'
-import type { TelegramMetrics } from '../metrics/service-metrics.ts'
-import { meteredCall } from './call-with-flood-wait.ts'
+import { gatedCall, type GatedCallOptions } from './call-with-flood-wait.ts'
 import { isPasswordNeeded, toAppError } from './rpc-errors.ts'
 
-export interface SignInContext {
+/** `GatedCallOptions`: every call goes through the account's flood gate, and a sign-in sits through no wait. */
+export interface SignInContext extends GatedCallOptions {
   client: Pick<ITelegramClient, 'call' | 'exportSession' | 'notifyLoggedIn' | 'computeSrpParams' | 'changePrimaryDc'>
   apiId: number
   apiHash: string
@@ -35,10 +35,6 @@ export interface SignInContext {
   /** Replaces the record in memory and writes it to the store; throws when the store fails. */
   commit(record: SessionRecord): Promise<void>
   now(): Date
-  /** Per-call timeout: an unreachable Telegram becomes TELEGRAM_UNAVAILABLE instead of a hang. */
-  callTimeoutMs: number
-  /** Counts the RPCs and flood waits of the conversation. */
-  metrics?: TelegramMetrics | undefined
 }
 
 /** Runs one step of the conversation for `input` and says what the client should send next. */
@@ -135,7 +131,7 @@ type CodeResult = { done: true; outcome: SignInOutcome } | { done: false; pendin
 async function submitCode(ctx: SignInContext, pending: PendingCodeSignIn, code: string): Promise<CodeResult> {
   let authorization: tl.auth.TypeAuthorization
   try {
-    authorization = await meteredCall(ctx.client, ctx, {
+    authorization = await gatedCall(ctx.client, ctx, {
       _: 'auth.signIn',
       phoneNumber: pending.phone,
       phoneCodeHash: pending.phoneCodeHash,
@@ -183,7 +179,7 @@ export async function passwordHint(ctx: SignInContext): Promise<string | undefin
 
 export async function call<T extends tl.RpcMethod>(ctx: SignInContext, request: T): Promise<tl.RpcCallReturn[T['_']]> {
   try {
-    return await meteredCall(ctx.client, ctx, request)
+    return await gatedCall(ctx.client, ctx, request)
   } catch (err) {
     throw toAppError(err)
   }

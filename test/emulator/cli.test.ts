@@ -48,3 +48,22 @@ test('the emulator command rejects a bad option with its usage', async () => {
   assert.match(stderr, /--port must be an integer/)
   assert.match(stderr, /usage: npm run emulator/)
 })
+
+test('--rate is repeatable and printed; a malformed one is refused with its usage', async () => {
+  const good = spawn(tsx, [cli, '--port', '0', '--rate', 'messages.getHistory:30:1:15', '--rate', '*:50:2:10', '--extend-early-waits'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  try {
+    const lines = createInterface({ input: good.stdout })[Symbol.asyncIterator]()
+    const banner: string[] = []
+    while (!banner.some((line) => line.includes('flood control'))) banner.push((await lines.next()).value as string)
+    assert.match(banner.at(-1)!, /flood control: messages\.getHistory 30 at once then 1\/s, past that a 15 s wait; \* 50 at once then 2\/s, past that a 10 s wait, early calls extend a wait/)
+  } finally {
+    good.kill('SIGTERM')
+  }
+  const bad = spawn(tsx, [cli, '--rate', 'messages.getHistory:30:1'], { stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  bad.stderr.on('data', (d) => (stderr += d))
+  assert.equal(await new Promise<number | null>((resolve) => bad.on('exit', resolve)), 2)
+  assert.match(stderr, /--rate must be METHOD:BURST:PER_SECOND:PENALTY_SECONDS/)
+})

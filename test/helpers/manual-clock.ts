@@ -1,16 +1,16 @@
 /**
- * A LeaseClock that moves only when the test says so. Sleeps resolve when `advance` passes
+ * A Clock that moves only when the test says so. Sleeps resolve when `advance` passes
  * their end; `whenSleeping` tells the test that the code under test has come to rest in a
  * sleep (a renewal done, a poll refused), which is how tests know an asynchronous step ended.
  */
-import type { LeaseClock, SleepOptions } from '../../src/sessions/lease-clock.ts'
+import type { Clock, SleepOptions } from '../../src/clock.ts'
 
 interface Sleeper {
   until: number
   wake(): void
 }
 
-export class ManualClock implements LeaseClock {
+export class ManualClock implements Clock {
   #now: number
   readonly #sleepers = new Set<Sleeper>()
   #watchers: Array<{ count: number, resolve(): void }> = []
@@ -51,6 +51,13 @@ export class ManualClock implements LeaseClock {
       this.#watchers.push({ count, resolve })
       this.#notify()
     })
+  }
+
+  /** When the earliest pending sleep ends (ms), or undefined when none is pending. */
+  get nextWake(): number | undefined {
+    let earliest: number | undefined
+    for (const sleeper of this.#sleepers) if (earliest === undefined || sleeper.until < earliest) earliest = sleeper.until
+    return earliest
   }
 
   /** Moves time forward and wakes every sleep that has ended. */

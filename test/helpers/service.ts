@@ -18,6 +18,7 @@ import { TelegramGateway, type GatewayDeps } from '../../src/telegram/gateway.ts
 import { loggerOptions } from '../../src/logger.ts'
 import type { ServiceMetrics } from '../../src/metrics/service-metrics.ts'
 import type { SinkStatuses } from '../../src/http/routes/health.ts'
+import type { Clock } from '../../src/clock.ts'
 
 export interface ServiceOptions {
   emulator?: EmulatorOptions
@@ -26,8 +27,10 @@ export interface ServiceOptions {
   store?: BlobStore
   sessionKey?: Buffer | null
   apiToken?: string
-  gateway?: Partial<Pick<GatewayDeps, 'floodWaitThreshold' | 'callTimeoutMs' | 'historyConcurrency' | 'now' | 'connectWaitMs' | 'sleep'>>
+  gateway?: Partial<Pick<GatewayDeps, 'floodWaitThreshold' | 'callTimeoutMs' | 'historyConcurrency' | 'now' | 'connectWaitMs' | 'clock' | 'floodWaitMax' | 'floodProbeCalls'>>
   now?: () => number
+  /** The timers of the message stream's keep-alive. */
+  streamClock?: Clock
   /** Given to both the gateway and the app (GET /metrics). */
   metrics?: ServiceMetrics
   /** The live feed's sinks, for /health. */
@@ -84,6 +87,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       apiToken: options.apiToken,
       loggerInstance: log,
       ...(options.now ? { now: options.now } : {}),
+      ...(options.streamClock ? { clock: options.streamClock } : {}),
       ...(options.metrics ? { metrics: options.metrics } : {}),
       ...(options.sinks ? { sinks: options.sinks } : {}),
     })

@@ -18,7 +18,7 @@ test('the OpenAPI document describes every endpoint with its statuses, and Swagg
   const messages = doc.paths['/messages']!.get!
   assert.deepEqual(
     messages.parameters!.map((p) => [p.name, p.required === true]),
-    [['start_time', true], ['end_time', false], ['channels', false]],
+    [['start_time', true], ['end_time', false], ['channels', false], ['after', false]],
   )
   assert.ok(messages.responses['200'])
   assert.ok(messages.responses['404'])

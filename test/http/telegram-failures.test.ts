@@ -12,6 +12,7 @@ import { createServiceMetrics, type ServiceMetrics } from '../../src/metrics/ser
 import { signIn, startService, type Service } from '../helpers/service.ts'
 import { assertProblem } from '../helpers/problem.ts'
 import { expectedChannelMessages, isoTime } from '../helpers/world-messages.ts'
+import { RecordingClock } from '../helpers/recording-clock.ts'
 
 const NOW = 1_750_000_000
 const SPAN = 86_400
@@ -23,7 +24,8 @@ let emulator: Emulator
 let service: Service
 let metrics: ServiceMetrics
 /** Every wait the gateway asked for, in ms: the flood waits it chose to wait out. */
-const sleeps: number[] = []
+const clock = new RecordingClock()
+const sleeps = clock.sleeps
 
 before(async () => {
   emulator = await startEmulator({ world: WORLD })
@@ -33,9 +35,7 @@ before(async () => {
     metrics,
     gateway: {
       callTimeoutMs: CALL_TIMEOUT_MS,
-      sleep: async (ms) => {
-        sleeps.push(ms)
-      },
+      clock,
     },
   })
   assert.equal((await signIn(service.url, { phone: PHONE })).status, 206)
@@ -86,6 +86,8 @@ test('a FLOOD_WAIT of 300 s on messages.getHistory is 429 with Retry-After: 300,
   assert.match(problem.detail, /300/)
   assert.deepEqual(sleeps, [])
   emulator.faults.clear()
+  // The account waits those 300 s before its next history read.
+  clock.advance(300_000)
 })
 
 test('a FLOOD_WAIT of 2 s is waited out and the answer is complete', async () => {
@@ -107,7 +109,7 @@ test('RPCs and flood waits are counted by method in GET /metrics', async () => {
   assert.equal(metricValue(text, 'session_saves_total{result="ok"}'), 2, 'the pending sign-in, then the session')
 })
 
-test('a connection dropped during /messages ends in the complete answer or a clean problem, never a partial 200', async () => {
+test('a connection dropped before the first byte of /messages ends in the complete answer or a clean problem', async () => {
   for (const method of ['messages.getHistory', 'messages.getDialogs']) {
     emulator.faults.dropConnection(method, { times: 1 })
     const response = await getMessages()
@@ -121,6 +123,18 @@ test('a connection dropped during /messages ends in the complete answer or a cle
     emulator.faults.clear()
   }
   // Either way the link comes back and the next read is whole.
+  await assertCompleteMessages(await getMessages())
+})
+
+test('Telegram lost mid-stream aborts the body: never a partial 200 that reads as a whole answer', async () => {
+  // Slow pages, so the response has started while pages are still to be read.
+  emulator.faults.latency('messages.getHistory', 100)
+  const response = await getMessages()
+  assert.equal(response.status, 200, 'the first messages are out')
+  // From now on every history call loses its connection: the read cannot go on.
+  emulator.faults.dropConnection('messages.getHistory')
+  await assert.rejects(response.text(), (err: unknown) => err instanceof TypeError, 'the body is aborted, not ended')
+  emulator.faults.clear()
   await assertCompleteMessages(await getMessages())
 })
 

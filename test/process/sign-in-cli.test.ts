@@ -127,6 +127,15 @@ test('a wrong code three times gives up with one line and exit 1', async () => {
   assert.equal((await loadSessionRecord(new FileStore(sessionPath), null)).session, null)
 })
 
+test('a flood wait from Telegram is one line saying how long to wait, and exit 1', async () => {
+  const sessionPath = join(directory, 'flood', 'session')
+  emulator.faults.floodWait('auth.sendCode', 420, { times: 1 })
+  const run = signInCli(emulatorEnv(sessionPath), ['+15557006794'])
+  assert.deepEqual(await run.exited, { code: 1, signal: null })
+  assert.match(run.stderr(), /^sign-in: Telegram asks to wait 420 seconds before the next try \(until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\); not signed in\./)
+  assert.equal(run.stderr().trimEnd().split('\n').length, 1, run.stderr())
+})
+
 test('in sandbox mode it signs in to the built-in emulator, and the service started afterwards on that store is signed in', async () => {
   const sessionPath = join(directory, 'sandbox', 'session')
   const run = signInCli({ SESSION_URL: `file:${sessionPath}` }, ['+15557006793', '12345'])

@@ -15,12 +15,13 @@ import { AppError } from '../../src/errors.ts'
 import type { TlObject } from '../../src/emulator/tl/tl-object.ts'
 import type { History } from '../../src/emulator/world/history.ts'
 import type { World } from '../../src/emulator/world/world.ts'
-import type { FloodWaitPolicy } from '../../src/telegram/call-with-flood-wait.ts'
 import { channelMessages, type ChannelHistoryOptions, type ChannelMessage, type DateWindow } from '../../src/telegram/channel-history.ts'
 import type { TelegramGateway } from '../../src/telegram/gateway.ts'
 import type { TelethonDict } from '../../src/telegram/telethon-shape.ts'
 import { expectedChannelMessages, memberChannels, nonChannelMessageCount, serviceChannelMessages } from '../helpers/world-messages.ts'
 import { signedInClient, startHarness, type Harness } from './gateway-fixture.ts'
+import { RecordingClock } from '../helpers/recording-clock.ts'
+import { freshPolicy } from '../helpers/fresh-policy.ts'
 
 /** 2025-07-01T00:00:00Z. */
 const NOW = 1_751_328_000
@@ -36,7 +37,6 @@ let h: Harness
 let gateway: TelegramGateway
 /** The gateway's client's session, imported: calls go over TCP with the gateway's auth key. */
 let client: TelegramClient
-const gatewaySleeps: number[] = []
 
 before(async () => {
   h = await startHarness({
@@ -52,11 +52,7 @@ before(async () => {
       dormantChannels: 4,
     },
   })
-  ;({ gateway, client } = await signedInClient(h, {
-    sleep: async (ms) => {
-      gatewaySleeps.push(ms)
-    },
-  }))
+  ;({ gateway, client } = await signedInClient(h))
 })
 after(async () => {
   await client?.destroy()
@@ -65,22 +61,16 @@ after(async () => {
 beforeEach(() => {
   h.emulator.faults.clear()
   h.emulator.faults.counters.reset()
-  gatewaySleeps.length = 0
 })
 
-function policy(sleeps: number[] = []): FloodWaitPolicy {
-  return {
-    thresholdSeconds: 10,
-    maxRetries: 5,
-    callTimeoutMs: 10_000,
-    sleep: async (ms) => {
-      sleeps.push(ms)
-    },
-  }
+/** A gateway with a gate and a clock of its own, for tests of what it waits. */
+async function gatewayWithClock(): Promise<{ gateway: TelegramGateway; clock: RecordingClock }> {
+  const clock = new RecordingClock()
+  return { gateway: await h.open(h.store(), { clock }), clock }
 }
 
 function read(window: DateWindow, options: Partial<ChannelHistoryOptions> = {}): AsyncGenerator<ChannelMessage> {
-  return channelMessages(client, window, { policy: policy(), ...options })
+  return channelMessages(client, window, { policy: freshPolicy(), ...options })
 }
 
 async function collect(source: AsyncIterable<ChannelMessage>): Promise<string[]> {
@@ -317,8 +307,10 @@ test("through the gateway each message is a Telethon Message of its PeerChannel,
 
 test('waits out a short flood wait on getHistory and goes on to the complete answer', async () => {
   h.emulator.faults.floodWait('messages.getHistory', 2, { times: 1 })
+  const { gateway, clock } = await gatewayWithClock()
   const messages = await collectDicts(gateway.channelMessages(ms(WINDOW)))
-  assert.deepEqual(gatewaySleeps, [2000])
+  await gateway.close()
+  assert.deepEqual(clock.sleeps, [2000])
   assert.deepEqual(messages.map(idOf), expectedIds(WINDOW))
   const pages = [...expectedHistoryCalls(h.emulator.world, WINDOW).values()].reduce((sum, calls) => sum + calls.length, 0)
   assert.equal(h.emulator.faults.counters.get('messages.getHistory'), pages + 1, 'every page once, and the refused call')
@@ -326,11 +318,20 @@ test('waits out a short flood wait on getHistory and goes on to the complete ans
 
 test('a flood wait longer than the threshold ends the read with FLOOD_WAIT and its retry time', async () => {
   h.emulator.faults.floodWait('messages.getHistory', 300, { times: 1 })
+  const { gateway, clock } = await gatewayWithClock()
   await assert.rejects(
     collectDicts(gateway.channelMessages(ms(WINDOW))),
     (err: unknown) => err instanceof AppError && err.code === 'FLOOD_WAIT' && err.retryAfter === 300 && err.status === 429,
   )
-  assert.deepEqual(gatewaySleeps, [])
+  // The wait belongs to the account: the next read is refused before it sends anything.
+  const calls = h.emulator.faults.counters.get('messages.getHistory')
+  await assert.rejects(
+    collectDicts(gateway.channelMessages(ms(WINDOW))),
+    (err: unknown) => err instanceof AppError && err.code === 'FLOOD_WAIT' && err.retryAfter === 300,
+  )
+  assert.equal(h.emulator.faults.counters.get('messages.getHistory'), calls)
+  await gateway.close()
+  assert.deepEqual(clock.sleeps, [])
 })
 
 test('a flood wait on the dialog list is waited out too', async () => {
@@ -338,8 +339,10 @@ test('a flood wait on the dialog list is waited out too', async () => {
   const window = { after: NOW - 18 * 3600, upTo: NOW }
   const want = expectedIds(window)
   assert.ok(want.length > 100)
+  const { gateway, clock } = await gatewayWithClock()
   assert.deepEqual((await collectDicts(gateway.channelMessages(ms(window)))).map(idOf), want)
-  assert.deepEqual(gatewaySleeps, [1000])
+  await gateway.close()
+  assert.deepEqual(clock.sleeps, [1000])
   // One page holds every dialog of each folder: the refused call, then the two answered.
   assert.equal(h.emulator.faults.counters.get('messages.getDialogs'), 3)
 })

@@ -14,11 +14,12 @@ import type { WorldChannel } from '../../src/emulator/world/world.ts'
 import { listChannels, type DateWindow } from '../../src/telegram/channel-list.ts'
 import { memberChannels } from '../helpers/world-messages.ts'
 import { signedInClient, startHarness, type Harness } from './gateway-fixture.ts'
+import { freshPolicy } from '../helpers/fresh-policy.ts'
 
 const NOW = 1_751_328_000
 const SPAN = 86_400
 const WINDOW: DateWindow = { after: NOW - SPAN, upTo: NOW }
-const policy = { thresholdSeconds: 10, maxRetries: 5, callTimeoutMs: 10_000, sleep: async () => {} }
+const policy = freshPolicy()
 
 let h: Harness
 let client: TelegramClient

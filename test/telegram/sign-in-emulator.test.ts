@@ -192,4 +192,9 @@ test('a flood wait on asking for a code is passed on as FLOOD_WAIT with its seco
   await assert.rejects(gateway.signIn({ phone: phone() }), (err: unknown) =>
     err instanceof AppError && err.code === 'FLOOD_WAIT' && err.retryAfter === 120 && err.status === 429)
   assert.ok(performance.now() - started < 5000)
+  // The wait is the account's: asking again meanwhile is refused without calling Telegram.
+  const calls = h.emulator.faults.counters.get('auth.sendCode')
+  await assert.rejects(gateway.signIn({ phone: phone() }), (err: unknown) =>
+    err instanceof AppError && err.code === 'FLOOD_WAIT' && err.retryAfter !== undefined && err.retryAfter <= 120)
+  assert.equal(h.emulator.faults.counters.get('auth.sendCode'), calls)
 })

@@ -1,5 +1,6 @@
 import { ChannelRefusals } from '../channel-refusals.ts'
 import { Faults } from '../faults.ts'
+import { FloodControl } from '../flood-control.ts'
 import type { Accounts } from '../world/accounts.ts'
 import type { Viewer } from '../world/viewer.ts'
 import type { World } from '../world/world.ts'
@@ -28,6 +29,8 @@ export interface DispatcherOptions {
   faults?: Faults
   /** Channels that refuse the calls naming them. */
   refusals?: ChannelRefusals
+  /** Rate limits per account and method (default: none). */
+  floodControl?: FloodControl
   /** Milliseconds since the epoch (default Date.now). */
   clock?: () => number
   /** How injected latency waits (default setTimeout). */
@@ -48,7 +51,7 @@ const ALL_HANDLERS: HandlerTable = {
 }
 
 /**
- * Routes a method to its handler: counts it (and its time in flight), applies injected faults, refuses methods that
+ * Routes a method to its handler: counts it (and its time in flight), applies flood control and injected faults, refuses methods that
  * need a signed-in key (401 AUTH_KEY_UNREGISTERED; 303 USER_MIGRATE_<home> for a key signed in on a DC the
  * account has since left) and calls naming a refused channel, and answers unknown methods with
  * 400 INPUT_METHOD_INVALID_<name>. Errors other than RpcError and DropConnectionSignal become
@@ -57,6 +60,7 @@ const ALL_HANDLERS: HandlerTable = {
 export class Dispatcher implements RpcDispatcher {
   readonly faults: Faults
   readonly refusals: ChannelRefusals
+  readonly floodControl: FloodControl
   private readonly handlers: Map<string, MethodHandler>
   private readonly clock: () => number
   private readonly sleep: (ms: number) => Promise<void>
@@ -66,6 +70,7 @@ export class Dispatcher implements RpcDispatcher {
     this.refusals = options.refusals ?? new ChannelRefusals()
     this.handlers = new Map(Object.entries({ ...ALL_HANDLERS, ...options.handlers }))
     this.clock = options.clock ?? Date.now
+    this.floodControl = options.floodControl ?? new FloodControl(this.clock)
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))
   }
 
@@ -88,12 +93,15 @@ export class Dispatcher implements RpcDispatcher {
 
   private async answer(call: RpcCall): Promise<unknown> {
     const name = call.method._
+    const dc = typeof this.options.dc === 'function' ? this.options.dc() : this.options.dc
+    // Flood control judges the call as it arrives; its answer still takes the injected latency.
+    const refused = this.floodControl.admit(this.accountOf(call.authKeyId, dc.dcId), name)
     await this.faults.apply(name, this.sleep)
+    if (refused) throw refused
 
     const handler = this.handlers.get(name)
     if (!handler) throw new RpcError(400, `INPUT_METHOD_INVALID_${name}`)
 
-    const dc = typeof this.options.dc === 'function' ? this.options.dc() : this.options.dc
     const viewer = this.viewerFor(call.authKeyId, dc.dcId)
     if (handler.signedIn && !viewer) throw new RpcError(401, 'AUTH_KEY_UNREGISTERED')
     if (handler.signedIn && viewer) this.assertStillHome(call.authKeyId, dc.dcId)
@@ -109,6 +117,12 @@ export class Dispatcher implements RpcDispatcher {
       ;(internal as Error).cause = error
       throw internal
     }
+  }
+
+  /** Flood control counts per account: the signed-in user, or the auth key before a sign-in. */
+  private accountOf(authKeyId: bigint, dcId: number): string {
+    const user = this.options.accounts.userFor(authKeyId, dcId)
+    return user ? `user:${user.id}` : `key:${dcId}:${authKeyId}`
   }
 
   /** A key signed in on the account's home DC follows the account when it moves (core.telegram.org/api/datacenter). */

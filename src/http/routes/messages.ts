@@ -5,25 +5,49 @@ import { parseWindow } from '../time-window.ts'
 import { negotiateFormat, openMessageStream } from '../message-stream.ts'
 import { SKIPPED_CHANNELS_FIELD, skippedChannelsValue } from '../skipped-channels.ts'
 import { parseChannelSelection } from '../channel-selection.ts'
+import { parseResumeCursor } from '../resume-cursor.ts'
 import { badRequest } from '../../errors.ts'
 import type { Connector, SkippedChannel } from '../../connector.ts'
+import type { Clock } from '../../clock.ts'
+import type { MessageCursor } from '../../telegram/message-cursor.ts'
 
-export function messagesRoute(connector: Connector, now: () => number): FastifyPluginAsync {
+export function messagesRoute(connector: Connector, now: () => number, clock?: Clock): FastifyPluginAsync {
   return async (app) => {
     app.withTypeProvider<TypeBoxTypeProvider>().get('/messages', { schema: messagesSchema }, async (request, reply) => {
       const parsed = parseWindow(request.query.start_time, request.query.end_time, now())
       if (!parsed.ok) throw badRequest(`query field "${parsed.field}": ${parsed.reason}`)
       const channels = parseChannelSelection(request.query.channels)
+      let after: MessageCursor | undefined
+      if (request.query.after !== undefined) {
+        const cursor = parseResumeCursor(request.query.after)
+        if (!cursor.ok) throw badRequest(`query field "after": ${cursor.reason}`)
+        const ms = cursor.cursor.date * 1000
+        if (ms <= parsed.window.startMs || ms > parsed.window.endMs) throw badRequest('query field "after": the message it names is outside the window')
+        after = cursor.cursor
+      }
       const format = negotiateFormat(request.headers.accept)
       const skipped: SkippedChannel[] = []
+      // The read stops, flood waits included, when the client goes away before the end.
+      const gone = new AbortController()
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) gone.abort(new Error('the client closed the connection'))
+      })
+      let started = false
       const stream = await openMessageStream(
-        connector.channelMessages(parsed.window, (channel) => skipped.push(channel), { channels }),
+        connector.channelMessages(parsed.window, (channel) => skipped.push(channel), { channels }, {
+          started: () => started,
+          signal: gone.signal,
+          ...(after ? { after } : {}),
+        }),
         (message) => connector.serializeMessage(message),
         format,
+        { clock },
       )
       // What is known before the first byte goes in a header; the trailer has the whole list.
       if (skipped.length > 0) reply.header(SKIPPED_CHANNELS_FIELD, skippedChannelsValue(skipped))
       reply.trailer(SKIPPED_CHANNELS_FIELD, async () => skippedChannelsValue(skipped))
+      // From here on the answer is a 200: longer flood waits are sat through (SPEC §7).
+      started = true
       return reply
         .type(format === 'ndjson' ? 'application/x-ndjson' : 'application/json; charset=utf-8')
         .send(stream)

@@ -20,6 +20,16 @@ export const MessagesQuery = Type.Object({
       examples: ['durov,-1001234567890'],
     }),
   ),
+  after: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 120,
+      description:
+        'Resume a cut answer: DATE,CHANNEL_ID,MESSAGE_ID of the last message received (its `date`, `peer_id.channel_id` and `id`). ' +
+        'Only the messages after it in the answer\'s order (date descending, channel id ascending, message id descending) are returned.',
+      examples: ['2025-07-01T12:34:56+00:00,1234567890,42'],
+    }),
+  ),
 })
 export type MessagesQuery = Static<typeof MessagesQuery>
 

@@ -6,7 +6,7 @@
  * is skipped but what the target itself refuses. A feed that ends by itself (a subscriber
  * that fell too far behind, say) is subscribed to again after the last committed event.
  */
-import { systemClock, type LeaseClock } from '../../sessions/lease-clock.ts'
+import { systemClock, type Clock } from '../../clock.ts'
 import type { SinkDeliveryMetrics } from '../../metrics/sink-metrics.ts'
 import type { LiveEvent, LiveFeed, LiveSubscription } from '../live-feed.ts'
 import { ReadAhead } from './read-ahead.ts'
@@ -21,7 +21,7 @@ export interface DeliveryLoopOptions {
   log: SinkLog
   metrics?: SinkDeliveryMetrics | undefined
   /** Backoff sleeps and the lag's "now". */
-  clock?: LeaseClock | undefined
+  clock?: Clock | undefined
   /** Jitter, in [0, 1). */
   random?: (() => number) | undefined
   policy?: RetryPolicy | undefined
@@ -56,7 +56,7 @@ function reasonOf(err: unknown): string {
 export class DeliveryLoop {
   readonly #options: DeliveryLoopOptions
   readonly #sink: Sink
-  readonly #clock: LeaseClock
+  readonly #clock: Clock
   readonly #policy: RetryPolicy
   readonly #stop = new AbortController()
   #state: DeliveryState = 'starting'

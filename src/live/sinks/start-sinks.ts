@@ -6,7 +6,7 @@
 import type { Config } from '../../config.ts'
 import type { SinkMetrics } from '../../metrics/sink-metrics.ts'
 import type { BlobStore } from '../../sessions/blob-store.ts'
-import type { LeaseClock } from '../../sessions/lease-clock.ts'
+import type { Clock } from '../../clock.ts'
 import type { LiveFeed } from '../live-feed.ts'
 import { DeliveryLoop, type SinkStatus } from './delivery-loop.ts'
 import { NatsSink, type NatsSinkOptions } from './nats-sink.ts'
@@ -27,7 +27,7 @@ export interface SinkDeps {
   metrics?: SinkMetrics | undefined
   /** Only these channels go to the sinks; absent: the configuration's LIVE_CHANNELS (null: every channel). */
   channels?: ReadonlySet<number> | null | undefined
-  clock?: LeaseClock | undefined
+  clock?: Clock | undefined
   /** The NATS client's timings (defaults: 10 s per publish and per connection attempt, 2 s between reconnections). */
   natsTiming?: Pick<NatsSinkOptions, 'publishTimeoutMs' | 'connectTimeoutMs' | 'reconnectWaitMs'> | undefined
 }

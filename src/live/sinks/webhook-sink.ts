@@ -11,7 +11,7 @@
  * acknowledged one by at most that write, and never passes an unacknowledged event.
  */
 import type { BlobStore } from '../../sessions/blob-store.ts'
-import { systemClock, type LeaseClock } from '../../sessions/lease-clock.ts'
+import { systemClock, type Clock } from '../../clock.ts'
 import type { LiveEvent } from '../live-feed.ts'
 import { HttpPoster, PostFailure } from './http-post.ts'
 import type { DeliveryResult, Sink, SinkLog } from './sink.ts'
@@ -31,7 +31,7 @@ export interface WebhookSinkOptions {
   /** SESSION_ENCRYPTION_KEY: the cursor is stored as the session is. */
   storeKey: Buffer | null
   /** Gives the signature's timestamp. */
-  clock?: LeaseClock | undefined
+  clock?: Clock | undefined
   /** Where a failed cursor write is said. */
   log?: SinkLog | undefined
 }
@@ -46,7 +46,7 @@ export class WebhookSink implements Sink {
   readonly #host: string
   readonly #authorization: string | null
   readonly #options: WebhookSinkOptions
-  readonly #clock: LeaseClock
+  readonly #clock: Clock
   readonly #poster: HttpPoster
   #reachable = true
   /** The latest cursor to store, the one stored last, and the write under way. */

@@ -1,7 +1,8 @@
 /**
- * Time as the session lease sees it, injected so that tests drive renewals and expiries
- * without waiting. Lease expiry times are wall-clock times shared between instances (possibly
- * on different hosts): their clocks are assumed to agree to well within the lease's lifetime.
+ * Time as the service sees it — the session lease's renewals and expiries, flood waits and
+ * stream keep-alives — injected so that tests drive it without waiting. Lease expiry times are
+ * wall-clock times shared between instances (possibly on different hosts): their clocks are
+ * assumed to agree to well within the lease's lifetime.
  */
 import { setTimeout as delay } from 'node:timers/promises'
 
@@ -12,13 +13,13 @@ export interface SleepOptions {
   keepAlive: boolean
 }
 
-export interface LeaseClock {
+export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number
   sleep(ms: number, options: SleepOptions): Promise<void>
 }
 
-export const systemClock: LeaseClock = {
+export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, { signal, keepAlive }) =>
     delay(ms, undefined, { ref: keepAlive, ...(signal === undefined ? {} : { signal }) }).catch((err: unknown) => {

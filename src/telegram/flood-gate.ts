@@ -1,0 +1,212 @@
+/**
+ * Telegram's flood waits belong to the account, not to the call that met one
+ * (https://core.telegram.org/api/errors#420-flood): `FLOOD_WAIT_X` on a method means no call of
+ * that method for X seconds. The gate is the account's one view of that, shared by every request
+ * for the life of the process:
+ *
+ * - a wait holds every call of its method until it is over, and none is sent meanwhile; a caller
+ *   that will not wait that long (`maxWaitSeconds`) is refused at once with FLOOD_WAIT;
+ * - it paces each method from what the waits taught it (./flood-pacer.ts), so long reads meet
+ *   few waits;
+ * - it lets no more calls of a method be in flight at once than the limits reward: one while a
+ *   method is new (a call in flight when a wait begins would reach Telegram during it), more only
+ *   once the method has shown no limit over many calls, or when its learned rate outruns one call
+ *   at a time.
+ *
+ * Callers are served in arrival order per method.
+ */
+import type { Clock } from '../clock.ts'
+import { AppError, floodWait } from '../errors.ts'
+import { FloodPacer } from './flood-pacer.ts'
+
+export interface FloodGateOptions {
+  clock: Clock
+  log?: { info(obj: object, msg?: string): void } | undefined
+  /** Calls of one method in flight at once, at most (default 4). */
+  maxConcurrency?: number | undefined
+  /** Calls of a method sent one at a time before it may overlap, unless a wait comes first (default 64). */
+  probeCalls?: number | undefined
+}
+
+export interface GateRequest {
+  /** The longest wait worth sitting through now, seconds; read again whenever a wait is running. */
+  maxWaitSeconds: () => number
+  /** Gives up waiting (the caller went away, the service stops): the acquire rejects with its reason. */
+  signal?: AbortSignal | undefined
+}
+
+/** A call the gate let through; `done` reports how it went, exactly once. */
+export interface GatePass {
+  /** `floodWaitSeconds`: Telegram's answer was FLOOD_WAIT_X; null or absent: anything else. */
+  done(floodWaitSeconds?: number | null): void
+}
+
+interface Waiter {
+  request: GateRequest
+  resolve(pass: GatePass): void
+  reject(err: unknown): void
+}
+
+interface MethodState {
+  /** When the running flood wait ends, ms (0: none). */
+  blockedUntil: number
+  inFlight: number
+  waiters: Waiter[]
+  pacer: FloodPacer
+  /** Smoothed time a call takes, ms. */
+  latencyMs: number
+  /** The pending wake-up, if any. */
+  wake: { at: number; cancel: AbortController } | null
+}
+
+const DEFAULT_MAX_CONCURRENCY = 4
+const DEFAULT_PROBE_CALLS = 64
+
+export class FloodGate {
+  readonly #clock: Clock
+  readonly #log: FloodGateOptions['log']
+  readonly #maxConcurrency: number
+  readonly #probeCalls: number
+  readonly #methods = new Map<string, MethodState>()
+
+  constructor(options: FloodGateOptions) {
+    this.#clock = options.clock
+    this.#log = options.log
+    this.#maxConcurrency = options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY
+    this.#probeCalls = options.probeCalls ?? DEFAULT_PROBE_CALLS
+  }
+
+  /** Milliseconds until calls of `method` may be sent again (0: now). */
+  blockedFor(method: string): number {
+    const state = this.#methods.get(method)
+    return state === undefined ? 0 : Math.max(0, state.blockedUntil - this.#clock.now())
+  }
+
+  /** What the gate has learned of `method`, for logs and tests. */
+  describe(method: string): { blockedForMs: number; ratePerSecond: number | null; waits: number } {
+    const state = this.#methods.get(method)
+    return { blockedForMs: this.blockedFor(method), ratePerSecond: state?.pacer.rate ?? null, waits: state?.pacer.walls ?? 0 }
+  }
+
+  /**
+   * Resolves when one call of `method` may be sent. Rejects with FLOOD_WAIT (Retry-After: the
+   * seconds left) when the wait running would take longer than the caller's `maxWaitSeconds`,
+   * and with the signal's reason when it is aborted.
+   */
+  acquire(method: string, request: GateRequest): Promise<GatePass> {
+    const state = this.#state(method)
+    return new Promise<GatePass>((resolve, reject) => {
+      if (request.signal?.aborted) return reject(request.signal.reason)
+      const waiter: Waiter = { request, resolve, reject }
+      const onAbort = (): void => {
+        const index = state.waiters.indexOf(waiter)
+        if (index < 0) return
+        state.waiters.splice(index, 1)
+        reject(request.signal!.reason)
+        this.#pump(method, state)
+      }
+      request.signal?.addEventListener('abort', onAbort, { once: true })
+      const settle = <T>(fn: (value: T) => void) => (value: T): void => {
+        request.signal?.removeEventListener('abort', onAbort)
+        fn(value)
+      }
+      waiter.resolve = settle(resolve)
+      waiter.reject = settle(reject)
+      state.waiters.push(waiter)
+      this.#pump(method, state)
+    })
+  }
+
+  #state(method: string): MethodState {
+    let state = this.#methods.get(method)
+    if (state === undefined) {
+      state = { blockedUntil: 0, inFlight: 0, waiters: [], pacer: new FloodPacer(), latencyMs: 0, wake: null }
+      this.#methods.set(method, state)
+    }
+    return state
+  }
+
+  /** Lets through whoever may go now, refuses whoever will not wait, and wakes up when that changes. */
+  #pump(method: string, state: MethodState): void {
+    const now = this.#clock.now()
+    if (state.blockedUntil > now) {
+      this.#refuseImpatient(state, state.blockedUntil - now)
+      if (state.waiters.length > 0) this.#wakeAt(method, state, state.blockedUntil)
+      return
+    }
+    while (state.waiters.length > 0 && state.inFlight < this.#concurrency(state)) {
+      // Pacing is ours, not Telegram's: it delays calls (at most a few seconds) and refuses none.
+      const delay = state.pacer.delay(now)
+      if (delay > 0) {
+        this.#wakeAt(method, state, now + delay)
+        return
+      }
+      this.#grant(method, state, state.waiters.shift()!, now)
+    }
+  }
+
+  #refuseImpatient(state: MethodState, waitMs: number): void {
+    state.waiters = state.waiters.filter((waiter) => {
+      if (waitMs <= waiter.request.maxWaitSeconds() * 1000) return true
+      waiter.reject(floodWait(Math.ceil(waitMs / 1000)))
+      return false
+    })
+  }
+
+  #grant(method: string, state: MethodState, waiter: Waiter, now: number): void {
+    state.pacer.take(now)
+    state.inFlight++
+    let finished = false
+    waiter.resolve({
+      done: (floodWaitSeconds) => {
+        if (finished) return
+        finished = true
+        state.inFlight--
+        const end = this.#clock.now()
+        state.latencyMs = state.latencyMs === 0 ? end - now : state.latencyMs * 0.8 + (end - now) * 0.2
+        if (floodWaitSeconds === null || floodWaitSeconds === undefined) state.pacer.admitted()
+        else this.#recordWait(method, state, floodWaitSeconds, end)
+        this.#pump(method, state)
+      },
+    })
+  }
+
+  #recordWait(method: string, state: MethodState, seconds: number, now: number): void {
+    // FLOOD_WAIT_0 still means "not right now".
+    const until = now + Math.max(1, seconds) * 1000
+    if (until <= state.blockedUntil) return
+    // A call that was in flight when the wait began reports it again: one wait, not two.
+    if (state.blockedUntil <= now) state.pacer.wall(now, until - now)
+    state.blockedUntil = until
+    const rate = state.pacer.rate
+    this.#log?.info(
+      { method, seconds: Math.max(1, seconds), waiting: state.waiters.length, ...(rate === null ? {} : { pacedPerSecond: Number(rate.toFixed(3)) }) },
+      `Telegram flood wait: no ${method} for ${Math.max(1, seconds)} s; its calls wait`,
+    )
+  }
+
+  #concurrency(state: MethodState): number {
+    const rate = state.pacer.rate
+    if (state.pacer.walls === 0) return state.pacer.admittedTotal >= this.#probeCalls ? this.#maxConcurrency : 1
+    if (rate === null) return 1
+    // Calls in flight that keep up the learned pace: rate × time per call.
+    return Math.max(1, Math.min(this.#maxConcurrency, Math.ceil((rate * state.latencyMs) / 1000)))
+  }
+
+  #wakeAt(method: string, state: MethodState, at: number): void {
+    if (state.wake !== null && state.wake.at <= at) return
+    state.wake?.cancel.abort()
+    const cancel = new AbortController()
+    state.wake = { at, cancel }
+    void this.#clock.sleep(Math.max(0, at - this.#clock.now()), { signal: cancel.signal, keepAlive: false }).then(() => {
+      if (cancel.signal.aborted) return
+      state.wake = null
+      this.#pump(method, state)
+    })
+  }
+}
+
+/** The gate refused a call: Telegram (or the pacing) asks for a longer wait than the caller allows. */
+export function isGateRefusal(err: unknown): err is AppError {
+  return err instanceof AppError && err.code === 'FLOOD_WAIT'
+}
