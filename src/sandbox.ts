@@ -3,8 +3,10 @@
  * DC emulator on a loopback port and connects to it like to any DC. What the emulator must
  * remember (its key, the auth keys it issued, its accounts) lives beside the session, in the
  * store's `.sandbox` sibling and encrypted like the session, so a restart keeps the login.
+ * The demo world lives: a new post every few seconds, channel after channel.
  */
 import { startEmulator, DEFAULT_LOGIN_CODE, type Emulator, type EmulatorSnapshot, type EmulatorSnapshotV1 } from './emulator/emulator.ts'
+import { startPostSchedule, type PostTimer } from './emulator/post-schedule.ts'
 import { demoWorldOptions } from './emulator/world/demo-world.ts'
 import { TELEGRAM_LIKE_RATES } from './emulator/telegram-like-rates.ts'
 import type { BlobStore } from './sessions/blob-store.ts'
@@ -33,7 +35,13 @@ export interface SandboxOptions {
   sessionKey?: Buffer | null
   log: TelegramLog
   clock?: () => number
+  /** How often the demo world posts a new message (default every 5 s; 0: never). */
+  postEveryMs?: number
+  timer?: PostTimer
 }
+
+/** A newcomer sees the live feed move within seconds. */
+const DEMO_POST_EVERY_MS = 5_000
 
 export interface Sandbox {
   readonly telegram: TelegramSettings
@@ -93,6 +101,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   }
   await save()
   const unsubscribe = emulator.onChange(() => void save())
+  const stopPosting = startPostSchedule(emulator, options.postEveryMs ?? DEMO_POST_EVERY_MS, options.timer)
 
   return {
     code: DEFAULT_LOGIN_CODE,
@@ -106,6 +115,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       publicKeyPem: emulator.publicKeyPem,
     },
     async stop() {
+      stopPosting()
       unsubscribe()
       await save()
       await emulator.stop()

@@ -9,6 +9,7 @@ import { writeFileSync, readFileSync, existsSync, renameSync } from 'node:fs'
 import { startEmulator, DEFAULT_LOGIN_CODE, type EmulatorSnapshot, type EmulatorSnapshotV1 } from './emulator.ts'
 import { parseDuration } from './duration.ts'
 import { parseRateRule, type RateRule } from './flood-control.ts'
+import { startPostSchedule } from './post-schedule.ts'
 
 const USAGE = `usage: npm run emulator -- [options]
   --host <addr>                 bind address (default 127.0.0.1)
@@ -28,6 +29,7 @@ const USAGE = `usage: npm run emulator -- [options]
                                 of B calls, R more per second, a wait of P seconds past that
                                 (e.g. messages.getHistory:30:1:15); repeatable
   --extend-early-waits          a call during a flood wait restarts it
+  --post-every <duration>       post a new message in the next channel this often (e.g. 5s, 1m)
   --help`
 
 function fail(message: string): never {
@@ -59,6 +61,7 @@ function parse() {
       'two-factor-password': { type: 'string' },
       rate: { type: 'string', multiple: true },
       'extend-early-waits': { type: 'boolean' },
+      'post-every': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -82,6 +85,10 @@ const rates: RateRule[] = (v.rate ?? []).map((text) => {
   if (rule === null) fail(`--rate must be METHOD:BURST:PER_SECOND:PENALTY_SECONDS (a positive integer burst and penalty, a positive rate), got "${text}"`)
   return rule
 })
+const postEvery = v['post-every'] === undefined ? undefined : parseDuration(v['post-every'])
+if (v['post-every'] !== undefined && (postEvery === undefined || postEvery <= 0)) {
+  fail(`--post-every must be a duration such as 5s, 1m or 10, got "${v['post-every']}"`)
+}
 const snapshot: EmulatorSnapshot | EmulatorSnapshotV1 | undefined =
   v.state && existsSync(v.state) ? (JSON.parse(readFileSync(v.state, 'utf8')) as EmulatorSnapshot) : undefined
 
@@ -117,6 +124,7 @@ const saveState = (): void => {
 }
 saveState()
 emulator.onChange(saveState)
+const stopPosting = postEvery === undefined ? () => {} : startPostSchedule(emulator, postEvery * 1000)
 
 if (v['public-key-out']) writeFileSync(v['public-key-out'], emulator.publicKeyPem)
 const keyNote = v['public-key-out'] ?? '(not written: pass --public-key-out <file>)'
@@ -125,6 +133,7 @@ process.stdout.write(
     `Telegram DC emulator listening on ${emulator.host}:${emulator.port} (DC ${emulator.dcId})`,
     `  public key:  ${keyNote}`,
     `  world:       ${emulator.world.channels.length} channels, seed ${emulator.snapshot().world.seed}`,
+    ...(postEvery === undefined ? [] : [`  posting:     a new message every ${postEvery} s, channel after channel`]),
     `  sign in:     any phone number, code ${v.code ?? DEFAULT_LOGIN_CODE}${v['two-factor-password'] ? ', then the two-step password you set' : ''}`,
     `  the service: API_ID=1 API_HASH=emulator TELEGRAM_DC=${emulator.host}:${emulator.port} TELEGRAM_PUBLIC_KEY=${v['public-key-out'] ?? '<file>'} npm start`,
     `  all DCs:     ${emulator.dcAddresses().map((dc) => `${dc.dcId}=${dc.host}:${dc.port}`).join(',')}`,
@@ -139,6 +148,7 @@ function describeRates(rules: readonly RateRule[]): string {
 }
 
 const stop = async (): Promise<void> => {
+  stopPosting()
   saveState()
   await emulator.stop()
   process.exit(0)

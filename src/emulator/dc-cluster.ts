@@ -98,6 +98,11 @@ export class DcCluster {
     for (const store of this.stores.values()) store.onChange(listener)
   }
 
+  /** Closes every client connection of every DC; the DCs go on listening. */
+  dropConnections(): void {
+    for (const server of this.servers.values()) server.dropConnections()
+  }
+
   rotateSalts(): void {
     for (const server of this.servers.values()) server.rotateSalts()
   }

@@ -15,7 +15,11 @@ import { FloodControl, type RateRule } from './flood-control.ts'
 import { Accounts, type AccountsState } from './world/accounts.ts'
 import { generateWorld, type WorldOptions } from './world/generate-world.ts'
 import { DEFAULT_DC_ID } from './world/phone-directory.ts'
-import type { World } from './world/world.ts'
+import type { World, WorldChannel } from './world/world.ts'
+import type { ChannelEvent } from './world/channel-log.ts'
+import { deleteMessages, editMessage, postMessage } from './world/living-world.ts'
+import { accountViewer } from './world/viewer.ts'
+import { channelEventPush } from './rpc/channel-updates.ts'
 
 export { DEFAULT_DC_ID } from './world/phone-directory.ts'
 export const DEFAULT_LOGIN_CODE = '12345'
@@ -69,6 +73,8 @@ export interface EmulatorOptions {
   rates?: readonly RateRule[]
   /** The clock flood control refills buckets and times waits by (default `clock`). */
   floodClock?: () => number
+  /** Events each channel keeps for updates.getChannelDifference; a client further behind gets TooLong. */
+  replayLimit?: number
   /** Seed for phone code hashes and other emulator randomness. */
   seed?: number
   /** Channels and supergroups one account may be in before CHANNELS_TOO_MUCH (default 500). */
@@ -108,6 +114,15 @@ export interface Emulator {
   setEmailSetupRequired(phone: string, value?: boolean): void
   /** What the phone app does on scanning a QR code: the token's waiting key is signed in as `phone`'s account. */
   acceptLoginToken(token: Buffer, phone: string): void
+  /**
+   * The living world: a new post in a channel (text invented when absent), an edit, a deletion.
+   * Each advances the channel's pts and is pushed to every session that wants updates.
+   */
+  post(channelId: number, text?: string): ChannelEvent
+  edit(channelId: number, messageId: number, text: string): ChannelEvent
+  delete(channelId: number, messageIds: readonly number[]): ChannelEvent
+  /** Closes every client connection at once (clients reconnect by themselves). */
+  dropConnections(): void
   /** Forces every session's next message to meet bad_server_salt. */
   rotateSalts(): void
   /** Calls `listener` after anything the snapshot holds has changed. */
@@ -170,6 +185,25 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   })
   cluster.onAuthKeysChange(changed)
   faults.onRotateSalts(() => cluster.rotateSalts())
+  if (options.replayLimit !== undefined) for (const channel of world.channels) channel.log.replayLimit = options.replayLimit
+
+  const nowSeconds = (): number => Math.floor(clock() / 1000)
+  const channelById = (id: number): WorldChannel => {
+    const channel = world.channelsById.get(id)
+    if (!channel) throw new Error(`no channel ${id} in the world`)
+    return channel
+  }
+  // Every account that sees the channel is told, on each key it is signed in with.
+  const announce = (channel: WorldChannel, event: ChannelEvent): ChannelEvent => {
+    for (const userId of accounts.signedInUsers()) {
+      const user = accounts.userById(userId)
+      if (!user) continue
+      const viewer = accountViewer(world, accounts, user)
+      const updates = viewer.isMember(channel.id) ? channelEventPush(world, viewer, channel, event, nowSeconds()) : undefined
+      if (updates) cluster.updates.toUser(userId, updates)
+    }
+    return event
+  }
 
   // updateLoginToken#564fe691 = Update; pushed to the waiting key when its token is accepted (/api/qr-login).
   accounts.loginTokens.onAccepted((record) => {
@@ -204,6 +238,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     dc: (id) => cluster.dc(id),
     dcAddresses: () => cluster.list(),
     lastCode: (phone) => accounts.lastCode(phone),
+    post(channelId, text) {
+      const channel = channelById(channelId)
+      return announce(channel, postMessage(world, channel, nowSeconds(), text))
+    },
+    edit(channelId, messageId, text) {
+      const channel = channelById(channelId)
+      const event = editMessage(channel, messageId, nowSeconds(), text)
+      if (!event) throw new Error(`no message ${messageId} in channel ${channelId}`)
+      return announce(channel, event)
+    },
+    delete(channelId, messageIds) {
+      const channel = channelById(channelId)
+      const event = deleteMessages(channel, messageIds, nowSeconds())
+      if (!event) throw new Error(`none of ${messageIds.join(', ')} is in channel ${channelId}`)
+      return announce(channel, event)
+    },
+    dropConnections: () => cluster.dropConnections(),
     setTwoFactorPassword(phone, password, hint) {
       accounts.setTwoFactorPassword(phone, password, hint)
       changed()

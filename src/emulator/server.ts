@@ -92,6 +92,11 @@ export class EmulatorServer {
     })
   }
 
+  /** Destroys every open connection; the server goes on listening. */
+  dropConnections(): void {
+    for (const socket of this.sockets) socket.destroy()
+  }
+
   get connections(): number {
     return this.sockets.size
   }

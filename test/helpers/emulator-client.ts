@@ -19,6 +19,9 @@ export interface EmulatorAddress {
 export interface MtcuteClientOptions {
   /** mtcute's log level (0 silent … 5 verbose); default 0. */
   logLevel?: number
+  /** mtcute's update manager settings (updates are on unless `disableUpdates`). */
+  updates?: ConstructorParameters<typeof TelegramClient>[0]['updates']
+  disableUpdates?: boolean
 }
 
 export function mtcuteClientFor(emulator: EmulatorAddress, options: MtcuteClientOptions = {}): TelegramClient {
@@ -30,6 +33,8 @@ export function mtcuteClientFor(emulator: EmulatorAddress, options: MtcuteClient
     apiHash: 'emulator',
     storage: new MemoryStorage(),
     logLevel: options.logLevel ?? 0,
+    ...(options.updates !== undefined ? { updates: options.updates } : {}),
+    ...(options.disableUpdates !== undefined ? { disableUpdates: options.disableUpdates } : {}),
     // mtcute requires main.id === media.id; a DC that serves media is the same emulator.
     defaultDcs: { main: dc, media: { ...dc, mediaOnly: true } },
   })

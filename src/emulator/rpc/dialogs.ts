@@ -30,9 +30,9 @@ export function folderFilter(value: unknown): FolderFilter {
   return Number(value) === 1 ? 1 : 0
 }
 
-/** A channel's pts: one event per message in this static world. */
+/** A channel's pts: what its log has reached (one step per generated message, then per event). */
 export function channelPts(channel: WorldChannel): number {
-  return Math.max(1, channel.history.topId)
+  return channel.log.pts
 }
 
 /** The account's common pts (private chats and basic groups share it, as their message ids). */
@@ -63,9 +63,11 @@ export function dialogsOf(world: World, viewer: Viewer, folder: FolderFilter = u
   return [...pinned, ...rest]
 }
 
-function channelEntry(channel: WorldChannel): DialogEntry {
+export function channelEntry(channel: WorldChannel): DialogEntry {
   const { dialog, history } = channel
-  const topDate = dialog.deletedTop?.date ?? history.topDate
+  // A post after the deleted top message is the dialog's top again.
+  const deletedTop = dialog.deletedTop !== undefined && dialog.deletedTop.id > history.topId ? dialog.deletedTop : undefined
+  const topDate = deletedTop?.date ?? history.topDate
   return {
     kind: 'channel',
     peerId: channel.id,
@@ -73,7 +75,7 @@ function channelEntry(channel: WorldChannel): DialogEntry {
     channel,
     folderId: dialog.folderId,
     pinned: dialog.pinned,
-    topId: dialog.deletedTop?.id ?? history.topId,
+    topId: deletedTop?.id ?? history.topId,
     sortDate: Math.max(topDate, dialog.draftDate ?? 0),
   }
 }

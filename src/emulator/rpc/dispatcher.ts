@@ -2,7 +2,7 @@ import { ChannelRefusals } from '../channel-refusals.ts'
 import { Faults } from '../faults.ts'
 import { FloodControl } from '../flood-control.ts'
 import type { Accounts } from '../world/accounts.ts'
-import type { Viewer } from '../world/viewer.ts'
+import { accountViewer, type Viewer } from '../world/viewer.ts'
 import type { World } from '../world/world.ts'
 import type { DcAddress, HandlerContext, HandlerTable, MethodHandler } from './handler.ts'
 import { accountHandlers } from './handlers/account.ts'
@@ -135,14 +135,6 @@ export class Dispatcher implements RpcDispatcher {
 
   private viewerFor(authKeyId: bigint, dcId: number): Viewer | undefined {
     const user = this.options.accounts.userFor(authKeyId, dcId)
-    if (!user) return undefined
-    const { world, accounts } = this.options
-    return {
-      user,
-      isMember: (channelId) => {
-        const channel = world.channelsById.get(channelId)
-        return channel !== undefined && accounts.memberships.isMember(user.id, channel)
-      },
-    }
+    return user ? accountViewer(this.options.world, this.options.accounts, user) : undefined
   }
 }

@@ -218,6 +218,11 @@ export class Accounts {
     this.awaitingPassword.delete(authKeyId)
   }
 
+  /** The accounts signed in with at least one key (where channel pushes may go). */
+  signedInUsers(): Set<number> {
+    return new Set([...this.bindings.values()].map((binding) => binding.userId))
+  }
+
   userIdFor(authKeyId: bigint): number | undefined {
     return this.bindings.get(authKeyId)?.userId
   }

@@ -1,3 +1,4 @@
+import { ChannelLog } from './channel-log.ts'
 import { AUTHOR_NONE, AUTHOR_SELF, History, MessageKind, type HistoryRow } from './history.ts'
 import { generateInvites } from './invites.ts'
 import { mix32, Prng } from './prng.ts'
@@ -137,6 +138,7 @@ export function generateWorld(options: WorldOptions): World {
         pinOrder: i,
         min: roles[i] === 'min',
       },
+      log: undefined as unknown as ChannelLog,
     })
   }
   // The first broadcast channel takes the first supergroup as its discussion group (comments).
@@ -162,6 +164,11 @@ export function generateWorld(options: WorldOptions): World {
       deletedTops++
     }
     if (roles[i] === 'draft') channel.dialog.draftDate = now
+  }
+  for (const channel of channels) {
+    // A deleted top message's id is used up: the next post takes the one after it.
+    const lastId = Math.max(channel.history.topId, channel.dialog.deletedTop?.id ?? 0)
+    channel.log = new ChannelLog(Math.max(1, lastId), lastId)
   }
 
   const partner = users[0]

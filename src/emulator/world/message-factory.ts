@@ -66,7 +66,10 @@ export function materializeMessage(world: World, history: History, index: number
 
   const album = row.kind === MessageKind.AlbumPhoto
   const captioned = !album || row.ref === row.id
-  const { text, entities } = captioned ? inventText(prng, album ? 2 : 3, album ? 10 : 40) : { text: '', entities: [] }
+  const invented = captioned ? inventText(prng, album ? 2 : 3, album ? 10 : 40) : { text: '', entities: [] }
+  // A post or an edit of the living world wrote this text (channel-log.ts); the rest still comes from the seed.
+  const written = channel?.log.contentOf(row.id)
+  const { text, entities } = written ? { text: written.text, entities: [] } : invented
 
   const message: TlObject = {
     _: 'message',
@@ -114,7 +117,9 @@ export function materializeMessage(world: World, history: History, index: number
 
   if (channel && prng.chance(0.35)) message.reactions = reactionsOf(prng, !broadcast)
 
-  if (prng.chance(0.08)) message.edit_date = Math.min(world.now, row.date + prng.int(30, 7200))
+  if (written) {
+    if (written.editDate !== undefined) message.edit_date = written.editDate
+  } else if (prng.chance(0.08)) message.edit_date = Math.min(world.now, row.date + prng.int(30, 7200))
 
   return message
 }

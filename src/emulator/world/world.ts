@@ -1,9 +1,11 @@
+import type { ChannelLog } from './channel-log.ts'
 import type { History } from './history.ts'
 
 /**
  * The emulator's world: the users, channels and chats every account sees, and their histories.
- * Built once by `generateWorld` and never mutated; what changes per account (membership, the
- * signed-in user) lives in `Accounts`.
+ * Built by `generateWorld`; after that only channels change, through the living world
+ * (living-world.ts: posts, edits, deletions in each channel's History and ChannelLog). What
+ * changes per account (membership, the signed-in user) lives in `Accounts`.
  */
 
 export interface WorldUser {
@@ -35,6 +37,8 @@ export interface WorldChannel {
   /** Typical view count of a post, for realistic `views`. */
   audience: number
   history: History
+  /** pts, recent events and written texts since the world was generated. */
+  log: ChannelLog
   /** How the channel's dialog looks in the account's dialog list. */
   dialog: ChannelDialog
 }

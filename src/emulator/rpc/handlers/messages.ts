@@ -146,10 +146,11 @@ function dialogsBody(
     else if (entry.kind === 'chat') refs.addChat(entry.peerId)
     else refs.addUser(entry.peerId)
   }
-  const withTop = entries.filter((entry) => entry.channel?.dialog.deletedTop === undefined)
+  // A dialog whose top_message is not its history's newest names a deleted one (until a new post).
+  const withTop = entries.filter((entry) => entry.topId === entry.history.topId)
   const list = messageList(world, viewer, withTop.map((entry) => ({ history: entry.history, index: entry.history.length - 1 })), refs)
   for (const entry of entries) {
-    const deleted = entry.channel?.dialog.deletedTop
+    const deleted = entry.topId === entry.history.topId ? undefined : entry.channel?.dialog.deletedTop
     if (deleted?.shown === 'empty') list.messages.push({ _: 'messageEmpty', id: deleted.id, peer_id: peerOfDialog(entry) })
   }
   const chats = list.chats.map((chat) => (chat._ === 'channel' && world.channelsById.get(Number(chat.id))?.dialog.min === true ? minChannel(chat) : chat))
