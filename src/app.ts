@@ -14,8 +14,10 @@ import { accountRoute } from './http/routes/account.ts'
 import { messagesRoute } from './http/routes/messages.ts'
 import { channelsRoute } from './http/routes/channels.ts'
 import { healthRoute, type SinkStatuses } from './http/routes/health.ts'
+import { messagesLiveRoute } from './http/routes/messages-live.ts'
+import type { LiveFeed } from './live/live-feed.ts'
+import { systemClock, type Clock } from './clock.ts'
 import type { Connector } from './connector.ts'
-import type { Clock } from './clock.ts'
 import { metricsPlugin } from './http/metrics-plugin.ts'
 import type { ServiceMetrics } from './metrics/service-metrics.ts'
 
@@ -26,12 +28,14 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'] | undefined
   loggerInstance?: FastifyServerOptions['loggerInstance'] | undefined
   now?: () => number
-  /** Timers of the message stream's keep-alive (default: the system clock). */
+  /** Timers of the message stream's keep-alive and of live streams' heartbeats (default: the system clock). */
   clock?: Clock | undefined
   /** Prometheus metrics served at GET /metrics; absent, no /metrics route. */
   metrics?: ServiceMetrics | undefined
   /** The live feed's sinks, for /health; absent: none configured. */
   sinks?: SinkStatuses | undefined
+  /** The live feed behind GET /messages/live; absent, no such route. */
+  live?: LiveFeed | undefined
   /** Largest accepted request body; sign-in bodies are tiny. */
   bodyLimit?: number
 }
@@ -105,5 +109,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(accountRoute(options.connector))
   await app.register(messagesRoute(options.connector, now, options.clock))
   await app.register(channelsRoute(options.connector))
+  if (options.live) {
+    await app.register(messagesLiveRoute({ connector: options.connector, feed: options.live, clock: options.clock ?? systemClock, log: app.log }))
+  }
   return app
 }

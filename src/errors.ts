@@ -15,6 +15,7 @@ export const ERROR_CATALOG = {
     detail: 'This phone number has no Telegram account, and this service creates none: sign up with an official Telegram app first, then sign in here.',
   },
   UNAUTHORIZED: { status: 401, detail: 'A valid bearer token is required: send "Authorization: Bearer <API_TOKEN>".' },
+  INVALID_CURSOR: { status: 400, detail: 'The Last-Event-ID (or last_event_id) is not a cursor this service gave out.' },
   NOT_SIGNED_IN: { status: 401, detail: 'The service is not signed in to Telegram: POST /sign_in first.' },
   PASSWORD_HASH_INVALID: { status: 401, detail: 'The two-step verification password is wrong.' },
   CHANNEL_PRIVATE: { status: 403, detail: 'The channel is private: join it with an invite link.' },
@@ -86,6 +87,7 @@ export const badRequest = (detail?: string): AppError => new AppError('BAD_REQUE
 export const phoneNumberInvalid = (detail?: string): AppError => new AppError('PHONE_NUMBER_INVALID', detail)
 export const phoneCodeInvalid = (detail?: string): AppError => new AppError('PHONE_CODE_INVALID', detail)
 export const unauthorized = (detail?: string): AppError => new AppError('UNAUTHORIZED', detail)
+export const invalidCursor = (): AppError => new AppError('INVALID_CURSOR')
 export const notSignedIn = (): AppError => new AppError('NOT_SIGNED_IN')
 export const passwordHashInvalid = (): AppError => new AppError('PASSWORD_HASH_INVALID')
 export const notFound = (detail?: string): AppError => new AppError('NOT_FOUND', detail)

@@ -15,6 +15,7 @@ import { FencedStore } from './sessions/fenced-store.ts'
 import { createServiceMetrics } from './metrics/service-metrics.ts'
 import { defaultSleep } from './telegram/call-with-flood-wait.ts'
 import { saveWithRetry } from './telegram/save-with-retry.ts'
+import { LiveHub } from './live/live-hub.ts'
 
 /** How long in-flight requests may run after SIGTERM before the process stops anyway. */
 const SHUTDOWN_GRACE_MS = 10_000
@@ -79,8 +80,11 @@ async function main(): Promise<void> {
     throw err
   }
 
+  // One update stream from Telegram for every live subscriber (GET /messages/live).
+  const live = new LiveHub({ telegram: gateway.live(), metrics, log: logger })
   const app = await buildApp({
     connector: gateway,
+    live,
     sandbox: config.sandbox,
     apiToken: config.apiToken ?? undefined,
     loggerInstance: logger,
@@ -108,6 +112,8 @@ async function main(): Promise<void> {
     }, SHUTDOWN_GRACE_MS)
     grace.unref()
     let code = 0
+    // Live streams never finish by themselves: end them so that they do not hold the shutdown.
+    live.close()
     try {
       // Stops accepting, lets the requests in flight finish (bounded by the grace timer).
       await app.close()

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
-  AppError, ERROR_CATALOG, badRequest, floodWait, internalError, noPendingSignIn, notAcceptable, notFound,
+  AppError, ERROR_CATALOG, badRequest, floodWait, internalError, invalidCursor, noPendingSignIn, notAcceptable, notFound,
   notSignedIn, passwordHashInvalid, payloadTooLarge, phoneCodeExpired, phoneCodeInvalid, phoneNumberInvalid,
   emailSetupRequired, phoneNumberUnoccupied, sendCodeUnavailable,
   sessionStoreUnavailable, telegramError, telegramUnavailable, toAppError, toProblem, unauthorized,
@@ -15,6 +15,7 @@ test('every catalog code maps to its pinned HTTP status', () => {
     PHONE_NUMBER_INVALID: 400,
     PHONE_CODE_INVALID: 400,
     NOT_A_CHANNEL: 400,
+    INVALID_CURSOR: 400,
     UNAUTHORIZED: 401,
     NOT_SIGNED_IN: 401,
     PASSWORD_HASH_INVALID: 401,
@@ -48,6 +49,7 @@ test('each factory builds the error with its own code and status', () => {
     [badRequest('x'), 'BAD_REQUEST', 400],
     [phoneNumberInvalid(), 'PHONE_NUMBER_INVALID', 400],
     [phoneCodeInvalid(), 'PHONE_CODE_INVALID', 400],
+    [invalidCursor(), 'INVALID_CURSOR', 400],
     [unauthorized(), 'UNAUTHORIZED', 401],
     [notSignedIn(), 'NOT_SIGNED_IN', 401],
     [passwordHashInvalid(), 'PASSWORD_HASH_INVALID', 401],

@@ -33,6 +33,11 @@ export interface SubscribeOptions {
   after: string | null
   /** Only these channels (bare ids); null or absent: every channel of the account. */
   channels?: ReadonlySet<number> | null | undefined
+  /**
+   * With no `after`: first every message dated after this (Unix seconds), oldest first, then
+   * live (a `start_time`). Ignored when `after` is given.
+   */
+  since?: number | null | undefined
 }
 
 /** One consumer's view of the feed; `close` ends the iteration and frees its buffer. */
@@ -41,5 +46,6 @@ export interface LiveSubscription extends AsyncIterable<LiveEvent> {
 }
 
 export interface LiveFeed {
+  /** Throws AppError INVALID_CURSOR (400) when `after` is not a cursor of this feed. */
   subscribe(options: SubscribeOptions): LiveSubscription
 }

@@ -6,7 +6,7 @@
  * Label values are bounded: routes are Fastify's route patterns (never raw paths), RPC methods
  * are TL method names. Nothing about the account (phone, peers, messages) becomes a label.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 export interface HttpMetrics {
   /** One answered request: its route pattern ('unmatched' when no route matched), status and duration. */
@@ -35,7 +35,14 @@ export interface SessionMetrics {
   recordSessionSave(result: SessionSaveResult): void
 }
 
-export interface ServiceMetrics extends HttpMetrics, TelegramMetrics, ChannelMetrics, SessionMetrics {
+export interface LiveMetrics {
+  /** Subscribers of the live feed open now. */
+  setLiveSubscribers(count: number): void
+  /** One event handed to a subscriber, and how old its message was then (now − date, seconds). */
+  recordLiveEvent(event: 'message' | 'edit' | 'delete', lagSeconds: number): void
+}
+
+export interface ServiceMetrics extends HttpMetrics, TelegramMetrics, ChannelMetrics, SessionMetrics, LiveMetrics {
   readonly registry: Registry
 }
 
@@ -48,6 +55,9 @@ export interface ServiceMetricsOptions {
 
 /** Seconds; /messages streams a whole window, so the upper buckets reach a minute. */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
+
+/** Seconds; a live message is usually a second old, a backfilled one days. */
+const LAG_BUCKETS = [0.5, 1, 2, 5, 10, 30, 60, 300, 3600, 86_400]
 
 export function createServiceMetrics(options: ServiceMetricsOptions = {}): ServiceMetrics {
   const registry = options.registry ?? new Registry()
@@ -97,6 +107,24 @@ export function createServiceMetrics(options: ServiceMetricsOptions = {}): Servi
     labelNames: ['result'] as const,
     registers,
   })
+  const liveSubscribers = new Gauge({
+    name: 'live_subscribers',
+    help: 'Subscribers of the live feed open now (GET /messages/live streams and sinks).',
+    registers,
+  })
+  const liveEvents = new Counter({
+    name: 'live_events_total',
+    help: 'Live feed events handed to subscribers, by kind.',
+    labelNames: ['event'] as const,
+    registers,
+  })
+  const liveLag = new Histogram({
+    name: 'live_delivery_lag_seconds',
+    help: 'Age of a live feed event when handed to a subscriber (now minus the message date).',
+    buckets: LAG_BUCKETS,
+    registers,
+  })
+  for (const event of ['message', 'edit', 'delete']) liveEvents.inc({ event }, 0)
   // Both results exist from the start, so that rate() and alerts see a 0 rather than no series.
   sessionSaves.inc({ result: 'ok' }, 0)
   sessionSaves.inc({ result: 'failed' }, 0)
@@ -120,6 +148,13 @@ export function createServiceMetrics(options: ServiceMetricsOptions = {}): Servi
     },
     recordSessionSave(result) {
       sessionSaves.inc({ result })
+    },
+    setLiveSubscribers(count) {
+      liveSubscribers.set(count)
+    },
+    recordLiveEvent(event, lagSeconds) {
+      liveEvents.inc({ event })
+      liveLag.observe(lagSeconds)
     },
   }
 }

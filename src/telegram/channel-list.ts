@@ -46,6 +46,8 @@ export interface ChannelRef {
   peer: tl.RawInputPeerChannel
   /** Date of the dialog's top (latest) message; Infinity when Telegram did not say (a deleted top message). */
   topDate: number
+  /** The dialog's top_message id. */
+  topId: number
 }
 
 export type { ChannelSkipReason } from '../metrics/service-metrics.ts'
@@ -195,7 +197,7 @@ function takeDialogs(result: DialogsAnswer, window: DateWindow, seen: Set<string
     if (seen.has(key)) continue
     seen.add(key)
     if (dialog.peer._ !== 'peerChannel' || (top !== null && top <= window.after)) continue
-    const channel = channelOf(page.chats.get(dialog.peer.channelId), dialog.peer.channelId, top ?? Infinity)
+    const channel = channelOf(page.chats.get(dialog.peer.channelId), dialog.peer.channelId, top ?? Infinity, dialog.topMessage)
     if ('reason' in channel) listing.skipped.push(channel)
     else listing.channels.push(channel)
   }
@@ -231,16 +233,16 @@ function readPage(result: DialogsAnswer): DialogPage {
 }
 
 /** The channel to read, or why it cannot be read. */
-function channelOf(chat: tl.TypeChat | undefined, id: number, topDate: number): ChannelRef | SkippedChannel {
+export function channelOf(chat: tl.TypeChat | undefined, id: number, topDate: number, topId: number): ChannelRef | SkippedChannel {
   // channelForbidden: banned, or the channel became private to us; its history cannot be read.
   if (chat?._ === 'channelForbidden') return { id, reason: 'channel_private' }
   // A min channel (or none at all) carries no access_hash, and a channel is read only with one.
   if (chat?._ !== 'channel' || chat.min === true || chat.accessHash === undefined) return { id, reason: 'no_access_hash' }
-  return channelRef(chat, topDate)
+  return channelRef(chat, topDate, topId)
 }
 
 /** The channel as read and listed, from its `channel` object. */
-export function channelRef(chat: tl.RawChannel, topDate: number): ChannelRef {
+export function channelRef(chat: tl.RawChannel, topDate: number, topId = 0): ChannelRef {
   const username = chat.username ?? chat.usernames?.find((entry) => entry.active)?.username ?? null
   return {
     id: chat.id,
@@ -250,6 +252,7 @@ export function channelRef(chat: tl.RawChannel, topDate: number): ChannelRef {
     participantsCount: chat.participantsCount ?? null,
     peer: { _: 'inputPeerChannel', channelId: chat.id, accessHash: chat.accessHash ?? Long.ZERO },
     topDate,
+    topId,
   }
 }
 

@@ -10,7 +10,7 @@
  *
  * Sign-in steps run one at a time (they share the pending sign-in); history reads run freely.
  */
-import type { ITelegramClient } from '@mtcute/core'
+import type { ITelegramClient, RawUpdateInfo } from '@mtcute/core'
 import type { TelegramClient } from '@mtcute/node'
 import { systemClock, type Clock } from '../clock.ts'
 import type { AccountProfile, ChannelSummary, Connector, MessageSelection, QrSignInOutcome, ReadOptions, SignInInput, SignInOutcome, TelegramLink } from '../connector.ts'
@@ -22,6 +22,7 @@ import type { BlobStore } from '../sessions/blob-store.ts'
 import { REVOKED_RECORD, loadSessionRecord, saveRevokedRecord, saveSessionRecord } from '../sessions/session-persistence.ts'
 import { EMPTY_SESSION_RECORD, type SessionRecord } from '../sessions/session-record.ts'
 import type { FloodWaitPolicy } from './call-with-flood-wait.ts'
+import type { LiveTelegram } from '../live/live-telegram.ts'
 import { channelMessages, type SkippedChannel } from './channel-history.ts'
 import { listAllChannels, type ChannelRef } from './channel-list.ts'
 import { joinChannel, leaveChannel, selectChannels } from './channel-membership.ts'
@@ -100,7 +101,11 @@ export class TelegramGateway implements Connector<TelethonDict> {
   #saveQueue: Promise<unknown> = Promise.resolve()
   #reportedLinkError = false
 
-  private constructor(deps: GatewayDeps, record: SessionRecord, client: TelegramClient) {
+  /** Live feed listeners: channels whose gap Telegram will not replay; reconnections. */
+  readonly #tooLong: Set<(channelId: number) => void>
+  readonly #reconnected = new Set<() => void>()
+
+  private constructor(deps: GatewayDeps, record: SessionRecord, client: TelegramClient, tooLong: Set<(channelId: number) => void>) {
     this.#deps = deps
     this.#record = record
     this.#client = client
@@ -110,6 +115,7 @@ export class TelegramGateway implements Connector<TelethonDict> {
       maxConcurrency: deps.historyConcurrency,
       probeCalls: deps.floodProbeCalls,
     })
+    this.#tooLong = tooLong
   }
 
   /** Reads the store and starts the client; throws the store's error when the record cannot be read. */
@@ -122,8 +128,9 @@ export class TelegramGateway implements Connector<TelethonDict> {
       publicKeyPem: deps.telegram.publicKeyPem,
       log: deps.log,
     }
-    const client = createMtcuteClient(options)
-    const gateway = new TelegramGateway(deps, record, client)
+    const tooLong = new Set<(channelId: number) => void>()
+    const client = createMtcuteClient({ ...options, onChannelTooLong: (channelId) => tooLong.forEach((listener) => listener(channelId)) })
+    const gateway = new TelegramGateway(deps, record, client, tooLong)
     try {
       await gateway.#start()
     } catch (err) {
@@ -137,8 +144,10 @@ export class TelegramGateway implements Connector<TelethonDict> {
     const client = this.#client
     client.onConnectionState.add((state) => {
       if (this.#closed) return
+      const was = this.#link
       this.#link = state === 'connected' || state === 'updating' ? 'connected' : state === 'connecting' ? 'connecting' : 'disconnected'
       if (this.#link === 'connected') this.#reportedLinkError = false
+      if (this.#link === 'connected' && was !== 'connected') this.#reconnected.forEach((listener) => listener())
     })
     client.onError.add((err) => {
       // mtcute reconnects on its own; say so once per outage, not once per attempt.
@@ -161,6 +170,10 @@ export class TelegramGateway implements Connector<TelethonDict> {
       await this.#awaitUsable(() => socketUp)
     } finally {
       client.onConnectionState.remove(onState)
+    }
+    // A restored session starts mtcute's update loop here; a sign-in starts it in notifyLoggedIn.
+    if (this.authorized) {
+      client.startUpdatesLoop().catch((err) => this.#deps.log.warn({ err: { message: (err as Error).message } }, 'Telegram updates could not start'))
     }
     this.#deps.log.info(
       { authorized: this.authorized, pendingSignIn: this.#record.pendingSignIn !== null },
@@ -340,6 +353,29 @@ export class TelegramGateway implements Connector<TelethonDict> {
       throw await this.#noticeSignOut(err)
     })
     return new Set([...selected.channels, ...selected.skipped].map((channel) => channel.id))
+  }
+
+  /** What the live feed (src/live) reads: updates, and history through the same flood-controlled seam. */
+  live(): LiveTelegram {
+    const client = this.#client
+    return {
+      caller: client,
+      policy: this.#policy(),
+      authorized: () => this.authorized && !this.#closed,
+      onUpdate: (listener) => {
+        const handler = (info: RawUpdateInfo): void => listener(info.update, info.peers)
+        client.onRawUpdate.add(handler)
+        return () => client.onRawUpdate.remove(handler)
+      },
+      onChannelTooLong: (listener) => {
+        this.#tooLong.add(listener)
+        return () => this.#tooLong.delete(listener)
+      },
+      onReconnected: (listener) => {
+        this.#reconnected.add(listener)
+        return () => this.#reconnected.delete(listener)
+      },
+    }
   }
 
   serializeMessage(message: TelethonDict): string {

@@ -5,8 +5,12 @@
  * Choices that matter:
  * - `MemoryStorage` and `cleanup: false`: no sqlite file, and no SIGINT/SIGTERM handlers of
  *   mtcute's own (it would re-raise the signal before src/main.ts saves the session).
- * - `disableUpdates`: the connector reads history on demand; wrapping calls in
- *   `invokeWithoutUpdates` spares both ends the update stream.
+ * - Updates on (https://core.telegram.org/api/updates), for the live feed (src/live): mtcute's
+ *   update manager orders pushes by pts and fills gaps with getChannelDifference. `catchUp`
+ *   makes it listen from the moment the loop starts rather than after its first getState (a
+ *   push in between would be lost), and `onChannelTooLong` hands a channel whose gap Telegram
+ *   will not replay to the live feed, which reads the missed posts from history; mtcute would
+ *   otherwise pass on only the newest messages. History reads are plain RPCs either way.
  * - Network middlewares without mtcute's flood waiter: flood waits surface as errors so that
  *   src/telegram decides (channel-history waits short ones out, sign-in passes them on as 429);
  *   Telegram's internal errors (5xx, -503) are retried a bounded number of times, not forever.
@@ -35,6 +39,8 @@ export interface MtcuteClientOptions {
   /** That server's RSA public key, PKCS#1 PEM (SPEC §2 `TELEGRAM_PUBLIC_KEY`). */
   publicKeyPem?: string | undefined
   log: TelegramLog
+  /** Telegram answered channelDifferenceTooLong for this channel (bare id). */
+  onChannelTooLong?: ((channelId: number) => void) | undefined
   /** How often mtcute retries Telegram's internal errors before giving up. */
   internalErrorRetries?: number
 }
@@ -52,7 +58,10 @@ export function createMtcuteClient(options: MtcuteClientOptions): TelegramClient
     apiHash: options.apiHash,
     storage: new MemoryStorage(),
     storageOptions: { cleanup: false },
-    disableUpdates: true,
+    updates: {
+      catchUp: true,
+      onChannelTooLong: (channelId) => options.onChannelTooLong?.(channelId),
+    },
     logLevel: MTCUTE_LOG_WARN,
     network: {
       middlewares: [networkMiddlewares.internalErrorsHandler({ maxRetries: options.internalErrorRetries ?? 2 })],

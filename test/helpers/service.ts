@@ -19,6 +19,7 @@ import { loggerOptions } from '../../src/logger.ts'
 import type { ServiceMetrics } from '../../src/metrics/service-metrics.ts'
 import type { SinkStatuses } from '../../src/http/routes/health.ts'
 import type { Clock } from '../../src/clock.ts'
+import { LiveHub, type LiveHubOptions } from '../../src/live/live-hub.ts'
 
 export interface ServiceOptions {
   emulator?: EmulatorOptions
@@ -35,18 +36,22 @@ export interface ServiceOptions {
   metrics?: ServiceMetrics
   /** The live feed's sinks, for /health. */
   sinks?: SinkStatuses
+  /** The live feed's settings (journal size, lag limit). */
+  live?: Omit<LiveHubOptions, 'telegram' | 'metrics'>
 }
 
 export interface Service {
   emulator: Emulator
   store: BlobStore
   gateway: TelegramGateway
+  live: LiveHub
   app: FastifyInstance
   /** http://127.0.0.1:<port> */
   url: string
   /** Every log line written so far (JSON text), for tests that look for leaks. */
   logText(): string
-  restart(): Promise<void>
+  /** Closes and opens again; `whileDown` runs in between, with the service stopped. */
+  restart(whileDown?: () => unknown): Promise<void>
   close(): Promise<void>
 }
 
@@ -67,7 +72,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   })
   const log: Logger = pino(loggerOptions('debug'), sink)
 
-  const open = async (): Promise<{ gateway: TelegramGateway; app: FastifyInstance; url: string }> => {
+  const open = async (): Promise<{ gateway: TelegramGateway; live: LiveHub; app: FastifyInstance; url: string }> => {
     const gateway = await TelegramGateway.open({
       store: store!,
       sessionKey: options.sessionKey ?? null,
@@ -81,8 +86,10 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       ...options.gateway,
       ...(options.metrics ? { metrics: options.metrics } : {}),
     })
+    const live = new LiveHub({ telegram: gateway.live(), log, ...options.live, ...(options.metrics ? { metrics: options.metrics } : {}) })
     const app = await buildApp({
       connector: gateway,
+      live,
       sandbox: false,
       apiToken: options.apiToken,
       loggerInstance: log,
@@ -92,7 +99,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       ...(options.sinks ? { sinks: options.sinks } : {}),
     })
     const address = await app.listen({ host: '127.0.0.1', port: 0 })
-    return { gateway, app, url: address }
+    return { gateway, live, app, url: address }
   }
 
   const service: Service = {
@@ -100,12 +107,15 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     store,
     ...(await open()),
     logText: () => lines.join(''),
-    async restart() {
+    async restart(whileDown) {
+      service.live.close()
       await service.app.close()
       await service.gateway.close()
+      await whileDown?.()
       Object.assign(service, await open())
     },
     async close() {
+      service.live.close()
       await service.app.close()
       await service.gateway.close()
       if (!options.sharedEmulator) await emulator.stop()

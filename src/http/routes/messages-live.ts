@@ -1,0 +1,75 @@
+/**
+ * GET /messages/live: the live feed as Server-Sent Events. Input is checked (and the feed
+ * subscribed) before the response starts, so a bad cursor or time is still a 400 problem and
+ * a service that is not signed in a 401; after that a failure (Telegram unreachable, a long
+ * flood wait during catch-up) can only end the stream, with a comment saying why, and
+ * EventSource reconnects with its Last-Event-ID.
+ */
+import type { FastifyPluginAsync } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Connector } from '../../connector.ts'
+import { badRequest, notSignedIn, toAppError } from '../../errors.ts'
+import type { LiveFeed } from '../../live/live-feed.ts'
+import type { Clock } from '../../clock.ts'
+import { liveSchema } from '../schemas/messages-live.ts'
+import { writeSse } from '../sse-stream.ts'
+import { parseTime } from '../time-window.ts'
+
+/** At least every 15 s something is written, so proxies and clients see a live connection. */
+export const HEARTBEAT_MS = 15_000
+const RETRY_MS = 2_000
+
+export interface LiveRouteOptions {
+  connector: Connector
+  feed: LiveFeed
+  clock: Pick<Clock, 'sleep'>
+  log?: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void }
+}
+
+export function messagesLiveRoute(options: LiveRouteOptions): FastifyPluginAsync {
+  return async (app) => {
+    app.withTypeProvider<TypeBoxTypeProvider>().get('/messages/live', { schema: liveSchema }, async (request, reply) => {
+      const header = request.headers['last-event-id']
+      const after = (typeof header === 'string' && header !== '' ? header : undefined) ?? request.query.last_event_id ?? null
+      let since: number | null = null
+      if (request.query.start_time !== undefined) {
+        const parsed = parseTime(request.query.start_time)
+        if (!parsed.ok) throw badRequest(`query field "start_time": ${parsed.reason}`)
+        since = Math.floor(parsed.ms / 1000)
+      }
+      if (!options.connector.status().authorized) throw notSignedIn()
+      const subscription = options.feed.subscribe({ after, since })
+
+      const abort = new AbortController()
+      reply.hijack()
+      const response = reply.raw
+      response.on('close', () => {
+        abort.abort()
+        subscription.close()
+      })
+      response.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        // nginx and similar proxies otherwise buffer the stream.
+        'x-accel-buffering': 'no',
+      })
+      response.flushHeaders()
+      const events = subscription[Symbol.asyncIterator]()
+      try {
+        await writeSse(response, events, abort.signal, { clock: options.clock, heartbeatMs: HEARTBEAT_MS, retryMs: RETRY_MS })
+      } catch (err) {
+        const error = toAppError(err)
+        options.log?.warn({ err: { message: error.message, code: error.code } }, 'live stream ended by an error')
+        const retry = error.retryAfter !== undefined ? `retry: ${error.retryAfter * 1000}\n` : ''
+        if (!response.writableEnded) response.write(`: error ${error.code}: ${error.detail.replace(/\s+/g, ' ')}\n${retry}\n`)
+      } finally {
+        subscription.close()
+        const lagging = (subscription as { closedBecause?: unknown }).closedBecause === 'lagging'
+        // A subscriber that fell behind may have a full socket: cut it rather than wait for it.
+        if (lagging) response.destroy()
+        else if (!response.writableEnded) response.end()
+      }
+    })
+  }
+}

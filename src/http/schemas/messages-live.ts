@@ -1,0 +1,68 @@
+import { Type, type Static } from 'typebox'
+import { problemRef } from './problem.ts'
+import { MAX_CURSOR_LENGTH } from '../../live/live-cursor.ts'
+
+export const LiveQuery = Type.Object({
+  start_time: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description: 'First send every message dated after this time (ISO 8601, a date or a Unix timestamp), oldest first, then go live',
+      examples: ['2025-07-01T00:00:00Z'],
+    }),
+  ),
+  last_event_id: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: MAX_CURSOR_LENGTH,
+      description: 'Resume right after this event (its `id:`); the `Last-Event-ID` header, when sent, wins',
+    }),
+  ),
+})
+export type LiveQuery = Static<typeof LiveQuery>
+
+/** `event: delete` data. */
+export const LiveDeletion = Type.Object(
+  {
+    channel_id: Type.Integer({ description: 'The bare channel id, as in PeerChannel.channel_id' }),
+    ids: Type.Array(Type.Integer(), { description: 'The deleted message ids, ascending' }),
+  },
+  { $id: 'LiveDeletion', additionalProperties: false },
+)
+
+export const liveSchema = {
+  summary: 'New channel messages, edits and deletions as they happen (Server-Sent Events)',
+  description: [
+    'A `text/event-stream` (usable with a browser\'s `EventSource`). Each event has an `id:` (an opaque cursor)',
+    'and is one of:',
+    '',
+    '- `event: message`: a new message, `data:` in the same Telethon `to_dict()` shape as `GET /messages`',
+    '  (schema `TelethonMessage`);',
+    '- `event: edit`: the edited message, same shape;',
+    '- `event: delete`: `{"channel_id": ..., "ids": [...]}` (schema `LiveDeletion`).',
+    '',
+    'A comment line (`: heartbeat`) goes out at least every 15 seconds. `start_time` first sends every message',
+    'after that time, oldest first, then goes live with no gap and no duplicate. `Last-Event-ID` (sent by',
+    '`EventSource` when it reconnects) or `last_event_id` resumes right after that event, across dropped',
+    'connections, service restarts and downtime. Per channel, messages come in id order. A subscriber that',
+    'falls too far behind is disconnected and resumes by its `Last-Event-ID`.',
+  ].join('\n'),
+  tags: ['messages'],
+  querystring: LiveQuery,
+  produces: ['text/event-stream'],
+  response: {
+    200: {
+      description: 'The event stream',
+      content: {
+        'text/event-stream': {
+          schema: Type.String({
+            description: 'Server-Sent Events (https://html.spec.whatwg.org/multipage/server-sent-events.html)',
+            examples: ['id: MX5...\nevent: message\ndata: {"_":"Message","id":423,...}\n\n: heartbeat\n\n'],
+          }),
+        },
+      },
+    },
+    400: problemRef,
+    401: problemRef,
+  },
+}
