@@ -5,6 +5,9 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { Problem } from './http/schemas/problem.ts'
+import { TelethonMessage } from './http/schemas/messages.ts'
+import { LiveDeletion } from './http/schemas/messages-live.ts'
+import { productLogo } from './http/product-logo.ts'
 import { clientErrorHandler, frameworkErrorHandler, registerProblemHandlers } from './http/problem-handler.ts'
 import { registerJsonBodyParser } from './http/json-body-parser.ts'
 import { registerHostRequirement } from './http/host-header.ts'
@@ -71,6 +74,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerJsonBodyParser(app)
 
   app.addSchema(Problem)
+  // Shared schemas are listed under components.schemas in the OpenAPI document.
+  app.addSchema(TelethonMessage)
+  app.addSchema(LiveDeletion)
   registerProblemHandlers(app)
   registerHostRequirement(app)
   // A root-level hook, so it guards every route of the application, the documentation's included.
@@ -78,6 +84,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
 
   await app.register(swagger, {
+    // Shared schemas keep their own names in components.schemas (not def-0, def-1, …).
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     openapi: {
       openapi: '3.0.3',
       tags: [
@@ -98,7 +106,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       security: options.apiToken ? [{ bearer: [] }] : [],
     },
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    theme: { title: 'Telegram Connector — API' },
+    logo: { type: 'image/svg+xml', content: productLogo, href: '/docs', target: '_self' },
+  })
   if (options.metrics) await app.register(metricsPlugin({ metrics: options.metrics }))
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 

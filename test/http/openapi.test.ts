@@ -38,3 +38,22 @@ test('the OpenAPI document describes every endpoint with its statuses, and Swagg
   assert.match(ui.headers.get('content-type') ?? '', /text\/html/)
   assert.match(await ui.text(), /swagger/i)
 })
+
+test('the OpenAPI document describes the live stream and the message schema, and the docs carry the product name', async (t) => {
+  const service = await startService()
+  t.after(() => service.close())
+  const doc = (await (await fetch(`${service.url}/openapi.json`)).json()) as {
+    info: { title: string }
+    components: { schemas: Record<string, unknown> }
+    paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }>; parameters?: { name: string; required?: boolean }[] }>>
+  }
+  const live = doc.paths['/messages/live']!.get!
+  assert.deepEqual(live.parameters!.map((p) => [p.name, p.required === true]), [['start_time', false], ['last_event_id', false]])
+  assert.deepEqual(Object.keys(live.responses).sort(), ['200', '400', '401'])
+  assert.deepEqual(Object.keys(live.responses['200']!.content!), ['text/event-stream'])
+  assert.deepEqual(Object.keys(doc.components.schemas).sort(), ['LiveDeletion', 'Problem', 'TelethonMessage'])
+  assert.equal(doc.info.title, 'Telegram Connector')
+
+  const html = await (await fetch(`${service.url}/docs/`, { redirect: 'follow' })).text()
+  assert.match(html, /<title>Telegram Connector — API<\/title>/)
+})

@@ -46,7 +46,11 @@ export const TelethonMessage = Type.Object(
       { additionalProperties: true },
     ),
   },
-  { additionalProperties: true },
+  {
+    $id: 'TelethonMessage',
+    description: "A channel message in Telethon's `to_dict()` shape: every field of the TL constructor in snake_case, plus `meta`",
+    additionalProperties: true,
+  },
 )
 
 export const messagesSchema = {
@@ -60,7 +64,7 @@ export const messagesSchema = {
   querystring: MessagesQuery,
   produces: ['application/json', 'application/x-ndjson'],
   response: {
-    200: Type.Array(TelethonMessage),
+    200: Type.Array(Type.Ref('TelethonMessage')),
     400: problemRef,
     401: problemRef,
     404: problemRef,
