@@ -13,6 +13,8 @@ import { Long, type tl } from '@mtcute/core'
 import { callWithFloodWait, type FloodWaitPolicy, type RpcCaller } from '../telegram/call-with-flood-wait.ts'
 import type { ChannelRef } from '../telegram/channel-list.ts'
 import { concurrencyLimit, type Limited } from '../telegram/concurrency-limit.ts'
+import { PageCursor, type Page } from '../telegram/page-cursor.ts'
+import { channelRefusal } from '../telegram/rpc-errors.ts'
 
 export interface CatchUpStart {
   /** Messages with id above this … */
@@ -45,7 +47,7 @@ export async function* catchUpFromHistory(
   for (;;) {
     let best: { cursor: ChannelCursor; message: tl.RawMessage } | null = null
     for (let i = 0; i < cursors.length; ) {
-      const message = await head(cursors[i])
+      const message = await cursors[i].pages.head()
       if (message === null) {
         cursors.splice(i, 1)
         continue
@@ -54,7 +56,7 @@ export async function* catchUpFromHistory(
       i++
     }
     if (best === null) return
-    best.cursor.position++
+    best.cursor.pages.advance()
     yield { message: best.message, channel: best.cursor.channel }
   }
 }
@@ -66,45 +68,23 @@ function comesFirst(a: tl.RawMessage, aChannel: ChannelRef, b: tl.RawMessage, bC
   return a.id < b.id
 }
 
-interface Page {
-  /** Channel messages of the page, oldest first (service messages left out). */
-  messages: tl.RawMessage[]
-  /** The highest id the page reached, or null when it was the newest page. */
-  nextAfterId: number | null
-}
-
+/** A channel's open cursor in the merge. */
 interface ChannelCursor {
   channel: ChannelRef
-  buffer: tl.RawMessage[]
-  position: number
-  next: Promise<Page> | null
-  read: (afterId: number | null) => Promise<Page>
+  pages: PageCursor<tl.RawMessage, number | null>
 }
 
 function openCursor(client: RpcCaller, policy: FloodWaitPolicy, limited: Limited, channel: ChannelRef, start: CatchUpStart): ChannelCursor {
-  const read = (afterId: number | null): Promise<Page> => readPage(client, policy, limited, channel, afterId, start.afterDate)
-  const cursor: ChannelCursor = { channel, buffer: [], position: 0, next: null, read }
-  fetchAhead(cursor, start.afterId ?? null)
-  return cursor
-}
-
-function fetchAhead(cursor: ChannelCursor, afterId: number | null): void {
-  const page = cursor.read(afterId)
-  // The consumer may be gone before a read-ahead ends; its failure surfaces when awaited.
-  page.catch(() => {})
-  cursor.next = page
-}
-
-async function head(cursor: ChannelCursor): Promise<tl.RawMessage | null> {
-  while (cursor.position >= cursor.buffer.length) {
-    if (cursor.next === null) return null
-    const page = await cursor.next
-    cursor.buffer = page.messages
-    cursor.position = 0
-    cursor.next = null
-    if (page.nextAfterId !== null) fetchAhead(cursor, page.nextAfterId)
+  const read = async (afterId: number | null): Promise<Page<tl.RawMessage, number | null>> => {
+    try {
+      return await readPage(client, policy, limited, channel, afterId, start.afterDate)
+    } catch (err) {
+      // A channel Telegram refuses (banned since it was listed, or gone) ends that channel, not the catch-up.
+      if (channelRefusal(err) === null) throw err
+      return { items: [], next: null }
+    }
   }
-  return cursor.buffer[cursor.position]
+  return { channel, pages: new PageCursor(read, start.afterId ?? null) }
 }
 
 /**
@@ -118,7 +98,7 @@ async function readPage(
   channel: ChannelRef,
   afterId: number | null,
   afterDate: number,
-): Promise<Page> {
+): Promise<Page<tl.RawMessage, number | null>> {
   const result = await limited(() =>
     callWithFloodWait(client, policy, {
       _: 'messages.getHistory',
@@ -141,5 +121,5 @@ async function readPage(
     .sort((a, b) => a.id - b.id)
   // A short page is the newest one; so is a page that did not move.
   const last = all.length < PAGE_SIZE || highest === (afterId ?? 0)
-  return { messages, nextAfterId: last ? null : highest }
+  return { items: messages, next: last ? null : highest }
 }

@@ -23,6 +23,7 @@ import { Long, type tl } from '@mtcute/core'
 import { callWithFloodWait, type FloodWaitPolicy, type RpcCaller } from './call-with-flood-wait.ts'
 import { listChannels, type ChannelListing, type ChannelRef, type DateWindow, type SkippedChannel } from './channel-list.ts'
 import { concurrencyLimit, type Limited } from './concurrency-limit.ts'
+import { PageCursor, type Page } from './page-cursor.ts'
 import { channelRefusal } from './rpc-errors.ts'
 import { comesAfter, type MessageCursor } from './message-cursor.ts'
 
@@ -72,7 +73,7 @@ export async function* channelMessages(
   const newestPossible = (channel: ChannelRef): number => Math.min(channel.topDate, window.upTo)
   channels.sort((a, b) => newestPossible(b) - newestPossible(a) || a.id - b.id)
 
-  const read = async (channel: ChannelRef, offsetId: number): Promise<HistoryPage> => {
+  const read = async (channel: ChannelRef, offsetId: number): Promise<Page<tl.RawMessage, number>> => {
     try {
       return await readPage(client, options.policy, limited, channel, window, offsetId, pageSize)
     } catch (err) {
@@ -80,7 +81,7 @@ export async function* channelMessages(
       const reason = channelRefusal(err)
       if (reason === null) throw err
       options.onSkip?.({ id: channel.id, reason })
-      return { messages: [], nextOffsetId: null }
+      return { items: [], next: null }
     }
   }
 
@@ -101,52 +102,20 @@ export async function* channelMessages(
       best = await bestHead(open)
     }
     if (best === null) return
-    best.cursor.position++
+    best.cursor.pages.advance()
     if (after !== undefined && !comesAfter(after, best.message.date, best.cursor.channel.id, best.message.id)) continue
     yield { message: best.message, channel: best.cursor.channel }
   }
 }
 
-interface HistoryPage {
-  /** The page's messages inside the window, service messages and empties removed, newest first. */
-  messages: tl.RawMessage[]
-  /** Offset for the next page, or null when this page was the last one the window needs. */
-  nextOffsetId: number | null
-}
-
+/** A channel's open cursor in the merge: pages newest first, continued by offset_id. */
 interface Cursor {
   channel: ChannelRef
-  buffer: tl.RawMessage[]
-  position: number
-  /** The page being fetched (or fetched and not yet taken), or null when the channel is read out. */
-  next: Promise<HistoryPage> | null
-  read: (channel: ChannelRef, offsetId: number) => Promise<HistoryPage>
+  pages: PageCursor<tl.RawMessage, number>
 }
 
-function openCursor(channel: ChannelRef, read: Cursor['read']): Cursor {
-  const cursor: Cursor = { channel, buffer: [], position: 0, next: null, read }
-  fetchAhead(cursor, 0)
-  return cursor
-}
-
-function fetchAhead(cursor: Cursor, offsetId: number): void {
-  const page = cursor.read(cursor.channel, offsetId)
-  // Read-ahead may finish after the consumer is gone; its failure surfaces when awaited.
-  page.catch(() => {})
-  cursor.next = page
-}
-
-/** The cursor's current message, loading pages as needed; null once the channel is read out. */
-async function head(cursor: Cursor): Promise<tl.RawMessage | null> {
-  while (cursor.position >= cursor.buffer.length) {
-    if (cursor.next === null) return null
-    const page = await cursor.next
-    cursor.buffer = page.messages
-    cursor.position = 0
-    cursor.next = null
-    if (page.nextOffsetId !== null) fetchAhead(cursor, page.nextOffsetId)
-  }
-  return cursor.buffer[cursor.position]
+function openCursor(channel: ChannelRef, read: (channel: ChannelRef, offsetId: number) => Promise<Page<tl.RawMessage, number>>): Cursor {
+  return { channel, pages: new PageCursor((offsetId) => read(channel, offsetId), 0) }
 }
 
 interface Head {
@@ -159,7 +128,7 @@ async function bestHead(open: Cursor[]): Promise<Head | null> {
   let best: Head | null = null
   for (let i = 0; i < open.length; ) {
     const cursor = open[i]
-    const message = await head(cursor)
+    const message = await cursor.pages.head()
     if (message === null) {
       open.splice(i, 1)
       continue
@@ -189,7 +158,7 @@ async function readPage(
   window: DateWindow,
   offsetId: number,
   pageSize: number,
-): Promise<HistoryPage> {
+): Promise<Page<tl.RawMessage, number>> {
   const result = await limited(() =>
     callWithFloodWait(client, policy, {
       _: 'messages.getHistory',
@@ -216,5 +185,5 @@ async function readPage(
   const messages = all.filter(
     (message): message is tl.RawMessage => message._ === 'message' && message.date > window.after && message.date <= window.upTo,
   )
-  return { messages, nextOffsetId: lastPage ? null : oldestId }
+  return { items: messages, next: lastPage ? null : oldestId }
 }

@@ -41,23 +41,31 @@ export function openLive(url: string, options: { headers?: Record<string, string
   const until = async (done: () => boolean): Promise<void> => {
     while (!done()) await new Promise<void>((resolve) => waiters.push(resolve))
   }
+  // The wire copies this client reads; cancelled on close so that nothing outlives the client.
+  const copies = new Set<ReadableStreamDefaultReader<Uint8Array>>()
   const source = new EventSource(`${url}/messages/live${options.query ? `?${options.query}` : ''}`, {
     fetch: async (input, init) => {
       connections++
       const response = await fetch(input, { ...init, headers: { ...init.headers, ...options.headers } })
       if (!response.body) return response
       const [mine, theirs] = response.body.tee()
+      const reader = mine.getReader()
+      copies.add(reader)
       void (async () => {
         const decoder = new TextDecoder()
         let carry = ''
-        for await (const chunk of mine as unknown as AsyncIterable<Uint8Array>) {
-          carry += decoder.decode(chunk, { stream: true })
+        for (;;) {
+          const { done, value } = await reader.read()
+          if (done) break
+          carry += decoder.decode(value, { stream: true })
           const lines = carry.split('\n')
           carry = lines.pop() ?? ''
           for (const line of lines) if (line === ': heartbeat') beats++
           wake()
         }
-      })().catch(() => {})
+      })()
+        .catch(() => {})
+        .finally(() => copies.delete(reader))
       return new Response(theirs, { status: response.status, headers: response.headers })
     },
   })
@@ -81,6 +89,9 @@ export function openLive(url: string, options: { headers?: Record<string, string
     heartbeats: () => beats,
     whenHeartbeats: (count) => until(() => beats >= count),
     connections: () => connections,
-    close: () => source.close(),
+    close: () => {
+      source.close()
+      for (const reader of copies) void reader.cancel().catch(() => {})
+    },
   }
 }

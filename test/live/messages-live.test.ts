@@ -159,6 +159,23 @@ describe('GET /messages/live', () => {
     }
   })
 
+  test('posts made while the connection to Telegram was down arrive once it is back, with no later post needed', async () => {
+    const live = openLive(service.url)
+    try {
+      await live.opened()
+      post([0, 'before the outage'])
+      await live.next(1)
+      // The service's MTProto connection drops; its pushes of these posts are lost.
+      emulator.dropConnections()
+      const missed = post([1, 'during the outage 1'], [0, 'during the outage 2'])
+      const events = await live.next(3)
+      const order = (list: Array<{ channel: number; id: unknown }>) => [...list].sort((a, b) => a.channel - b.channel || Number(a.id) - Number(b.id))
+      assert.deepEqual(order(events.slice(1).map(view)), order(missed))
+    } finally {
+      live.close()
+    }
+  })
+
   test('a cursor this service did not write is a 400 problem', async () => {
     const response = await fetch(`${service.url}/messages/live`, { headers: { 'last-event-id': 'not-a-cursor' } })
     assert.equal(response.status, 400)
