@@ -360,7 +360,8 @@ export class TelegramGateway implements Connector<TelethonDict> {
     const client = this.#client
     return {
       caller: client,
-      policy: this.#policy(),
+      // A live stream has always begun answering: its catch-up sits through waits up to FLOOD_WAIT_MAX.
+      policy: this.historyPolicy({ started: () => true }),
       authorized: () => this.authorized && !this.#closed,
       onUpdate: (listener) => {
         const handler = (info: RawUpdateInfo): void => listener(info.update, info.peers)
