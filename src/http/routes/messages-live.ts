@@ -11,6 +11,7 @@ import type { Connector } from '../../connector.ts'
 import { badRequest, notSignedIn, toAppError } from '../../errors.ts'
 import type { LiveFeed } from '../../live/live-feed.ts'
 import type { Clock } from '../../clock.ts'
+import { parseChannelSelection } from '../channel-selection.ts'
 import { liveSchema } from '../schemas/messages-live.ts'
 import { writeSse } from '../sse-stream.ts'
 import { parseTime } from '../time-window.ts'
@@ -37,8 +38,11 @@ export function messagesLiveRoute(options: LiveRouteOptions): FastifyPluginAsync
         if (!parsed.ok) throw badRequest(`query field "start_time": ${parsed.reason}`)
         since = Math.floor(parsed.ms / 1000)
       }
+      const names = parseChannelSelection(request.query.channels)
       if (!options.connector.status().authorized) throw notSignedIn()
-      const subscription = options.feed.subscribe({ after, since })
+      // Names become ids before the stream starts, so one the account is not in is still a 404.
+      const channels = names === undefined ? null : await options.connector.channelIds(names)
+      const subscription = options.feed.subscribe({ after, since, channels })
 
       const abort = new AbortController()
       reply.hijack()

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { problemRef } from './problem.ts'
+import { ChannelsQueryField } from './messages.ts'
 import { MAX_CURSOR_LENGTH } from '../../live/live-cursor.ts'
 
 export const LiveQuery = Type.Object({
@@ -18,6 +19,7 @@ export const LiveQuery = Type.Object({
       description: 'Resume right after this event (its `id:`); the `Last-Event-ID` header, when sent, wins',
     }),
   ),
+  channels: ChannelsQueryField,
 })
 export type LiveQuery = Static<typeof LiveQuery>
 
@@ -45,7 +47,8 @@ export const liveSchema = {
     'after that time, oldest first, then goes live with no gap and no duplicate. `Last-Event-ID` (sent by',
     '`EventSource` when it reconnects) or `last_event_id` resumes right after that event, across dropped',
     'connections, service restarts and downtime. Per channel, messages come in id order. A subscriber that',
-    'falls too far behind is disconnected and resumes by its `Last-Event-ID`.',
+    'falls too far behind is disconnected and resumes by its `Last-Event-ID`. `channels` streams only the named',
+    'channels (resolved before the stream starts: one the account is not in is a 404 naming it).',
   ].join('\n'),
   tags: ['messages'],
   querystring: LiveQuery,
@@ -64,5 +67,9 @@ export const liveSchema = {
     },
     400: problemRef,
     401: problemRef,
+    404: problemRef,
+    429: problemRef,
+    502: problemRef,
+    503: problemRef,
   },
 }

@@ -1,6 +1,17 @@
 import { Type, type Static } from 'typebox'
 import { problemRef } from './problem.ts'
 
+/** `channels`: the same selection on GET /messages and GET /messages/live (http/channel-selection.ts). */
+export const ChannelsQueryField = Type.Optional(
+  Type.String({
+    maxLength: 8192,
+    description:
+      'Only these channels, comma-separated: usernames (with or without "@"), bare ids or -100-prefixed ids. ' +
+      'Only they are read; one the account is not in is 404 `CHANNEL_NOT_JOINED` naming it. Absent: every channel.',
+    examples: ['durov,-1001234567890'],
+  }),
+)
+
 export const MessagesQuery = Type.Object({
   start_time: Type.String({
     minLength: 1,
@@ -11,15 +22,7 @@ export const MessagesQuery = Type.Object({
   end_time: Type.Optional(
     Type.String({ minLength: 1, maxLength: 64, description: 'Inclusive upper bound, ISO 8601; default now' }),
   ),
-  channels: Type.Optional(
-    Type.String({
-      maxLength: 8192,
-      description:
-        'Only these channels, comma-separated: usernames (with or without "@"), bare ids or -100-prefixed ids. ' +
-        'Only they are read; one the account is not in is 404 `CHANNEL_NOT_JOINED` naming it. Absent: every channel.',
-      examples: ['durov,-1001234567890'],
-    }),
-  ),
+  channels: ChannelsQueryField,
   after: Type.Optional(
     Type.String({
       minLength: 1,
