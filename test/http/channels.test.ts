@@ -191,15 +191,20 @@ test('malformed join requests are 400 before Telegram is asked', async () => {
   assert.equal(emulator.faults.counters.total, before)
 })
 
-test("a join that meets Telegram's long flood wait is 429 with Retry-After; nothing is joined", async () => {
+test("a join that meets Telegram's long flood wait is 429 with Retry-After; nothing is joined, and no join is sent while the wait runs", async () => {
   const channel = members[0]
   assert.equal((await leave(channel.username!)).status, 204)
+  members = members.filter((c) => c !== channel)
   emulator.faults.floodWait('channels.joinChannel', 120, { times: 1 })
+  const joins = emulator.faults.counters.get('channels.joinChannel')
   const response = await join({ username: channel.username })
   await assertProblem(response, 429, 'FLOOD_WAIT')
   assert.equal(response.headers.get('retry-after'), '120')
   assert.ok(!(await listChannels()).some((c) => c.id === channel.id))
-  assert.equal((await join({ username: channel.username })).status, 201)
+  // The service's clock stands still: the wait is still running, and Telegram is not asked again.
+  const again = await join({ username: channel.username })
+  await assertProblem(again, 429, 'FLOOD_WAIT')
+  assert.equal(emulator.faults.counters.get('channels.joinChannel'), joins + 1)
 })
 
 test('past the account limit a join is 409 CHANNELS_TOO_MUCH', async () => {
