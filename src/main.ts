@@ -16,6 +16,8 @@ import { createServiceMetrics } from './metrics/service-metrics.ts'
 import { defaultSleep } from './telegram/call-with-flood-wait.ts'
 import { saveWithRetry } from './telegram/save-with-retry.ts'
 import { LiveHub } from './live/live-hub.ts'
+import { startSinks } from './live/sinks/start-sinks.ts'
+import { createSinkMetrics } from './metrics/sink-metrics.ts'
 
 /** How long in-flight requests may run after SIGTERM before the process stops anyway. */
 const SHUTDOWN_GRACE_MS = 10_000
@@ -82,9 +84,13 @@ async function main(): Promise<void> {
 
   // One update stream from Telegram for every live subscriber (GET /messages/live).
   const live = new LiveHub({ telegram: gateway.live(), metrics, log: logger })
+  // The same feed out of the process, when WEBHOOK_URL or NATS_URL is set (SPEC §8), limited to
+  // LIVE_CHANNELS when set. The webhook's cursor is written through the fenced store, beside the session.
+  const sinks = startSinks(config, { feed: live, store: sessions, log: logger, metrics: createSinkMetrics(metrics.registry) })
   const app = await buildApp({
     connector: gateway,
     live,
+    sinks: sinks.statuses,
     sandbox: config.sandbox,
     apiToken: config.apiToken ?? undefined,
     loggerInstance: logger,
@@ -112,6 +118,8 @@ async function main(): Promise<void> {
     }, SHUTDOWN_GRACE_MS)
     grace.unref()
     let code = 0
+    // Deliveries in flight are cut (and made again at the next start), before their feed ends.
+    await sinks.stop()
     // Live streams never finish by themselves: end them so that they do not hold the shutdown.
     live.close()
     try {
@@ -140,6 +148,7 @@ async function main(): Promise<void> {
   try {
     await app.listen({ host: config.host, port: config.port })
   } catch (err) {
+    await sinks.stop()
     await gateway.close()
     await sandbox?.stop()
     await lease.release()

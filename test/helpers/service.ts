@@ -17,7 +17,9 @@ import type { BlobStore } from '../../src/sessions/blob-store.ts'
 import { TelegramGateway, type GatewayDeps } from '../../src/telegram/gateway.ts'
 import { loggerOptions } from '../../src/logger.ts'
 import type { ServiceMetrics } from '../../src/metrics/service-metrics.ts'
-import type { SinkStatuses } from '../../src/http/routes/health.ts'
+import type { Config } from '../../src/config.ts'
+import { startSinks, type LiveSinks, type SinkDeps } from '../../src/live/sinks/start-sinks.ts'
+import { createSinkMetrics, type SinkMetrics } from '../../src/metrics/sink-metrics.ts'
 import type { Clock } from '../../src/clock.ts'
 import { LiveHub, type LiveHubOptions } from '../../src/live/live-hub.ts'
 
@@ -34,8 +36,8 @@ export interface ServiceOptions {
   streamClock?: Clock
   /** Given to both the gateway and the app (GET /metrics). */
   metrics?: ServiceMetrics
-  /** The live feed's sinks, for /health. */
-  sinks?: SinkStatuses
+  /** Sinks of the live feed to start as the service does (WEBHOOK_*, NATS_*, LIVE_CHANNELS), and their clock and timings. */
+  sinks?: Partial<Pick<Config, 'webhook' | 'nats' | 'liveChannels'>> & Pick<SinkDeps, 'clock' | 'natsTiming'>
   /** The live feed's settings (journal size, lag limit). */
   live?: Omit<LiveHubOptions, 'telegram' | 'metrics'>
 }
@@ -45,6 +47,8 @@ export interface Service {
   store: BlobStore
   gateway: TelegramGateway
   live: LiveHub
+  /** The sinks started (none unless `sinks` is given). */
+  sinks: LiveSinks
   app: FastifyInstance
   /** http://127.0.0.1:<port> */
   url: string
@@ -71,8 +75,10 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     },
   })
   const log: Logger = pino(loggerOptions('debug'), sink)
+  // Registered once in the service's registry, however many times the service restarts.
+  const sinkMetrics: SinkMetrics | undefined = options.metrics && options.sinks ? createSinkMetrics(options.metrics.registry) : undefined
 
-  const open = async (): Promise<{ gateway: TelegramGateway; live: LiveHub; app: FastifyInstance; url: string }> => {
+  const open = async (): Promise<{ gateway: TelegramGateway; live: LiveHub; sinks: LiveSinks; app: FastifyInstance; url: string }> => {
     const gateway = await TelegramGateway.open({
       store: store!,
       sessionKey: options.sessionKey ?? null,
@@ -87,6 +93,9 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       ...(options.metrics ? { metrics: options.metrics } : {}),
     })
     const live = new LiveHub({ telegram: gateway.live(), log, ...options.live, ...(options.metrics ? { metrics: options.metrics } : {}) })
+    // As src/main.ts starts them; none configured, none started.
+    const { webhook = null, nats = null, liveChannels = null, ...sinkDeps } = options.sinks ?? {}
+    const sinks = startSinks({ webhook, nats, liveChannels, sessionEncryptionKey: options.sessionKey ?? null }, { ...sinkDeps, feed: live, store: store!, log, metrics: sinkMetrics })
     const app = await buildApp({
       connector: gateway,
       live,
@@ -96,10 +105,10 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       ...(options.now ? { now: options.now } : {}),
       ...(options.streamClock ? { clock: options.streamClock } : {}),
       ...(options.metrics ? { metrics: options.metrics } : {}),
-      ...(options.sinks ? { sinks: options.sinks } : {}),
+      sinks: sinks.statuses,
     })
     const address = await app.listen({ host: '127.0.0.1', port: 0 })
-    return { gateway, live, app, url: address }
+    return { gateway, live, sinks, app, url: address }
   }
 
   const service: Service = {
@@ -108,6 +117,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     ...(await open()),
     logText: () => lines.join(''),
     async restart(whileDown) {
+      await service.sinks.stop()
       service.live.close()
       await service.app.close()
       await service.gateway.close()
@@ -115,6 +125,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       Object.assign(service, await open())
     },
     async close() {
+      await service.sinks.stop()
       service.live.close()
       await service.app.close()
       await service.gateway.close()
