@@ -7,7 +7,7 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtemp, rm, stat, writeFile, access } from 'node:fs/promises'
+import { mkdtemp, rename, rm, stat, writeFile, access } from 'node:fs/promises'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort, logLines, runScript, type ScriptRun } from '../helpers/service-process.ts'
@@ -95,8 +95,9 @@ test('a session save that keeps failing at shutdown is retried with backoff, rep
   const { run, url } = await startListening(env)
   assert.equal((await postSignIn(url, { phone: '+15557005679' })).status, 206)
   assert.equal((await postSignIn(url, { phone: '+15557005679', password: '12345' })).status, 200)
-  // The store's directory becomes a plain file: every write beneath it fails (ENOTDIR).
-  await rm(storeDirectory, { recursive: true, force: true })
+  // The store's directory becomes a plain file: every write beneath it fails (ENOTDIR). It is
+  // moved away in one step, since the running process may be writing into it meanwhile.
+  await rename(storeDirectory, `${storeDirectory}.moved`)
   await writeFile(storeDirectory, 'not a directory')
   run.signal('SIGTERM')
   assert.deepEqual(await run.exited, { code: 1, signal: null })
