@@ -7,10 +7,14 @@
  * (API_HASH, API_TOKEN, SESSION_ENCRYPTION_KEY) are never echoed in messages.
  */
 import { createPublicKey } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { parseChannelList } from './telegram/channel-reference.ts'
+import { ConfigError, parseSeconds, quote, read, readNamedFile } from './config-values.ts'
+import { parseNats, parseWebhook, type NatsConfig, type WebhookConfig } from './sink-config.ts'
+
+export { ConfigError } from './config-values.ts'
+export { DEFAULT_NATS_STREAM, DEFAULT_NATS_SUBJECT_PREFIX, DEFAULT_WEBHOOK_TIMEOUT_SECONDS, type NatsConfig, type WebhookConfig } from './sink-config.ts'
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = typeof LOG_LEVELS[number]
@@ -61,45 +65,11 @@ export interface Config {
   readonly liveChannels: ReadonlySet<number> | null
 }
 
-export interface WebhookConfig {
-  /** May carry credentials (user info, a query token): logged by host only. */
-  readonly url: string
-  readonly secret: string
-  /** How long one POST may take before it counts as failed and is retried. */
-  readonly timeoutMs: number
-}
-
-export interface NatsConfig {
-  /** Server URLs (`nats://host:port`, `tls://…`, or `host:port`), as the `nats` client takes them. */
-  readonly servers: readonly string[]
-  readonly stream: string
-  /** Subjects are `<prefix>.<event>.<channel_id>`. */
-  readonly subjectPrefix: string
-  /** Contents of the NATS_CREDS file (a JWT and an nkey seed), read at start. */
-  readonly creds: string | null
-  readonly user: string | null
-  readonly password: string | null
-  readonly token: string | null
-}
-
-export class ConfigError extends Error {
-  readonly variable: string
-
-  constructor(variable: string, message: string) {
-    super(message.replace(/\s*\n\s*/g, ' '))
-    this.name = 'ConfigError'
-    this.variable = variable
-  }
-}
-
 export const DEFAULT_PORT = 5000
 export const DEFAULT_HOST = '127.0.0.1'
 export const DEFAULT_SESSION_URL = 'file:./data/session'
 /** Longer than the session lease lives (30 s), so a crashed predecessor's lease runs out first. */
 export const DEFAULT_SESSION_LOCK_WAIT_SECONDS = 45
-export const DEFAULT_WEBHOOK_TIMEOUT_SECONDS = 10
-export const DEFAULT_NATS_STREAM = 'TELEGRAM'
-export const DEFAULT_NATS_SUBJECT_PREFIX = 'telegram'
 export const DEFAULT_FLOOD_WAIT_MAX_SECONDS = 300
 
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
@@ -158,22 +128,6 @@ function parseLiveChannels(text: string | null): ReadonlySet<number> | null {
     throw new ConfigError('LIVE_CHANNELS', `LIVE_CHANNELS must be channel ids (1234567890 or -1001234567890), comma-separated${shown === '' ? '' : `; not ids: ${shown}`}`)
   }
   return new Set(ids)
-}
-
-function read(env: NodeJS.ProcessEnv, name: string): string | null {
-  const value = env[name]
-  return value === undefined || value === '' ? null : value
-}
-
-/** Values are quoted as JSON so that control characters cannot break the one-line message. */
-function quote(value: string): string {
-  return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value)
-}
-
-function parseSeconds(variable: string, text: string): number {
-  const seconds = /^\d{1,6}$/.test(text) ? Number(text) : NaN
-  if (Number.isNaN(seconds)) throw new ConfigError(variable, `${variable} must be a whole number of seconds, got ${quote(text)}`)
-  return seconds
 }
 
 function parsePort(variable: string, text: string): number {
@@ -238,18 +192,6 @@ function parseHostPort(text: string, whole: string): HostPort {
     throw new ConfigError('TELEGRAM_DC', `TELEGRAM_DC port must be between 1 and 65535, got ${quote(whole)}`)
   }
   return { host, port }
-}
-
-/** The text of the file `variable` names, read once at start; null when the variable is unset. */
-function readNamedFile(env: NodeJS.ProcessEnv, variable: string): { path: string, text: string } | null {
-  const path = read(env, variable)
-  if (path === null) return null
-  try {
-    return { path, text: readFileSync(path, 'utf8') }
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code ?? 'unreadable'
-    throw new ConfigError(variable, `${variable} file ${quote(path)} cannot be read (${reason})`)
-  }
 }
 
 function readPublicKey(env: NodeJS.ProcessEnv): string | null {
@@ -351,68 +293,6 @@ function parseLogLevel(env: NodeJS.ProcessEnv): LogLevel {
     throw new ConfigError('LOG_LEVEL', `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${quote(text)}`)
   }
   return level
-}
-
-function parseWebhook(env: NodeJS.ProcessEnv): WebhookConfig | null {
-  const text = read(env, 'WEBHOOK_URL')
-  const secret = read(env, 'WEBHOOK_SECRET')
-  if (text === null) {
-    if (secret !== null) throw new ConfigError('WEBHOOK_URL', 'WEBHOOK_URL must be set when WEBHOOK_SECRET is set')
-    return null
-  }
-  let url: URL | null = null
-  try {
-    url = new URL(text)
-  } catch {
-    url = null
-  }
-  // The URL may hold credentials: only its length is shown.
-  if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new ConfigError('WEBHOOK_URL', `WEBHOOK_URL must be an http(s) URL (value not shown, ${text.length} characters)`)
-  }
-  if (secret === null) throw new ConfigError('WEBHOOK_SECRET', 'WEBHOOK_SECRET must be set when WEBHOOK_URL is set: every delivery is signed with it')
-  const timeout = parseSeconds('WEBHOOK_TIMEOUT', read(env, 'WEBHOOK_TIMEOUT') ?? String(DEFAULT_WEBHOOK_TIMEOUT_SECONDS))
-  if (timeout === 0) throw new ConfigError('WEBHOOK_TIMEOUT', 'WEBHOOK_TIMEOUT must be at least 1 second')
-  return { url: url.href, secret, timeoutMs: timeout * 1000 }
-}
-
-// JetStream names: no whitespace, dots, wildcards or path separators (ADR-6); subject tokens
-// are kept to the portable characters.
-const NATS_STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/
-const NATS_SUBJECT_PREFIX = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/
-const NATS_SERVER = /^(?:(?:nats|tls|ws|wss):\/\/)?[^\s,/]+(?::\d{1,5})?\/?$/
-
-function parseNats(env: NodeJS.ProcessEnv): NatsConfig | null {
-  const text = read(env, 'NATS_URL')
-  if (text === null) return null
-  const servers = text.split(',').map((server) => server.trim()).filter((server) => server !== '')
-  if (servers.length === 0 || !servers.every((server) => NATS_SERVER.test(server))) {
-    throw new ConfigError('NATS_URL', `NATS_URL must be one or more comma-separated nats://host:port URLs (value not shown, ${text.length} characters)`)
-  }
-  const stream = read(env, 'NATS_STREAM') ?? DEFAULT_NATS_STREAM
-  if (!NATS_STREAM_NAME.test(stream)) {
-    throw new ConfigError('NATS_STREAM', `NATS_STREAM must be 1-64 letters, digits, "-" or "_", got ${quote(stream)}`)
-  }
-  const subjectPrefix = read(env, 'NATS_SUBJECT_PREFIX') ?? DEFAULT_NATS_SUBJECT_PREFIX
-  if (!NATS_SUBJECT_PREFIX.test(subjectPrefix)) {
-    throw new ConfigError('NATS_SUBJECT_PREFIX', `NATS_SUBJECT_PREFIX must be dot-separated tokens of letters, digits, "-" or "_", got ${quote(subjectPrefix)}`)
-  }
-  const user = read(env, 'NATS_USER')
-  const password = read(env, 'NATS_PASSWORD')
-  if ((user === null) !== (password === null)) {
-    throw new ConfigError(user === null ? 'NATS_USER' : 'NATS_PASSWORD', 'NATS_USER and NATS_PASSWORD must be set together')
-  }
-  return { servers, stream, subjectPrefix, creds: readCredsFile(env), user, password, token: read(env, 'NATS_TOKEN') }
-}
-
-function readCredsFile(env: NodeJS.ProcessEnv): string | null {
-  const file = readNamedFile(env, 'NATS_CREDS')
-  if (file === null) return null
-  const { path, text } = file
-  if (!text.includes('-----BEGIN NATS USER JWT-----') || !text.includes('SEED-----')) {
-    throw new ConfigError('NATS_CREDS', `NATS_CREDS file ${quote(path)} is not a NATS credentials file (a user JWT and an nkey seed)`)
-  }
-  return text
 }
 
 function parseLogFormat(env: NodeJS.ProcessEnv): LogFormat | null {
