@@ -24,6 +24,7 @@
  * the date order) is completed by messages.getPinnedDialogs, and the list goes on without them.
  */
 import { Long, type tl } from '@mtcute/core'
+import type { ChannelSummary } from '../connector.ts'
 import { telegramError } from '../errors.ts'
 import type { ChannelSkipReason } from '../metrics/service-metrics.ts'
 import { callWithFloodWait, type FloodWaitPolicy, type RpcCaller } from './call-with-flood-wait.ts'
@@ -297,5 +298,18 @@ function inputPeerOf(peer: tl.TypePeer, chats: Map<number, tl.TypeChat>, users: 
       const accessHash = chat !== undefined && (chat._ === 'channel' || chat._ === 'channelForbidden') ? chat.accessHash : undefined
       return { _: 'inputPeerChannel', channelId: peer.channelId, accessHash: accessHash ?? Long.ZERO }
     }
+  }
+}
+
+/** A channel as GET /channels shows it (SPEC §10). */
+export function channelSummary(channel: ChannelRef): ChannelSummary {
+  const known = Number.isFinite(channel.topDate) && channel.topDate > 0
+  return {
+    id: channel.id,
+    username: channel.username,
+    title: channel.title,
+    type: channel.broadcast ? 'channel' : 'supergroup',
+    participantsCount: channel.participantsCount,
+    lastMessageDate: known ? channel.topDate : null,
   }
 }

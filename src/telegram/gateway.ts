@@ -10,21 +10,20 @@
  *
  * Sign-in steps run one at a time (they share the pending sign-in); history reads run freely.
  */
-import type { ITelegramClient, RawUpdateInfo } from '@mtcute/core'
+import type { ITelegramClient } from '@mtcute/core'
 import type { TelegramClient } from '@mtcute/node'
 import { systemClock, type Clock } from '../clock.ts'
 import type { AccountProfile, ChannelSummary, Connector, MessageSelection, QrSignInOutcome, ReadOptions, SignInInput, SignInOutcome, TelegramLink } from '../connector.ts'
 import { DEFAULT_FLOOD_WAIT_MAX_SECONDS } from '../config.ts'
-import { AppError, notSignedIn, sessionStoreUnavailable, telegramUnavailable } from '../errors.ts'
+import { AppError, notSignedIn, telegramUnavailable } from '../errors.ts'
 import type { TimeWindow } from '../http/time-window.ts'
 import type { ChannelMetrics, SessionMetrics, TelegramMetrics } from '../metrics/service-metrics.ts'
 import type { BlobStore } from '../sessions/blob-store.ts'
-import { REVOKED_RECORD, loadSessionRecord, saveRevokedRecord, saveSessionRecord } from '../sessions/session-persistence.ts'
-import { EMPTY_SESSION_RECORD, type SessionRecord } from '../sessions/session-record.ts'
+import { EMPTY_SESSION_RECORD } from '../sessions/session-record.ts'
 import type { FloodWaitPolicy } from './call-with-flood-wait.ts'
 import type { LiveTelegram } from '../live/live-telegram.ts'
 import { channelMessages, type SkippedChannel } from './channel-history.ts'
-import { listAllChannels, type ChannelRef } from './channel-list.ts'
+import { channelSummary, listAllChannels, type ChannelRef } from './channel-list.ts'
 import { joinChannel, leaveChannel, selectChannels } from './channel-membership.ts'
 import type { ChannelName, JoinTarget } from './channel-reference.ts'
 import { configuredDcAddresses, withDcAddresses, type DcEndpoint } from './dc-addresses.ts'
@@ -32,10 +31,14 @@ import { FloodGate } from './flood-gate.ts'
 import { createMtcuteClient, type MtcuteClientOptions, type TelegramLog } from './mtcute-client.ts'
 import { fetchAccountProfile } from './account-profile.ts'
 import { meteredCall } from './call-with-flood-wait.ts'
+import { Listeners } from './listeners.ts'
+import { liveSource } from './live-source.ts'
 import { runQrSignIn } from './qr-sign-in.ts'
 import { confirmRevoked } from './revocation-check.ts'
 import { isSignedOut, rpcErrorText, toAppError } from './rpc-errors.ts'
+import { SessionKeeper } from './session-keeper.ts'
 import { runSignIn, type SignInContext } from './sign-in-flow.ts'
+import { TelegramConnection } from './telegram-connection.ts'
 import { toTelethonDict, writeTelethonJson, type TelethonDict } from './telethon-shape.ts'
 
 export interface TelegramSettings {
@@ -81,7 +84,6 @@ const DEFAULT_FLOOD_WAIT_THRESHOLD_SECONDS = 10
 const DEFAULT_CALL_TIMEOUT_MS = 30_000
 const FLOOD_WAIT_RETRIES = 5
 const DEFAULT_CONNECT_WAIT_MS = 5_000
-const CONNECT_POLL_MS = 20
 
 export class TelegramGateway implements Connector<TelethonDict> {
   readonly #deps: GatewayDeps
@@ -90,37 +92,31 @@ export class TelegramGateway implements Connector<TelethonDict> {
   readonly #floodGate: FloodGate
   /** Aborted at close: calls waiting in the gate give up. */
   readonly #closing = new AbortController()
-  #record: SessionRecord
-  #link: TelegramLink = 'disconnected'
-  /** The record in memory differs from the one in the store (a write failed, or a sign-out). */
-  #dirty = false
+  readonly #session: SessionKeeper
+  readonly #connection: TelegramConnection
   #closed = false
   /** Sign-in steps, one after the other. */
   #signInQueue: Promise<unknown> = Promise.resolve()
-  /** Store writes, one after the other, so an older record never lands after a newer one. */
-  #saveQueue: Promise<unknown> = Promise.resolve()
-  #reportedLinkError = false
+  /** Live feed listeners: channels whose gap Telegram will not replay. */
+  readonly #channelTooLong: Listeners<[channelId: number]>
 
-  /** Live feed listeners: channels whose gap Telegram will not replay; reconnections. */
-  readonly #tooLong: Set<(channelId: number) => void>
-  readonly #reconnected = new Set<() => void>()
-
-  private constructor(deps: GatewayDeps, record: SessionRecord, client: TelegramClient, tooLong: Set<(channelId: number) => void>) {
+  private constructor(deps: GatewayDeps, session: SessionKeeper, client: TelegramClient, channelTooLong: Listeners<[channelId: number]>) {
     this.#deps = deps
-    this.#record = record
+    this.#session = session
     this.#client = client
+    this.#connection = new TelegramConnection(client, deps.log)
     this.#floodGate = new FloodGate({
       clock: deps.clock ?? systemClock,
       log: deps.log,
       maxConcurrency: deps.historyConcurrency,
       probeCalls: deps.floodProbeCalls,
     })
-    this.#tooLong = tooLong
+    this.#channelTooLong = channelTooLong
   }
 
   /** Reads the store and starts the client; throws the store's error when the record cannot be read. */
   static async open(deps: GatewayDeps): Promise<TelegramGateway> {
-    const record = await loadSessionRecord(deps.store, deps.sessionKey ?? null)
+    const session = await SessionKeeper.load(deps)
     const options: MtcuteClientOptions = {
       apiId: deps.telegram.apiId,
       apiHash: deps.telegram.apiHash,
@@ -128,9 +124,9 @@ export class TelegramGateway implements Connector<TelethonDict> {
       publicKeyPem: deps.telegram.publicKeyPem,
       log: deps.log,
     }
-    const tooLong = new Set<(channelId: number) => void>()
-    const client = createMtcuteClient({ ...options, onChannelTooLong: (channelId) => tooLong.forEach((listener) => listener(channelId)) })
-    const gateway = new TelegramGateway(deps, record, client, tooLong)
+    const channelTooLong = new Listeners<[channelId: number]>()
+    const client = createMtcuteClient({ ...options, onChannelTooLong: (channelId) => channelTooLong.emit(channelId) })
+    const gateway = new TelegramGateway(deps, session, client, channelTooLong)
     try {
       await gateway.#start()
     } catch (err) {
@@ -142,66 +138,28 @@ export class TelegramGateway implements Connector<TelethonDict> {
 
   async #start(): Promise<void> {
     const client = this.#client
-    client.onConnectionState.add((state) => {
-      if (this.#closed) return
-      const was = this.#link
-      this.#link = state === 'connected' || state === 'updating' ? 'connected' : state === 'connecting' ? 'connecting' : 'disconnected'
-      if (this.#link === 'connected') this.#reportedLinkError = false
-      if (this.#link === 'connected' && was !== 'connected') this.#reconnected.forEach((listener) => listener())
-    })
-    client.onError.add((err) => {
-      // mtcute reconnects on its own; say so once per outage, not once per attempt.
-      if (this.#reportedLinkError) return
-      this.#reportedLinkError = true
-      this.#deps.log.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'Telegram connection error; reconnecting')
-    })
     // The signed-in session, else the auth key a pending code is bound to (SPEC §3).
-    const session = this.#record.session ?? this.#record.pendingSignIn?.session ?? null
+    const record = this.#session.record
+    const session = record.session ?? record.pendingSignIn?.session ?? null
     const addresses = configuredDcAddresses(this.#deps.telegram.dc, this.#deps.telegram.dcAddresses)
     if (session !== null) await client.importSession(withDcAddresses(session, addresses), true)
-    this.#link = 'connecting'
-    let socketUp = false
-    const onState = (state: string): void => {
-      if (state === 'connected') socketUp = true
-    }
-    client.onConnectionState.add(onState)
-    try {
-      await client.connect()
-      await this.#awaitUsable(() => socketUp)
-    } finally {
-      client.onConnectionState.remove(onState)
-    }
+    await this.#connection.connect(this.#deps.connectWaitMs ?? DEFAULT_CONNECT_WAIT_MS)
     // A restored session starts mtcute's update loop here; a sign-in starts it in notifyLoggedIn.
     if (this.authorized) {
       client.startUpdatesLoop().catch((err) => this.#deps.log.warn({ err: { message: (err as Error).message } }, 'Telegram updates could not start'))
     }
     this.#deps.log.info(
-      { authorized: this.authorized, pendingSignIn: this.#record.pendingSignIn !== null },
+      { authorized: this.authorized, pendingSignIn: record.pendingSignIn !== null },
       this.authorized ? 'Telegram session restored' : 'Telegram gateway started; not signed in',
     )
   }
 
-  /**
-   * connect() returns once connecting has started. Waiting (bounded: an unreachable Telegram
-   * shows in status() instead) until the socket is up and the auth key exists lets the first
-   * request go out at once: mtcute holds requests queued before then for up to a second
-   * (session-connection.js onConnectionUsable). exportSession() succeeds once the key is stored.
-   */
-  async #awaitUsable(socketUp: () => boolean): Promise<void> {
-    // Real time, not the injected clock: this waits for a network.
-    const deadline = performance.now() + (this.#deps.connectWaitMs ?? DEFAULT_CONNECT_WAIT_MS)
-    while (performance.now() < deadline) {
-      if (socketUp() && (await this.#client.exportSession().then(() => true, () => false))) return
-      await new Promise((resolve) => setTimeout(resolve, CONNECT_POLL_MS))
-    }
-  }
-
   get authorized(): boolean {
-    return this.#record.session !== null
+    return this.#session.record.session !== null
   }
 
   status(): { authorized: boolean; telegram: TelegramLink } {
-    return { authorized: this.authorized, telegram: this.#closed ? 'disconnected' : this.#link }
+    return { authorized: this.authorized, telegram: this.#connection.link }
   }
 
   signIn(input: SignInInput): Promise<SignInOutcome> {
@@ -223,7 +181,7 @@ export class TelegramGateway implements Connector<TelethonDict> {
   signOut(): Promise<void> {
     return this.#inSignInQueue(async () => {
       this.#assertOpen()
-      if (this.#record.session !== null) {
+      if (this.authorized) {
         try {
           await meteredCall(this.#client, { callTimeoutMs: this.#callTimeoutMs(), metrics: this.#deps.metrics }, { _: 'auth.logOut' })
         } catch (err) {
@@ -232,9 +190,7 @@ export class TelegramGateway implements Connector<TelethonDict> {
         }
         await this.#client.notifyLoggedOut()
       }
-      this.#record = { ...EMPTY_SESSION_RECORD }
-      this.#dirty = true
-      await this.#saveOrFail()
+      await this.#session.commit({ ...EMPTY_SESSION_RECORD })
       this.#deps.log.info({}, 'signed out of Telegram; session cleared')
     })
   }
@@ -258,16 +214,14 @@ export class TelegramGateway implements Connector<TelethonDict> {
   async #signInContext(): Promise<SignInContext> {
     this.#assertOpen()
     // A sign-in that finished but could not be saved is saved before it is confirmed again.
-    if (this.authorized && this.#dirty) await this.#saveOrFail()
+    if (this.authorized && this.#session.dirty) await this.#session.saveOrFail()
     return {
       client: this.#client as ITelegramClient,
       apiId: this.#deps.telegram.apiId,
       apiHash: this.#deps.telegram.apiHash,
-      record: () => this.#record,
+      record: () => this.#session.record,
       commit: async (record) => {
-        this.#record = record
-        this.#dirty = true
-        await this.#saveOrFail()
+        await this.#session.commit(record)
         if (record.session !== null) this.#deps.log.info({}, 'signed in to Telegram; session saved')
       },
       now: () => new Date(this.#now()),
@@ -322,7 +276,7 @@ export class TelegramGateway implements Connector<TelethonDict> {
   /** The account's channels and supergroups, newest message first (SPEC §10). */
   async *channels(): AsyncGenerator<ChannelSummary> {
     this.#assertSignedIn()
-    const listing = await listAllChannels(this.#client, this.#policy()).catch(async (err: unknown) => {
+    const listing = await listAllChannels(this.#client, this.historyPolicy()).catch(async (err: unknown) => {
       throw await this.#noticeSignOut(err)
     })
     const newest = (channel: ChannelRef): number => (Number.isFinite(channel.topDate) ? channel.topDate : -1)
@@ -333,7 +287,7 @@ export class TelegramGateway implements Connector<TelethonDict> {
   async joinChannel(target: JoinTarget): Promise<{ joined: boolean; channel: ChannelSummary }> {
     this.#assertSignedIn()
     try {
-      const { joined, channel } = await joinChannel(this.#client, this.#policy(), target)
+      const { joined, channel } = await joinChannel(this.#client, this.historyPolicy(), target)
       return { joined, channel: channelSummary(channel) }
     } catch (err) {
       throw await this.#noticeSignOut(err)
@@ -342,14 +296,14 @@ export class TelegramGateway implements Connector<TelethonDict> {
 
   async leaveChannel(name: ChannelName): Promise<void> {
     this.#assertSignedIn()
-    await leaveChannel(this.#client, this.#policy(), name).catch(async (err: unknown) => {
+    await leaveChannel(this.#client, this.historyPolicy(), name).catch(async (err: unknown) => {
       throw await this.#noticeSignOut(err)
     })
   }
 
   async channelIds(names: readonly ChannelName[]): Promise<ReadonlySet<number>> {
     this.#assertSignedIn()
-    const selected = await selectChannels(this.#client, this.#policy(), names).catch(async (err: unknown) => {
+    const selected = await selectChannels(this.#client, this.historyPolicy(), names).catch(async (err: unknown) => {
       throw await this.#noticeSignOut(err)
     })
     return new Set([...selected.channels, ...selected.skipped].map((channel) => channel.id))
@@ -357,26 +311,13 @@ export class TelegramGateway implements Connector<TelethonDict> {
 
   /** What the live feed (src/live) reads: updates, and history through the same flood-controlled seam. */
   live(): LiveTelegram {
-    const client = this.#client
-    return {
-      caller: client,
-      // A live stream has always begun answering: its catch-up sits through waits up to FLOOD_WAIT_MAX.
+    return liveSource({
+      client: this.#client,
       policy: this.historyPolicy({ started: () => true }),
       authorized: () => this.authorized && !this.#closed,
-      onUpdate: (listener) => {
-        const handler = (info: RawUpdateInfo): void => listener(info.update, info.peers)
-        client.onRawUpdate.add(handler)
-        return () => client.onRawUpdate.remove(handler)
-      },
-      onChannelTooLong: (listener) => {
-        this.#tooLong.add(listener)
-        return () => this.#tooLong.delete(listener)
-      },
-      onReconnected: (listener) => {
-        this.#reconnected.add(listener)
-        return () => this.#reconnected.delete(listener)
-      },
-    }
+      connection: this.#connection,
+      channelTooLong: this.#channelTooLong,
+    })
   }
 
   serializeMessage(message: TelethonDict): string {
@@ -385,98 +326,46 @@ export class TelegramGateway implements Connector<TelethonDict> {
 
   /** Writes the record to the store; throws the store's error (the caller retries). */
   save(): Promise<void> {
-    const write = this.#saveQueue.then(async () => {
-      const record = this.#record
-      try {
-        await saveSessionRecord(this.#deps.store, this.#deps.sessionKey ?? null, record)
-      } catch (err) {
-        this.#deps.metrics?.recordSessionSave('failed')
-        throw err
-      }
-      this.#deps.metrics?.recordSessionSave('ok')
-      if (record === this.#record) this.#dirty = false
-    })
-    this.#saveQueue = write.catch(() => {})
-    return write
+    return this.#session.save()
   }
 
   /** Saves, then disconnects. When the save fails the client is still closed and `save` may be retried. */
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    this.#link = 'disconnected'
+    this.#connection.close()
     this.#closing.abort(new AppError('TELEGRAM_UNAVAILABLE', 'The Telegram gateway is shutting down.'))
     try {
-      await this.#refreshSession()
+      await this.#session.refresh(() => this.#client.exportSession())
       await this.save()
     } finally {
       await this.#client.destroy()
     }
   }
 
-  /** The session as mtcute has it now (it records DC moves), for the save at shutdown. */
-  async #refreshSession(): Promise<void> {
-    if (this.#record.session === null) return
-    try {
-      const session = await this.#client.exportSession()
-      if (session !== this.#record.session) this.#record = { ...this.#record, session }
-    } catch (err) {
-      this.#deps.log.warn({ err: { message: (err as Error).message } }, 'could not export the Telegram session; saving the one on record')
-    }
-  }
-
-  async #saveOrFail(): Promise<void> {
-    try {
-      await this.save()
-    } catch (err) {
-      this.#deps.log.error({ err: { message: (err as Error).message }, store: this.#deps.store.describe() }, 'could not save the session')
-      throw sessionStoreUnavailable(err)
-    }
-  }
-
   /**
    * Telegram answered a call as if the key were no longer signed in (revoked, deactivated).
    * One answer is not proof: a fresh call on the home DC confirms it (revocation-check.ts).
-   * Until then the record stays as it is, and the request answers 503. Once confirmed, the
-   * record is first copied to the store's '.revoked' sibling — the login is dropped only when
-   * that copy is safe — then forgotten and saved. Gives the error the request answers with.
+   * Until then the record stays as it is, and the request answers 503; once confirmed, the
+   * record is copied aside and dropped (session-keeper.ts). Gives the error the request answers with.
    */
   async #signedOut(err: AppError): Promise<AppError> {
-    const record = this.#record
+    const record = this.#session.record
     if (record.session === null) return err
-    const { log, store } = this.#deps
     const telegramError = rpcErrorText(err.cause)
     const verdict = await confirmRevoked(this.#client, { callTimeoutMs: this.#callTimeoutMs(), metrics: this.#deps.metrics })
     if (verdict !== 'revoked') {
-      log.warn({ telegramError, confirmation: verdict }, 'Telegram answered a call as if the session were signed out, but did not confirm it: the session is kept')
+      this.#deps.log.warn({ telegramError, confirmation: verdict }, 'Telegram answered a call as if the session were signed out, but did not confirm it: the session is kept')
       return telegramUnavailable(err.cause)
     }
     // Reads that failed together confirm together; the first to get here drops the record.
-    if (this.#record !== record) return err
-    try {
-      await saveRevokedRecord(store, this.#deps.sessionKey ?? null, record)
-    } catch (saveErr) {
-      log.error({ err: { message: (saveErr as Error).message }, store: store.describe() }, 'Telegram revoked the session, but its record could not be copied aside: it is kept until it can be')
-      return err
-    }
-    if (this.#record !== record) return err
-    this.#record = { ...EMPTY_SESSION_RECORD }
-    this.#dirty = true
-    log.warn({ telegramError, store: store.describe(), copy: `${store.describe()}${REVOKED_RECORD}` }, 'Telegram confirms the session is no longer signed in; its record is kept in the copy; POST /sign_in again')
-    await this.save().catch((saveErr: unknown) => {
-      log.error({ err: { message: (saveErr as Error).message }, store: store.describe() }, 'could not save the signed-out session; it is saved again at shutdown')
-    })
+    await this.#session.dropRevoked(record, telegramError)
     return err
   }
 
   #assertSignedIn(): void {
     this.#assertOpen()
     if (!this.authorized) throw notSignedIn()
-  }
-
-  /** Telegram's answer to history and channel calls: waits up to the threshold, then 429. */
-  #policy(): FloodWaitPolicy {
-    return this.historyPolicy()
   }
 
   /**
@@ -513,17 +402,5 @@ export class TelegramGateway implements Connector<TelethonDict> {
 
   #callTimeoutMs(): number {
     return this.#deps.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS
-  }
-}
-
-function channelSummary(channel: ChannelRef): ChannelSummary {
-  const known = Number.isFinite(channel.topDate) && channel.topDate > 0
-  return {
-    id: channel.id,
-    username: channel.username,
-    title: channel.title,
-    type: channel.broadcast ? 'channel' : 'supergroup',
-    participantsCount: channel.participantsCount,
-    lastMessageDate: known ? channel.topDate : null,
   }
 }
