@@ -11,13 +11,15 @@
  * The client keeps updates off, so the updateLoginToken Telegram pushes on a scan is not seen;
  * exporting again on every poll is what notices it (EMULATOR.md, "mtcute and QR login"). The
  * same key gets the same token until it expires, then a fresh one. The waiting key is committed
- * as the pending sign-in, so a restart keeps waiting for the same token.
+ * as the pending sign-in, so a restart keeps waiting for the same token. Both calls go through
+ * the account's flood gate like every sign-in step: a wait is a 429, and a poll during it is
+ * refused without calling Telegram.
  */
 import type { tl } from '@mtcute/core'
 import type { QrSignInOutcome } from '../connector.ts'
 import { telegramError } from '../errors.ts'
 import type { PendingQrSignIn } from '../sessions/session-record.ts'
-import { meteredCall } from './call-with-flood-wait.ts'
+import { gatedCall } from './call-with-flood-wait.ts'
 import { isPasswordNeeded, toAppError } from './rpc-errors.ts'
 import { completeSignIn, passwordHint, passwordStep, type SignInContext } from './sign-in-flow.ts'
 
@@ -29,11 +31,11 @@ export async function runQrSignIn(ctx: SignInContext): Promise<QrSignInOutcome> 
   let answer: tl.auth.TypeLoginToken
   try {
     // auth.exportLoginToken#b7e085fe api_id:int api_hash:string except_ids:Vector<long> = auth.LoginToken
-    answer = await meteredCall(ctx.client, ctx, { _: 'auth.exportLoginToken', apiId: ctx.apiId, apiHash: ctx.apiHash, exceptIds: [] })
+    answer = await gatedCall(ctx.client, ctx, { _: 'auth.exportLoginToken', apiId: ctx.apiId, apiHash: ctx.apiHash, exceptIds: [] })
     if (answer._ === 'auth.loginTokenMigrateTo') {
       await ctx.client.changePrimaryDc(answer.dcId)
       // auth.importLoginToken#95ac5ce4 token:bytes = auth.LoginToken
-      answer = await meteredCall(ctx.client, ctx, { _: 'auth.importLoginToken', token: answer.token })
+      answer = await gatedCall(ctx.client, ctx, { _: 'auth.importLoginToken', token: answer.token })
     }
   } catch (err) {
     if (!isPasswordNeeded(err)) throw toAppError(err)

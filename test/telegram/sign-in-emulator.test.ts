@@ -185,6 +185,17 @@ test('logs never hold the login code, the two-step password or the session', asy
   }
 })
 
+test('a flood wait on a QR poll is passed on as FLOOD_WAIT, and polling during it does not call Telegram', async () => {
+  const gateway = await h.open(h.store('flood-qr'))
+  h.emulator.faults.floodWait('auth.exportLoginToken', 90, { times: 1 })
+  await assert.rejects(gateway.signInQr(), (err: unknown) =>
+    err instanceof AppError && err.code === 'FLOOD_WAIT' && err.retryAfter === 90 && err.status === 429)
+  const calls = h.emulator.faults.counters.get('auth.exportLoginToken')
+  await assert.rejects(gateway.signInQr(), (err: unknown) =>
+    err instanceof AppError && err.code === 'FLOOD_WAIT' && err.retryAfter !== undefined && err.retryAfter <= 90)
+  assert.equal(h.emulator.faults.counters.get('auth.exportLoginToken'), calls)
+})
+
 test('a flood wait on asking for a code is passed on as FLOOD_WAIT with its seconds, not waited out', async () => {
   const gateway = await h.open(h.store('flood-send-code'))
   h.emulator.faults.floodWait('auth.sendCode', 120, { times: 1 })
