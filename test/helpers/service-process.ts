@@ -1,9 +1,11 @@
 /**
- * The service's own entry points run as real processes (`node --import tsx <script>`, or plain
- * `node` for the compiled build), for
- * tests of what only a process shows: exit codes, signals, start-up refusals, files left
- * behind. The environment is built from scratch (PATH and HOME only, plus what the test gives),
- * so nothing from the developer's shell leaks in. `stop()` kills a child still running, by its pid.
+ * The service's own entry points run as real processes, for tests of what only a process
+ * shows: exit codes, signals, start-up refusals, files left behind. They run compiled
+ * (`node dist/<entry>.js`, as the image runs them; test/helpers/compiled-build.ts keeps dist/
+ * fresh), which starts several times faster than from source; `runScript` runs a source file
+ * through tsx, as `npm start` does, for the tests whose subject is that. The environment is
+ * built from scratch (PATH and HOME only, plus what the test gives), so nothing from the
+ * developer's shell leaks in. `stop()` kills a child still running, by its pid.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
@@ -29,7 +31,19 @@ export interface ScriptRun {
   stop(): Promise<void>
 }
 
-/** `nodeArgs` go after `--import tsx`, before the script (e.g. another `--import`). */
+/**
+ * How long `waitFor` waits by default. Not a budget for the start-up (a loaded machine may
+ * take many seconds to start a process, and a process that fails exits, which `waitFor` sees
+ * at once): a backstop that ends a hung child with its output, inside the test's own timeout.
+ */
+const WAIT_BACKSTOP_MS = 90_000
+
+/** `node dist/<entry> <args>`, the compiled build, e.g. `runCompiled('session-cli.js', ['show'], env)`. */
+export function runCompiled(entry: string, args: string[], env: Record<string, string>, input?: string): ScriptRun {
+  return runNode([`dist/${entry}`, ...args], env, input)
+}
+
+/** A source file through tsx, as `npm start` runs it; `nodeArgs` go after `--import tsx`, before the script. */
 export function runScript(script: string, env: Record<string, string>, input?: string, nodeArgs: string[] = []): ScriptRun {
   return runNode(['--import', 'tsx', ...nodeArgs, script], env, input)
 }
@@ -48,12 +62,13 @@ export function runNode(args: string[], env: Record<string, string>, input?: str
 }
 
 /**
- * The script on a pseudo-terminal of its own, through util-linux `script(1)`: the process sees
+ * `node <args>` on a pseudo-terminal of its own, through util-linux `script(1)`: the process sees
  * a TTY on stdin and stdout (as a person's shell gives it) while the test reads what it draws
  * and types into it with `type`. stderr arrives merged into stdout, as on a terminal.
  */
-export function runScriptInTerminal(script: string, args: string[], env: Record<string, string>): ScriptRun & { type(text: string): void } {
-  const command = [process.execPath, '--import', 'tsx', script, ...args].map(shellQuote).join(' ')
+export function runInTerminal(args: string[], env: Record<string, string>): ScriptRun & { type(text: string): void } {
+  const script = args.join(' ')
+  const command = [process.execPath, ...args].map(shellQuote).join(' ')
   const child = spawn('script', ['--quiet', '--flush', '--return', '--command', command, '/dev/null'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TERM: 'xterm', ...env },
@@ -94,7 +109,7 @@ function track(child: ChildProcess, script: string): ScriptRun {
     stdout: () => out.join(''),
     stderr: () => err.join(''),
     exited,
-    waitFor(pattern, ms = 20_000, stream = 'stdout') {
+    waitFor(pattern, ms = WAIT_BACKSTOP_MS, stream = 'stdout') {
       const text = (): string => (stream === 'stdout' ? run.stdout() : run.stderr())
       return new Promise((resolve, reject) => {
         const check = (): void => {

@@ -7,17 +7,16 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { readdir, readFile, mkdtemp, rm, stat } from 'node:fs/promises'
+import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises'
 import { isBuiltin } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
-import { freePort, logLines, runNode, type ScriptRun } from '../helpers/service-process.ts'
+import { BUILD_COMMAND, DIST, ensureCompiledBuild } from '../helpers/compiled-build.ts'
+import { freePort, logLines, runCompiled, type ScriptRun } from '../helpers/service-process.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const DIST = join(ROOT, 'dist')
 
 /**
  * Loaded by the compiled code although not a production dependency, each inside a try that
@@ -32,39 +31,12 @@ const running: ScriptRun[] = []
 before(async () => {
   directory = await mkdtemp(join(tmpdir(), 'tc-compiled-'))
   // `npm test` builds first; run alone, this test builds whatever is out of date itself.
-  if (await buildIsStale()) await build()
+  await ensureCompiledBuild()
 })
 after(async () => {
   for (const run of running) await run.stop()
   await rm(directory, { recursive: true, force: true })
 })
-
-async function build(): Promise<void> {
-  const manifest = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { scripts: { build: string } }
-  assert.equal(manifest.scripts.build, 'tsc -p tsconfig.build.json')
-  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc')
-  const exit = await new Promise<{ code: number | null, output: string }>((resolve) => {
-    const child = spawn(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-    let output = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
-    child.on('close', (code) => resolve({ code, output }))
-  })
-  assert.equal(exit.code, 0, `npm run build failed:\n${exit.output}`)
-}
-
-/** Some source file has no compiled counterpart newer than itself. */
-async function buildIsStale(): Promise<boolean> {
-  const sources = (await readdir(join(ROOT, 'src'), { withFileTypes: true, recursive: true }))
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
-    .map((entry) => join(entry.parentPath, entry.name))
-  for (const source of sources) {
-    const compiled = join(DIST, relative(join(ROOT, 'src'), source)).replace(/\.ts$/, '.js')
-    const [from, to] = await Promise.all([stat(source), stat(compiled).catch(() => null)])
-    if (to === null || to.mtimeMs < from.mtimeMs) return true
-  }
-  return false
-}
 
 async function compiledFiles(folder: string): Promise<string[]> {
   const entries = await readdir(folder, { withFileTypes: true, recursive: true })
@@ -78,6 +50,8 @@ function packageName(specifier: string): string {
 }
 
 test('the build compiles every source file to dist/ with its source map, and rewrites .ts imports to .js', async () => {
+  const manifest = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { scripts: { build: string } }
+  assert.equal(manifest.scripts.build, BUILD_COMMAND)
   const files = await compiledFiles(DIST)
   const main = await readFile(join(DIST, 'main.js'), 'utf8')
   assert.ok(files.length > 50, `only ${files.length} files in dist/`)
@@ -108,10 +82,10 @@ test('the compiled service imports only Node built-ins and production dependenci
 test('node dist/main.js starts in sandbox mode, answers /health, prints the banner and stops on SIGTERM', async () => {
   const port = await freePort()
   // Piped stdout: JSON log lines, as in Docker.
-  const run = runNode(['dist/main.js'], { PORT: String(port), SESSION_URL: `file:${join(directory, 'session')}`, LOG_LEVEL: 'info' })
+  const run = runCompiled('main.js', [], { PORT: String(port), SESSION_URL: `file:${join(directory, 'session')}`, LOG_LEVEL: 'info' })
   running.push(run)
   // A loaded machine can take many seconds to start a process; the start itself is timed in npm run bench.
-  await run.waitFor(/try every endpoint/, 90_000, 'stderr')
+  await run.waitFor(/try every endpoint/, undefined, 'stderr')
   const response = await fetch(`http://127.0.0.1:${port}/health`)
   assert.equal(response.status, 200)
   assert.deepEqual(await response.json(), { status: 'ok', authorized: false, telegram: 'connected', sandbox: true })

@@ -1,5 +1,6 @@
 /**
- * `npm run session` (src/session-cli.ts) as a real process, on stores a signed-in service left
+ * `npm run session` (src/session-cli.ts) as a real process, compiled as the image runs it
+ * (`node dist/session-cli.js`), on stores a signed-in service left
  * behind (the service itself against the emulator, over MTProto): the exported Telethon string
  * carries the session's home DC (its id and address, DC 4 included) and auth key; imported into a fresh store, the service is
  * signed in with no login; `--to` writes it to a file or an S3 object; export refuses while the
@@ -20,10 +21,10 @@ import { S3Store } from '../../src/sessions/s3-store.ts'
 import { loadSessionRecord } from '../../src/sessions/session-persistence.ts'
 import { decodeTelethonSession } from '../../src/sessions/telethon-session.ts'
 import { S3RVER_CREDENTIALS, startS3rver, type S3rverHandle } from '../helpers/s3rver.ts'
-import { runNode, type ScriptRun } from '../helpers/service-process.ts'
+import { ensureCompiledBuild } from '../helpers/compiled-build.ts'
+import { runCompiled, type ScriptRun } from '../helpers/service-process.ts'
 import { signIn, startService } from '../helpers/service.ts'
 
-const CLI = 'src/session-cli.ts'
 const NOW = 1_750_000_000
 const BUCKET = 'rollback'
 
@@ -34,6 +35,7 @@ let nextPhone = 0
 const running: ScriptRun[] = []
 
 before(async () => {
+  await ensureCompiledBuild()
   emulator = await startEmulator({ world: { seed: 21, channels: 3, messagesPerChannel: 30, spanSeconds: 86_400, now: NOW } })
   s3 = await startS3rver([BUCKET])
   directory = await mkdtemp(join(tmpdir(), 'tc-session-cli-'))
@@ -47,7 +49,7 @@ after(async () => {
 
 /** The command with the service's configuration for a file store (plus what a test adds). */
 async function session(args: string[], sessionPath: string, env: Record<string, string> = {}): Promise<{ code: number | null, stdout: string, stderr: string }> {
-  const run = runNode(['--import', 'tsx', CLI, ...args], { SESSION_URL: `file:${sessionPath}`, ...env }, '')
+  const run = runCompiled('session-cli.js', args, { SESSION_URL: `file:${sessionPath}`, ...env }, '')
   running.push(run)
   const exit = await run.exited
   return { code: exit.code, stdout: run.stdout(), stderr: run.stderr() }

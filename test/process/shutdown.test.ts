@@ -1,6 +1,6 @@
 /**
- * The process itself (src/main.ts), run as `node --import tsx src/main.ts` in sandbox mode with
- * a file store in a temporary directory: SIGTERM lets a request in flight finish, saves the
+ * The process itself (src/main.ts), run compiled as the image runs it (`node dist/main.js`) in
+ * sandbox mode with a file store in a temporary directory: SIGTERM lets a request in flight finish, saves the
  * session (mode 0600), releases the lease and exits 0; a restart is signed in with no login; a
  * save that keeps failing is retried and reported, and the exit code says so; a second process waits for
  * the session's lease and gives up; and the ways the process refuses to start, each with one line naming the variable and no stack trace.
@@ -10,13 +10,14 @@ import assert from 'node:assert/strict'
 import { mkdtemp, rename, rm, stat, writeFile, access } from 'node:fs/promises'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort, logLines, runScript, type ScriptRun } from '../helpers/service-process.ts'
+import { ensureCompiledBuild } from '../helpers/compiled-build.ts'
+import { freePort, logLines, runCompiled, type ScriptRun } from '../helpers/service-process.ts'
 
-const MAIN = 'src/main.ts'
 let directory: string
 const running: ScriptRun[] = []
 
 before(async () => {
+  await ensureCompiledBuild()
   directory = await mkdtemp(join(tmpdir(), 'tc-process-'))
 })
 after(async () => {
@@ -25,7 +26,7 @@ after(async () => {
 })
 
 function start(env: Record<string, string>): ScriptRun {
-  const run = runScript(MAIN, { LOG_LEVEL: 'info', ...env })
+  const run = runCompiled('main.js', [], { LOG_LEVEL: 'info', ...env })
   running.push(run)
   return run
 }

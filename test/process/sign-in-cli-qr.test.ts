@@ -1,8 +1,9 @@
 /**
- * `npm run sign-in -- --qr` on a pseudo-terminal (script(1)), against a test emulator whose
- * account accepts every QR code as soon as it is polled again — the phone app scanning it. The
- * terminal must show the QR code itself, and the process must leave a signed-in session; with
- * two-step verification it asks for the password on the same terminal, without echoing it.
+ * `npm run sign-in -- --qr`, compiled as the image runs it (`node dist/sign-in-cli.js --qr`), on
+ * a pseudo-terminal (script(1)), against a test emulator whose account accepts every QR code as
+ * soon as it is polled again — the phone app scanning it. The terminal must show the QR code
+ * itself, and the process must leave a signed-in session; with two-step verification it asks
+ * for the password on the same terminal, without echoing it.
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -12,15 +13,17 @@ import { join } from 'node:path'
 import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
 import { FileStore } from '../../src/sessions/file-store.ts'
 import { loadSessionRecord } from '../../src/sessions/session-persistence.ts'
-import { runScriptInTerminal, type ScriptRun } from '../helpers/service-process.ts'
+import { ensureCompiledBuild } from '../helpers/compiled-build.ts'
+import { runInTerminal, type ScriptRun } from '../helpers/service-process.ts'
 
-const CLI = 'src/sign-in-cli.ts'
+const CLI = 'dist/sign-in-cli.js'
 const PASSWORD = 'terminal secret'
 let directory: string
 const started: Emulator[] = []
 const running: ScriptRun[] = []
 
 before(async () => {
+  await ensureCompiledBuild()
   directory = await mkdtemp(join(tmpdir(), 'tc-sign-in-qr-'))
 })
 after(async () => {
@@ -54,7 +57,7 @@ function qrRows(screen: string): string[] {
 
 test('--qr draws the code on the terminal, waits for the scan and leaves a signed-in session', async () => {
   const { env, store } = await scanningEmulator('plain', '+15557100001')
-  const run = runScriptInTerminal(CLI, ['--qr'], env)
+  const run = runInTerminal([CLI, '--qr'], env)
   running.push(run)
   assert.deepEqual(await run.exited, { code: 0, signal: null }, run.stdout())
   const screen = run.stdout()
@@ -68,7 +71,7 @@ test('--qr draws the code on the terminal, waits for the scan and leaves a signe
 
 test('--qr for an account with two-step verification asks for the password after the scan, unechoed', async () => {
   const { env, store } = await scanningEmulator('two-factor', '+15557100002', PASSWORD)
-  const run = runScriptInTerminal(CLI, ['--qr'], env)
+  const run = runInTerminal([CLI, '--qr'], env)
   running.push(run)
   await run.waitFor(/Two-step verification password \(hint: typed\): /, 60_000)
   run.type(`${PASSWORD}\r`)

@@ -1,8 +1,10 @@
 /**
  * `npm run sign-in` (src/sign-in-cli.ts) as a real process with its answers piped to stdin:
- * against a test emulator reached through TELEGRAM_DC / TELEGRAM_PUBLIC_KEY (with two-step
- * verification, wrong answers included), and in sandbox mode followed by the service itself
- * on the same store. The session it leaves must sign the service in with no login.
+ * compiled (`node dist/sign-in-cli.js`, as the image runs it) against a test emulator reached
+ * through TELEGRAM_DC / TELEGRAM_PUBLIC_KEY (with two-step verification, wrong answers
+ * included); and from source through tsx, as `npm run sign-in` and `npm start` run it, in
+ * sandbox mode followed by the service itself on the same store. The session it leaves must
+ * sign the service in with no login.
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -13,7 +15,8 @@ import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
 import { FileStore } from '../../src/sessions/file-store.ts'
 import { acquireLease } from '../../src/sessions/lease.ts'
 import { loadSessionRecord } from '../../src/sessions/session-persistence.ts'
-import { freePort, runScript, type ScriptRun } from '../helpers/service-process.ts'
+import { ensureCompiledBuild } from '../helpers/compiled-build.ts'
+import { freePort, runCompiled, runScript, type ScriptRun } from '../helpers/service-process.ts'
 import { startService } from '../helpers/service.ts'
 
 const CLI = 'src/sign-in-cli.ts'
@@ -27,6 +30,7 @@ let keyPath: string
 const running: ScriptRun[] = []
 
 before(async () => {
+  await ensureCompiledBuild()
   emulator = await startEmulator({ code: CODE, world: { seed: 13, channels: 2, messagesPerChannel: 20, spanSeconds: 86_400, now: NOW } })
   directory = await mkdtemp(join(tmpdir(), 'tc-sign-in-cli-'))
   keyPath = join(directory, 'emulator.pem')
@@ -48,8 +52,10 @@ function emulatorEnv(sessionPath: string): Record<string, string> {
   }
 }
 
-function signInCli(env: Record<string, string>, answers: string[] | null): ScriptRun {
-  const run = runScript(CLI, env, answers === null ? undefined : answers.map((answer) => `${answer}\n`).join(''))
+/** The compiled command, or with `fromSource` the source file through tsx. */
+function signInCli(env: Record<string, string>, answers: string[] | null, { fromSource = false } = {}): ScriptRun {
+  const input = answers === null ? undefined : answers.map((answer) => `${answer}\n`).join('')
+  const run = fromSource ? runScript(CLI, env, input) : runCompiled('sign-in-cli.js', [], env, input)
   running.push(run)
   return run
 }
@@ -138,7 +144,7 @@ test('a flood wait from Telegram is one line saying how long to wait, and exit 1
 
 test('in sandbox mode it signs in to the built-in emulator, and the service started afterwards on that store is signed in', async () => {
   const sessionPath = join(directory, 'sandbox', 'session')
-  const run = signInCli({ SESSION_URL: `file:${sessionPath}` }, ['+15557006793', '12345'])
+  const run = signInCli({ SESSION_URL: `file:${sessionPath}` }, ['+15557006793', '12345'], { fromSource: true })
   assert.deepEqual(await run.exited, { code: 0, signal: null }, run.stderr())
   assert.match(run.stdout(), /Sandbox mode/)
   assert.match(run.stdout(), /^Signed in\./m)
