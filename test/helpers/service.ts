@@ -31,6 +31,13 @@ export interface ServiceOptions {
   sessionKey?: Buffer | null
   apiToken?: string
   gateway?: Partial<Pick<GatewayDeps, 'floodWaitThreshold' | 'callTimeoutMs' | 'historyConcurrency' | 'now' | 'connectWaitMs' | 'clock' | 'floodWaitMax' | 'floodProbeCalls'>>
+  /**
+   * The per-call deadline, asked again each time the gateway reads it (in place of
+   * `gateway.callTimeoutMs`; undefined: the gateway's default): a test of an outage shortens it
+   * for the outage alone, so that the other calls are not raced against a deadline a loaded
+   * machine can miss.
+   */
+  callTimeoutMs?: () => number | undefined
   now?: () => number
   /** The timers of the message stream's keep-alive. */
   streamClock?: Clock
@@ -79,7 +86,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   const sinkMetrics: SinkMetrics | undefined = options.metrics && options.sinks ? createSinkMetrics(options.metrics.registry) : undefined
 
   const open = async (): Promise<{ gateway: TelegramGateway; live: LiveHub; sinks: LiveSinks; app: FastifyInstance; url: string }> => {
-    const gateway = await TelegramGateway.open({
+    const deps: GatewayDeps = {
       store: store!,
       sessionKey: options.sessionKey ?? null,
       telegram: {
@@ -91,7 +98,9 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       log,
       ...options.gateway,
       ...(options.metrics ? { metrics: options.metrics } : {}),
-    })
+    }
+    if (options.callTimeoutMs) Object.defineProperty(deps, 'callTimeoutMs', { get: options.callTimeoutMs, enumerable: true })
+    const gateway = await TelegramGateway.open(deps)
     const live = new LiveHub({ telegram: gateway.live(), log, ...options.live, ...(options.metrics ? { metrics: options.metrics } : {}) })
     // As src/main.ts starts them; none configured, none started.
     const { webhook = null, nats = null, liveChannels = null, ...sinkDeps } = options.sinks ?? {}

@@ -3,7 +3,10 @@
  * Retry-After, a short one is waited out; a connection dropped mid-request is recovered or
  * reported cleanly; an unreachable Telegram is a 503 and /health says so; when Telegram comes
  * back (the emulator restarted on the same port with its state) the service recovers by itself.
- * The tests share one emulator and one signed-in service and run in order.
+ * The tests share one emulator and one signed-in service and run in order. Calls have the
+ * gateway's default deadline, except while Telegram is lost or away: a short one then, so that
+ * a request waiting on a Telegram that is gone ends soon. (A short deadline on every call would
+ * race each read against the wall clock, which a loaded machine can lose.)
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -18,11 +21,14 @@ const NOW = 1_750_000_000
 const SPAN = 86_400
 const WORLD = { seed: 12, channels: 3, messagesPerChannel: 150, spanSeconds: SPAN, now: NOW }
 const PHONE = '+15557004567'
+/** The per-call deadline while Telegram is lost or away. */
 const CALL_TIMEOUT_MS = 1_500
 
 let emulator: Emulator
 let service: Service
 let metrics: ServiceMetrics
+/** The gateway's per-call deadline now: its default (undefined), or CALL_TIMEOUT_MS during the outage. */
+let callTimeoutMs: number | undefined
 /** Every wait the gateway asked for, in ms: the flood waits it chose to wait out. */
 const clock = new RecordingClock()
 const sleeps = clock.sleeps
@@ -33,10 +39,8 @@ before(async () => {
   service = await startService({
     sharedEmulator: emulator,
     metrics,
-    gateway: {
-      callTimeoutMs: CALL_TIMEOUT_MS,
-      clock,
-    },
+    gateway: { clock },
+    callTimeoutMs: () => callTimeoutMs,
   })
   assert.equal((await signIn(service.url, { phone: PHONE })).status, 206)
   assert.equal((await signIn(service.url, { phone: PHONE, password: emulator.lastCode(PHONE) })).status, 200)
@@ -129,12 +133,15 @@ test('a connection dropped before the first byte of /messages ends in the comple
 test('Telegram lost mid-stream aborts the body: never a partial 200 that reads as a whole answer', async () => {
   // Slow pages, so the response has started while pages are still to be read.
   emulator.faults.latency('messages.getHistory', 100)
+  // mtcute sends a call again on each new connection: the deadline is what ends the read.
+  callTimeoutMs = CALL_TIMEOUT_MS
   const response = await getMessages()
   assert.equal(response.status, 200, 'the first messages are out')
   // From now on every history call loses its connection: the read cannot go on.
   emulator.faults.dropConnection('messages.getHistory')
   await assert.rejects(response.text(), (err: unknown) => err instanceof TypeError, 'the body is aborted, not ended')
   emulator.faults.clear()
+  callTimeoutMs = undefined
   // The dropped connections are reopened by mtcute on its own schedule; once it is back, the read is whole.
   assert.equal((await healthUntil((h) => h.telegram === 'connected', 10_000)).telegram, 'connected')
   await assertCompleteMessages(await getMessages())
@@ -143,6 +150,7 @@ test('Telegram lost mid-stream aborts the body: never a partial 200 that reads a
 let snapshot: ReturnType<Emulator['snapshot']>
 
 test('a request in flight when Telegram goes away fails cleanly with 503 within the call timeout', async () => {
+  callTimeoutMs = CALL_TIMEOUT_MS
   // Long enough to stop the emulator meanwhile; short enough not to hold the test process open after it.
   emulator.faults.latency('messages.getDialogs', 2_000)
   const before = emulator.faults.counters.get('messages.getDialogs')
@@ -166,6 +174,7 @@ test('while Telegram is unreachable, /messages is 503 TELEGRAM_UNAVAILABLE and /
 })
 
 test('when Telegram is back on the same address the service reconnects by itself and serves again', async () => {
+  callTimeoutMs = undefined
   emulator = await startEmulator({ port: emulator.port, snapshot })
   const status = await healthUntil((h) => h.telegram === 'connected', 15_000)
   assert.equal(status.telegram, 'connected')
