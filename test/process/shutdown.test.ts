@@ -7,7 +7,7 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtemp, rename, rm, stat, writeFile, access } from 'node:fs/promises'
+import { access, mkdir, mkdtemp, rename, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ensureCompiledBuild } from '../helpers/compiled-build.ts'
@@ -91,15 +91,22 @@ test('SIGTERM lets a request in flight finish, saves the session with mode 0600 
 })
 
 test('a session save that keeps failing at shutdown is retried with backoff, reported at error level, and the exit code is 1', async () => {
+  // The store's directory is reached through a symbolic link, so that it can become a plain file
+  // in one step.
   const storeDirectory = join(directory, 'failing')
+  await mkdir(`${storeDirectory}.directory`)
+  await symlink(`${storeDirectory}.directory`, storeDirectory)
   const env = { SESSION_URL: `file:${join(storeDirectory, 'session')}` }
   const { run, url } = await startListening(env)
   assert.equal((await postSignIn(url, { phone: '+15557005679' })).status, 206)
   assert.equal((await postSignIn(url, { phone: '+15557005679', password: '12345' })).status, 200)
-  // The store's directory becomes a plain file: every write beneath it fails (ENOTDIR). It is
-  // moved away in one step, since the running process may be writing into it meanwhile.
-  await rename(storeDirectory, `${storeDirectory}.moved`)
-  await writeFile(storeDirectory, 'not a directory')
+  // The store's directory becomes a plain file: every write beneath it fails (ENOTDIR). The link
+  // is replaced by one to a file with rename(2), atomically: the running process, which may be
+  // reading or writing the store meanwhile, never finds the store missing — a lease file that
+  // is missing is a lease lost, on which the process stops at once without saving.
+  await writeFile(`${storeDirectory}.file`, 'not a directory')
+  await symlink(`${storeDirectory}.file`, `${storeDirectory}.next`)
+  await rename(`${storeDirectory}.next`, storeDirectory)
   run.signal('SIGTERM')
   assert.deepEqual(await run.exited, { code: 1, signal: null })
   const lines = logLines(run.stdout())
