@@ -2,12 +2,12 @@
 #
 # Telegram Connector. Build: docker build -t telegram-connector .
 # Run:   docker run -p 127.0.0.1:5000:5000 -e API_TOKEN=... -v connector-data:/app/data telegram-connector
-# The first stage compiles src/ to dist/ and trims node_modules to the production dependencies;
-# the second runs `node dist/main.js` with only those, as an unprivileged user.
+# The first stage type-checks src/, bundles it into dist/ and trims node_modules to the production
+# dependencies; the second runs `node dist/main.js` with only those, as an unprivileged user.
 
 ARG NODE_IMAGE=node:20-slim
 
-# ---- build: every dependency, the TypeScript compiler, then production node_modules only ----
+# ---- build: every dependency, the TypeScript compiler and esbuild, then production node_modules only ----
 FROM ${NODE_IMAGE} AS build
 # better-sqlite3 (a dependency of @mtcute/node) builds from source when no prebuilt binary
 # fits the platform; that needs a C++ compiler, make and Python (node-gyp).
@@ -18,6 +18,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
 COPY src ./src
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund \

@@ -1,27 +1,27 @@
 /**
- * The compiled build (dist/) that the child-process tests run: `node dist/main.js` starts in a
- * fraction of the time `node --import tsx src/main.ts` takes, which transpiles and resolves
- * every module through tsx's loader. `npm test` builds before the tests, so the build is fresh
- * and nothing happens here; a test file run alone after an edit of src/ builds first, so that
- * it never runs yesterday's code. Test files run at once take turns through a lock file, and
+ * The compiled build (dist/, bundled by scripts/bundle.ts) that the child-process tests run:
+ * `node dist/main.js` starts in a fraction of the time `node --import tsx src/main.ts` takes,
+ * which transpiles and resolves every module through tsx's loader. `npm test` builds before
+ * the tests, so the build is fresh and nothing happens here; a test file run alone after an
+ * edit of src/ builds first, so that it never runs yesterday's code. Test files run at once take turns through a lock file, and
  * the one that comes second finds the build fresh.
  */
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { open, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, relative } from 'node:path'
+import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const DIST = join(ROOT, 'dist')
 /** `npm run build`, as package.json says it (compiled-build.test.ts checks that it does). */
-export const BUILD_COMMAND = 'tsc -p tsconfig.build.json'
+export const BUILD_COMMAND = 'tsc -p tsconfig.build.json && tsx scripts/bundle.ts'
 /** A lock left by a test process killed in the middle of a build is taken over after this. */
 const STALE_LOCK_MS = 10 * 60_000
 
-/** Builds dist/ unless every source file has a compiled counterpart newer than itself. */
+/** Builds dist/ unless it is newer than every source file. */
 export async function ensureCompiledBuild(): Promise<void> {
   if (!(await buildIsStale())) return
   await withBuildLock(async () => {
@@ -29,15 +29,16 @@ export async function ensureCompiledBuild(): Promise<void> {
   })
 }
 
-/** Some source file has no compiled counterpart newer than itself. */
+/** Some source file (or the bundler script) is newer than the bundle, or there is none. */
 export async function buildIsStale(): Promise<boolean> {
+  // The bundler removes dist/ first and writes the entry points last.
+  const built = await stat(join(DIST, 'main.js')).catch(() => null)
+  if (built === null) return true
   const sources = (await readdir(join(ROOT, 'src'), { withFileTypes: true, recursive: true }))
     .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
     .map((entry) => join(entry.parentPath, entry.name))
-  for (const source of sources) {
-    const compiled = join(DIST, relative(join(ROOT, 'src'), source)).replace(/\.ts$/, '.js')
-    const [from, to] = await Promise.all([stat(source), stat(compiled).catch(() => null)])
-    if (to === null || to.mtimeMs < from.mtimeMs) return true
+  for (const source of [...sources, join(ROOT, 'scripts/bundle.ts')]) {
+    if ((await stat(source)).mtimeMs > built.mtimeMs) return true
   }
   return false
 }
@@ -45,9 +46,8 @@ export async function buildIsStale(): Promise<boolean> {
 async function build(): Promise<void> {
   const manifest = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { scripts: { build: string } }
   if (manifest.scripts.build !== BUILD_COMMAND) throw new Error(`npm run build is "${manifest.scripts.build}", not "${BUILD_COMMAND}"`)
-  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc')
   const exit = await new Promise<{ code: number | null, output: string }>((resolve) => {
-    const child = spawn(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))

@@ -1,22 +1,25 @@
 /**
- * The production build: `npm run build` (tsc with tsconfig.build.json, run by `npm test` before
- * the tests) compiles src/ into
- * dist/, the compiled service imports nothing that an image with production dependencies only
- * lacks, and `node dist/main.js` starts, answers /health, prints the sandbox banner and stops
- * cleanly on SIGTERM. A build that breaks fails here, not in the image.
+ * The production build: `npm run build` (run by `npm test` before the tests) type-checks src/
+ * and bundles it into dist/ (scripts/bundle.ts): the service and the two terminal commands,
+ * with source maps, ES module packages inside and CommonJS ones left to node_modules. The
+ * bundle imports nothing that an image with production dependencies only lacks, a production
+ * start never loads the emulator's chunk, and `node dist/main.js` starts, answers /health,
+ * prints the sandbox banner and stops cleanly on SIGTERM. A build that breaks fails here, not
+ * in the image.
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises'
 import { isBuiltin } from 'node:module'
 import { tmpdir } from 'node:os'
-import { join, relative } from 'node:path'
+import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
 import { BUILD_COMMAND, DIST, ensureCompiledBuild } from '../helpers/compiled-build.ts'
 import { freePort, logLines, runCompiled, type ScriptRun } from '../helpers/service-process.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const ENTRIES = ['main.js', 'sign-in-cli.js', 'session-cli.js']
 
 /**
  * Loaded by the compiled code although not a production dependency, each inside a try that
@@ -49,23 +52,61 @@ function packageName(specifier: string): string {
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!
 }
 
-test('the build compiles every source file to dist/ with its source map, and rewrites .ts imports to .js', async () => {
+/** Every package an install without development dependencies holds (package-lock.json). */
+async function productionPackages(): Promise<Set<string>> {
+  const lock = JSON.parse(await readFile(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> }
+  return new Set(Object.entries(lock.packages)
+    .filter(([path, entry]) => path.startsWith('node_modules/') && entry.dev !== true)
+    .map(([path]) => path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length)))
+}
+
+/** The files a module imports statically (what loads with it, before any of its code runs). */
+function staticImports(code: string): string[] {
+  return [...code.matchAll(/^(?:import|export)\s(?:[^;"']*?\sfrom\s*)?["'](\.[^"']+)["']/gm)].map((match) => match[1]!)
+}
+
+/** The files a start of `entry` loads: itself and its static imports, transitively. */
+async function staticGraph(entry: string): Promise<string[]> {
+  const seen = new Set<string>()
+  const visit = async (file: string): Promise<void> => {
+    if (seen.has(file)) return
+    seen.add(file)
+    for (const specifier of staticImports(await readFile(file, 'utf8'))) await visit(join(dirname(file), specifier))
+  }
+  await visit(entry)
+  return [...seen]
+}
+
+async function mappedSources(file: string): Promise<string[]> {
+  const map = JSON.parse(await readFile(`${file}.map`, 'utf8')) as { sources: string[] }
+  return map.sources.map((source) => relative(ROOT, join(dirname(file), source)))
+}
+
+test('the build bundles the service and the terminal commands into dist/, each with a source map naming src/', async () => {
   const manifest = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { scripts: { build: string } }
   assert.equal(manifest.scripts.build, BUILD_COMMAND)
-  const files = await compiledFiles(DIST)
-  const main = await readFile(join(DIST, 'main.js'), 'utf8')
-  assert.ok(files.length > 50, `only ${files.length} files in dist/`)
-  assert.ok(files.includes(join(DIST, 'main.js')) && files.includes(join(DIST, 'sign-in-cli.js')))
-  assert.match(main, /from "\.\/app\.js"/)
-  assert.doesNotMatch(main, /from ["']\.{1,2}\/[^"']*\.ts["']/)
-  assert.match(main, /\/\/# sourceMappingURL=main\.js\.map\s*$/)
-  const map = JSON.parse(await readFile(join(DIST, 'main.js.map'), 'utf8')) as { sources: string[] }
-  assert.deepEqual(map.sources, ['../src/main.ts'])
+  for (const name of ENTRIES) {
+    const code = await readFile(join(DIST, name), 'utf8')
+    assert.match(code, new RegExp(`//# sourceMappingURL=${name.replace('.', '\\.')}\\.map\\s*$`))
+    assert.doesNotMatch(code, /from ["'][^"']*\.ts["']/)
+  }
+  const sources = (await Promise.all((await staticGraph(join(DIST, 'main.js'))).map(mappedSources))).flat()
+  for (const source of ['src/main.ts', 'src/app.ts', 'src/telegram/gateway.ts']) assert.ok(sources.includes(source), `${source} is not in the bundle`)
+  // ES module packages are inside: their hundreds of files are what a start no longer reads.
+  assert.ok(sources.some((source) => source.includes('node_modules/@mtcute/core/')))
+  assert.ok(sources.some((source) => source.includes('node_modules/typebox/')))
+})
+
+test('a start of the bundle loads neither the emulator nor the S3 store: each is a chunk only its dynamic import reaches', async () => {
+  const loaded = await Promise.all((await staticGraph(join(DIST, 'main.js'))).map(mappedSources))
+  const everything = await Promise.all((await compiledFiles(DIST)).map(mappedSources))
+  const lazy = (source: string): boolean => source.startsWith('src/emulator/') || source === 'src/sandbox.ts' || source === 'src/sessions/s3-store.ts'
+  assert.ok(everything.flat().some(lazy), 'the emulator and the S3 store are built')
+  assert.deepEqual(loaded.flat().filter(lazy), [])
 })
 
 test('the compiled service imports only Node built-ins and production dependencies', async () => {
-  const manifest = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }
-  const production = new Set(Object.keys(manifest.dependencies))
+  const production = await productionPackages()
   const strays: string[] = []
   for (const file of await compiledFiles(DIST)) {
     // Static and dynamic imports, re-exports and require() calls alike.

@@ -1,9 +1,13 @@
 /**
  * A production process (API_ID set) never loads the emulator: src/telegram-target.ts imports
- * the sandbox, and with it src/emulator, only in sandbox mode. The process runs compiled, as
- * the image runs it (`node dist/main.js`), preloaded with a module resolution hook
- * (test/helpers/loaded-modules.ts) that lists every module of dist/ it loads; the sandbox start
- * is the control that shows the list sees the emulator when it is loaded.
+ * the sandbox, and with it src/emulator, only in sandbox mode. Nor does it load the large
+ * optional packages it does not use: the AWS SDK with the session in a file, the NATS client
+ * without NATS_URL, pino-pretty when the log is JSON, the QR code drawer before a QR sign-in.
+ * Each is a dynamic import at the one place that needs it. The process runs compiled, as the
+ * image runs it (`node dist/main.js`), preloaded with a module resolution hook
+ * (test/helpers/loaded-modules.ts) that lists the files of dist/ it loads (their source maps
+ * name the src/ files inside) and the packages; the sandbox start is the control that shows
+ * the list sees the emulator, pino-pretty and nats when they are loaded.
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -12,7 +16,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
 import { ensureCompiledBuild } from '../helpers/compiled-build.ts'
-import { loadedModulesOptions } from '../helpers/loaded-modules.ts'
+import { loadedModulesOptions, loadedPackages, loadedSources } from '../helpers/loaded-modules.ts'
 import { freePort, runNode, type ScriptRun } from '../helpers/service-process.ts'
 
 let directory: string
@@ -30,8 +34,8 @@ after(async () => {
   await rm(directory, { recursive: true, force: true })
 })
 
-/** Starts dist/main.js, waits until it listens, stops it with SIGTERM, and gives the dist/ modules it loaded. */
-async function loadedModules(name: string, env: Record<string, string>): Promise<string[]> {
+/** Starts dist/main.js, waits until it listens (and for `ready`), stops it with SIGTERM, and gives the src/ files and packages it loaded. */
+async function loaded(name: string, env: Record<string, string>, ready = /Server listening at/): Promise<{ sources: string[]; packages: Set<string> }> {
   const list = join(directory, `${name}.modules`)
   await writeFile(list, '')
   const run = runNode([...loadedModulesOptions(list), 'dist/main.js'], {
@@ -42,27 +46,36 @@ async function loadedModules(name: string, env: Record<string, string>): Promise
   })
   running.push(run)
   await run.waitFor(/Server listening at/)
+  await run.waitFor(ready)
   run.signal('SIGTERM')
   assert.deepEqual(await run.exited, { code: 0, signal: null })
-  return (await readFile(list, 'utf8')).split('\n').filter((line) => line !== '')
+  const modules = (await readFile(list, 'utf8')).split('\n').filter((line) => line !== '')
+  return { sources: await loadedSources(modules), packages: loadedPackages(modules) }
 }
 
-const emulatorModules = (modules: string[]): string[] => modules.filter((url) => url.includes('/dist/emulator/') || url.endsWith('/dist/sandbox.js'))
+const emulatorSources = (sources: string[]): string[] => sources.filter((source) => source.startsWith('src/emulator/') || source === 'src/sandbox.ts')
 
-test('a production start, with API_ID set, never loads src/emulator or the sandbox', async () => {
+/** Loaded only where they are used; a start that does not use them must not pay for them. */
+const OPTIONAL_PACKAGES = ['@aws-sdk/client-s3', 'nats', 'pino-pretty', 'qrcode']
+
+test('a production start, with API_ID set, loads neither src/emulator and the sandbox nor the optional packages it does not use', async () => {
   const publicKey = join(directory, 'emulator.pem')
   await writeFile(publicKey, emulator.publicKeyPem)
-  const modules = await loadedModules('production', {
+  const { sources, packages } = await loaded('production', {
     API_ID: '12345',
     API_HASH: '0123456789abcdef0123456789abcdef',
     TELEGRAM_DC: `${emulator.host}:${emulator.port}`,
     TELEGRAM_PUBLIC_KEY: publicKey,
   })
-  assert.ok(modules.some((url) => url.endsWith('/dist/telegram/gateway.js')), 'the list holds the modules the process loaded')
-  assert.deepEqual(emulatorModules(modules), [])
+  assert.ok(sources.includes('src/telegram/gateway.ts'), 'the list holds the modules the process loaded')
+  assert.deepEqual(emulatorSources(sources), [])
+  assert.ok(packages.has('fastify') && packages.has('pino'), 'the list holds the packages the process loaded')
+  assert.deepEqual(OPTIONAL_PACKAGES.filter((name) => packages.has(name)), [], 'a file store, no NATS_URL, JSON logs: none of these is used')
 })
 
-test('a sandbox start, with no API_ID, loads the emulator (the list sees it when it is there)', async () => {
-  const modules = await loadedModules('sandbox', {})
-  assert.ok(modules.some((url) => url.endsWith('/dist/emulator/emulator.js')), modules.join('\n'))
+test('a sandbox start, with no API_ID, loads the emulator, and pino-pretty and nats when asked for (the list sees them when they are there)', async () => {
+  // Nothing listens on this port: the sink retries, which is enough to load the client.
+  const { sources, packages } = await loaded('sandbox', { LOG_FORMAT: 'pretty', NATS_URL: `nats://127.0.0.1:${await freePort()}` }, /cannot open the sink; retrying/)
+  assert.ok(sources.includes('src/emulator/emulator.ts'), sources.join('\n'))
+  assert.ok(packages.has('pino-pretty') && packages.has('nats'), [...packages].join('\n'))
 })

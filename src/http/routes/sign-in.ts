@@ -1,6 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import QRCode from 'qrcode'
 import { signInQrSchema, signInSchema } from '../schemas/sign-in.ts'
 import type { Connector } from '../../connector.ts'
 
@@ -25,6 +24,8 @@ export function signInRoute(connector: Connector): FastifyPluginAsync {
       const outcome = await connector.signInQr()
       if (outcome.done) return (reply as FastifyReply).code(200).send()
       if (outcome.next === 'two_factor_password') return reply.code(206).send({ next: outcome.next, hint: outcome.hint })
+      // Loaded at the first QR sign-in, not at start-up: most starts never draw one.
+      const { default: QRCode } = await import('qrcode')
       const svg = await QRCode.toString(outcome.url, { type: 'svg', margin: 2 })
       // The image itself for a client that asks for it (Swagger UI then draws it).
       if (wantsSvg(request.headers.accept)) return reply.code(206).type('image/svg+xml').send(svg)

@@ -9,10 +9,8 @@
  * The client reconnects by itself, for ever; while it is away publishes fail (a timeout) and
  * the loop retries them, and `reachable()` says so for /health.
  */
-import {
-  Events, StorageType, connect, credsAuthenticator, headers, nanos,
-  type ConnectionOptions, type JetStreamManager, type NatsConnection, type NatsError,
-} from 'nats'
+import type * as Nats from 'nats'
+import type { ConnectionOptions, JetStreamManager, NatsConnection, NatsError } from 'nats'
 import type { NatsConfig } from '../../config.ts'
 import type { LiveEvent } from '../live-feed.ts'
 import { CURSOR_HEADER, EVENT_HEADER, natsMessageId, natsSubject } from './nats-message.ts'
@@ -34,6 +32,10 @@ export interface NatsSinkOptions {
 /** JetStream's API error for "no message found" (a stream with nothing on the subjects yet). */
 const NO_MESSAGE_FOUND = 10037
 const STREAM_NOT_FOUND = 10059
+
+/** The client, loaded at the first connection: a service without NATS_URL never loads it. */
+let natsClient: Promise<typeof Nats> | undefined
+const loadNats = (): Promise<typeof Nats> => (natsClient ??= import('nats'))
 
 function errorCode(err: unknown): string {
   const code = (err as Partial<NatsError>).code
@@ -77,7 +79,7 @@ export class NatsSink implements Sink {
     } catch (err) {
       return { kind: 'retry', reason: errorCode(err) }
     }
-    const messageHeaders = headers()
+    const messageHeaders = (await loadNats()).headers()
     messageHeaders.set(CURSOR_HEADER, event.id)
     messageHeaders.set(EVENT_HEADER, event.event)
     // A stop does not wait for the ack: the publish may still land, and the next start then
@@ -132,7 +134,8 @@ export class NatsSink implements Sink {
       this.#streamReady = false
       this.#manager = null
       if (this.#closed) throw new Error('the NATS sink is closed')
-      const connection = await connect(this.#connectionOptions())
+      const nats = await loadNats()
+      const connection = await nats.connect(this.#connectionOptions(nats))
       // Closed while connecting: the new connection must not outlive the sink.
       if (this.#closed) {
         await connection.close()
@@ -140,17 +143,17 @@ export class NatsSink implements Sink {
       }
       this.#connection = connection
       this.#reachable = true
-      void this.#watch(connection)
+      void this.#watch(connection, nats)
     }
     this.#manager ??= await this.#connection.jetstreamManager()
     if (!this.#streamReady) {
-      await this.#ensureStream(this.#manager)
+      await this.#ensureStream(this.#manager, await loadNats())
       this.#streamReady = true
     }
     return this.#manager
   }
 
-  async #ensureStream(manager: JetStreamManager): Promise<void> {
+  async #ensureStream(manager: JetStreamManager, { StorageType, nanos }: typeof Nats): Promise<void> {
     const { stream, subjectPrefix } = this.#config
     const subjects = `${subjectPrefix}.>`
     try {
@@ -171,7 +174,7 @@ export class NatsSink implements Sink {
     this.#options.log.info({ sink: this.name, stream, subjects }, 'created the JetStream stream')
   }
 
-  async #watch(connection: NatsConnection): Promise<void> {
+  async #watch(connection: NatsConnection, { Events }: typeof Nats): Promise<void> {
     for await (const status of connection.status()) {
       if (status.type === Events.Disconnect) {
         this.#reachable = false
@@ -184,7 +187,7 @@ export class NatsSink implements Sink {
     if (this.#connection === connection) this.#reachable = false
   }
 
-  #connectionOptions(): ConnectionOptions {
+  #connectionOptions({ credsAuthenticator }: typeof Nats): ConnectionOptions {
     const { servers, creds, user, password, token } = this.#config
     return {
       servers: [...servers],
