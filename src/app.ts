@@ -22,6 +22,7 @@ import type { LiveFeed } from './live/live-feed.ts'
 import { systemClock, type Clock } from './clock.ts'
 import type { Connector } from './connector.ts'
 import { metricsPlugin } from './http/metrics-plugin.ts'
+import { lazyCompilersFactory } from './http/lazy-schema-compilers.ts'
 import type { ServiceMetrics } from './metrics/service-metrics.ts'
 
 export interface AppOptions {
@@ -41,6 +42,11 @@ export interface AppOptions {
   live?: LiveFeed | undefined
   /** Largest accepted request body; sign-in bodies are tiny. */
   bodyLimit?: number
+  /**
+   * Compile every route's schemas before listening, as Fastify does by default, rather than
+   * each at its route's first use (src/http/lazy-schema-compilers.ts); a test checks them so.
+   */
+  compileSchemasAtStart?: boolean
 }
 
 /**
@@ -59,6 +65,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Scalars are coerced ({"password": 12345} is the code "12345"), but an array is never
     // taken for its first element: {"phone": ["+1…"]} is a malformed body, not a phone.
     ajv: { customOptions: { removeAdditional: true, coerceTypes: true, useDefaults: true, allErrors: false } },
+    // Schemas are compiled at their route's first use: compiling them all is most of a start's
+    // HTTP set-up, and the first request, /health, needs one.
+    ...(options.compileSchemasAtStart ? {} : { schemaController: { compilersFactory: lazyCompilersFactory() } }),
     // Requests refused before a route exists are problem documents too (src/http/problem-handler.ts).
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,

@@ -2,7 +2,7 @@ import { Type, type Static } from 'typebox'
 
 /** One sink of the live feed (SPEC §8), as /health shows it: no account data, no target address. */
 export const SinkHealth = Type.Object({
-  state: Type.Union([Type.Literal('starting'), Type.Literal('ok'), Type.Literal('retrying'), Type.Literal('unreachable'), Type.Literal('stopped')], {
+  state: Type.Enum(['starting', 'ok', 'retrying', 'unreachable', 'stopped'], {
     description: 'starting: finding where to resume; ok: delivering; retrying: the last attempt failed and is being retried; unreachable: the target cannot be reached',
   }),
   pending: Type.Integer({ minimum: 0, description: 'Events read from the feed and not yet delivered' }),
@@ -17,7 +17,9 @@ export type SinkHealth = Static<typeof SinkHealth>
 export const Health = Type.Object({
   status: Type.Literal('ok'),
   authorized: Type.Boolean(),
-  telegram: Type.Union([Type.Literal('connected'), Type.Literal('connecting'), Type.Literal('disconnected')]),
+  // An enum, not a union of literals: the serializer writes it as it is, where a union (anyOf)
+  // has it build a validator to pick the branch, which the first /health after a start waits for.
+  telegram: Type.Enum(['connected', 'connecting', 'disconnected']),
   sandbox: Type.Boolean(),
   /** Present when a webhook or NATS is configured. */
   sinks: Type.Optional(Type.Object({
