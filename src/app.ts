@@ -3,7 +3,6 @@
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import swagger from '@fastify/swagger'
-import swaggerUi from '@fastify/swagger-ui'
 import { Problem } from './http/schemas/problem.ts'
 import { TelethonMessage } from './http/schemas/messages.ts'
 import { LiveDeletion } from './http/schemas/messages-live.ts'
@@ -23,6 +22,7 @@ import { systemClock, type Clock } from './clock.ts'
 import type { Connector } from './connector.ts'
 import { metricsPlugin } from './http/metrics-plugin.ts'
 import { lazyCompilersFactory } from './http/lazy-schema-compilers.ts'
+import { docsOnDemand } from './http/docs-on-demand.ts'
 import type { ServiceMetrics } from './metrics/service-metrics.ts'
 
 export interface AppOptions {
@@ -115,11 +115,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       security: options.apiToken ? [{ bearer: [] }] : [],
     },
   })
-  await app.register(swaggerUi, {
+  // Swagger UI is set up at the first request for /docs, not at start-up (docs-on-demand.ts).
+  await app.register(docsOnDemand({
     routePrefix: '/docs',
+    document: () => app.swagger() as unknown as Record<string, unknown>,
     theme: { title: 'Telegram Connector — API' },
     logo: { type: 'image/svg+xml', content: productLogo, href: '/docs', target: '_self' },
-  })
+  }))
   if (options.metrics) await app.register(metricsPlugin({ metrics: options.metrics }))
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 

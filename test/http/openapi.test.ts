@@ -57,3 +57,26 @@ test('the OpenAPI document describes the live stream and the message schema, and
   const html = await (await fetch(`${service.url}/docs/`, { redirect: 'follow' })).text()
   assert.match(html, /<title>Telegram Connector — API<\/title>/)
 })
+
+test('Swagger UI, set up at its first request, serves the page, its assets and the same document as /openapi.json; what it lacks is a problem document', async (t) => {
+  const service = await startService()
+  t.after(() => service.close())
+  const html = await (await fetch(`${service.url}/docs/`)).text()
+  const scripts = [...html.matchAll(/<script src="([^"]+)"/g)].map((match) => match[1]!)
+  assert.ok(scripts.some((src) => src.includes('swagger-ui-bundle.js')), html)
+  for (const src of scripts) {
+    const asset = await fetch(new URL(src, `${service.url}/docs/`))
+    assert.equal(asset.status, 200, src)
+    assert.match(asset.headers.get('content-type') ?? '', /javascript/)
+    assert.ok((await asset.arrayBuffer()).byteLength > 0)
+  }
+  // The file server's headers are passed on.
+  const bundle = await fetch(`${service.url}/docs/static/swagger-ui-bundle.js`)
+  await bundle.arrayBuffer()
+  assert.ok(bundle.headers.get('etag') !== null && bundle.headers.get('last-modified') !== null)
+  assert.deepEqual(await (await fetch(`${service.url}/docs/json`)).json(), await (await fetch(`${service.url}/openapi.json`)).json())
+  const missing = await fetch(`${service.url}/docs/static/no-such-file.js`)
+  assert.equal(missing.status, 404)
+  assert.match(missing.headers.get('content-type') ?? '', /^application\/problem\+json/)
+  assert.equal(((await missing.json()) as { code: string }).code, 'NOT_FOUND')
+})

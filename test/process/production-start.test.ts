@@ -2,7 +2,8 @@
  * A production process (API_ID set) never loads the emulator: src/telegram-target.ts imports
  * the sandbox, and with it src/emulator, only in sandbox mode. Nor does it load the large
  * optional packages it does not use: the AWS SDK with the session in a file, the NATS client
- * without NATS_URL, pino-pretty when the log is JSON, the QR code drawer before a QR sign-in.
+ * without NATS_URL, pino-pretty when the log is JSON, the QR code drawer before a QR sign-in,
+ * Swagger UI (and its file server) before /docs is asked for.
  * Each is a dynamic import at the one place that needs it. The process runs compiled, as the
  * image runs it (`node dist/main.js`), preloaded with a module resolution hook
  * (test/helpers/loaded-modules.ts) that lists the files of dist/ it loads (their source maps
@@ -56,7 +57,7 @@ async function loaded(name: string, env: Record<string, string>, ready = /Server
 const emulatorSources = (sources: string[]): string[] => sources.filter((source) => source.startsWith('src/emulator/') || source === 'src/sandbox.ts')
 
 /** Loaded only where they are used; a start that does not use them must not pay for them. */
-const OPTIONAL_PACKAGES = ['@aws-sdk/client-s3', 'nats', 'pino-pretty', 'qrcode']
+const OPTIONAL_PACKAGES = ['@aws-sdk/client-s3', '@fastify/swagger-ui', 'nats', 'pino-pretty', 'qrcode']
 
 test('a production start, with API_ID set, loads neither src/emulator and the sandbox nor the optional packages it does not use', async () => {
   const publicKey = join(directory, 'emulator.pem')
@@ -70,7 +71,7 @@ test('a production start, with API_ID set, loads neither src/emulator and the sa
   assert.ok(sources.includes('src/telegram/gateway.ts'), 'the list holds the modules the process loaded')
   assert.deepEqual(emulatorSources(sources), [])
   assert.ok(packages.has('fastify') && packages.has('pino'), 'the list holds the packages the process loaded')
-  assert.deepEqual(OPTIONAL_PACKAGES.filter((name) => packages.has(name)), [], 'a file store, no NATS_URL, JSON logs: none of these is used')
+  assert.deepEqual(OPTIONAL_PACKAGES.filter((name) => packages.has(name)), [], 'a file store, no NATS_URL, JSON logs, no /docs: none of these is used')
 })
 
 test('a sandbox start, with no API_ID, loads the emulator, and pino-pretty and nats when asked for (the list sees them when they are there)', async () => {
