@@ -6,9 +6,10 @@
  * and TypeBox ship as ES modules by the hundred (over a thousand files at a start), and Node
  * resolves, reads and links each one. Bundled, they are a few files, and what the service
  * never calls (mtcute's HTML and Markdown parsers, its sqlite storage, most of TypeBox) is left
- * out. CommonJS packages (Fastify and its plugins, pino, prom-client, the AWS SDK, nats, …)
- * stay external and are required from node_modules as they expect: some read files beside
- * their own code (Swagger UI's assets), load native addons or require optional peers.
+ * out; so is the AWS SDK, from its ES module build. CommonJS packages (Fastify and its plugins,
+ * pino, prom-client, nats, …) stay external and are required from node_modules as they expect:
+ * some read files beside their own code (Swagger UI's assets), load native addons or require
+ * optional peers.
  *
  * Modules imported dynamically (the sandbox and its emulator, the S3 store) become chunks of
  * their own (dist/chunks/), loaded only when that import runs, as from source.
@@ -31,21 +32,27 @@ function packageName(specifier: string): string {
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!
 }
 
+/**
+ * The AWS SDK's scopes: CommonJS by default, but each package ships its ES module build beside
+ * (`module`, dist-es/), and an S3 session loads a few hundred of its files.
+ */
+const ESM_BUILD_SCOPES = /^@(aws-sdk|smithy|aws-crypto)\//
+
 const moduleTypes = new Map<string, boolean>()
 
-/** Whether a package ships as ES modules ("type": "module"), from its package.json. */
+/** Whether a package ships as ES modules ("type": "module", or an AWS SDK one's `module` build), from its package.json. */
 async function isEsmPackage(name: string, resolveDir: string): Promise<boolean> {
   const known = moduleTypes.get(name)
   if (known !== undefined) return known
   // Packages are hoisted to the root's node_modules; a nested one is looked up from its importer.
   let directory = resolveDir
-  let manifest: { type?: string } | null = null
+  let manifest: { type?: string; module?: string } | null = null
   for (;;) {
-    manifest = await readFile(join(directory, 'node_modules', name, 'package.json'), 'utf8').then((text) => JSON.parse(text) as { type?: string }, () => null)
+    manifest = await readFile(join(directory, 'node_modules', name, 'package.json'), 'utf8').then((text) => JSON.parse(text) as { type?: string; module?: string }, () => null)
     if (manifest !== null || directory === '/' || directory === '.') break
     directory = join(directory, '..')
   }
-  const esm = manifest?.type === 'module'
+  const esm = manifest?.type === 'module' || (ESM_BUILD_SCOPES.test(name) && typeof manifest?.module === 'string')
   moduleTypes.set(name, esm)
   return esm
 }
@@ -70,6 +77,8 @@ await build({
   splitting: true,
   format: 'esm',
   platform: 'node',
+  // An ES module build where a package has one (the AWS SDK's `module`), before its CommonJS `main`.
+  mainFields: ['module', 'main'],
   target: 'node20',
   sourcemap: true,
   plugins: [externalCommonJs],

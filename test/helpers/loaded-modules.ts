@@ -6,9 +6,9 @@
  * given as plain JavaScript. It sees ES module resolution only: what a CommonJS package
  * require()s inside itself is not listed, but every package the bundle imports is.
  *
- * dist/ is a bundle (scripts/bundle.ts): `loadedSources` reads which src/ files the loaded
- * bundle files hold from their source maps, and `loadedPackages` names the packages loaded
- * from node_modules.
+ * dist/ is a bundle (scripts/bundle.ts): `loadedSources` reads which source files (src/ and
+ * bundled packages) the loaded bundle files hold from their source maps, and `loadedPackages`
+ * names the packages loaded from node_modules.
  */
 import { readFile } from 'node:fs/promises'
 import { dirname, join, relative } from 'node:path'
@@ -35,14 +35,17 @@ register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)}, 
   return ['--import', `data:text/javascript,${encodeURIComponent(preload)}`]
 }
 
-/** The src/ files (relative to the repository, e.g. `src/main.ts`) inside the loaded files of dist/. */
+/**
+ * The files inside the loaded files of dist/, relative to the repository: `src/main.ts`, and
+ * the bundled packages' (`…node_modules/@mtcute/core/…`).
+ */
 export async function loadedSources(modules: readonly string[]): Promise<string[]> {
   const bundled = [...new Set(modules)].filter((url) => url.startsWith(`${pathToFileURL(DIST).href}/`)).map((url) => fileURLToPath(url))
   const sources = await Promise.all(bundled.map(async (file) => {
     const map = JSON.parse(await readFile(`${file}.map`, 'utf8')) as { sources: string[] }
     return map.sources.map((source) => relative(ROOT, join(dirname(file), source)))
   }))
-  return sources.flat().filter((source) => source.startsWith('src/'))
+  return sources.flat()
 }
 
 /** The packages loaded from node_modules, by name (`@scope/name` or `name`). */

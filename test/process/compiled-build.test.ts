@@ -4,7 +4,8 @@
  * with source maps, ES module packages inside and CommonJS ones left to node_modules. The
  * bundle imports nothing that an image with production dependencies only lacks, a production
  * start never loads the emulator's chunk, and `node dist/main.js` starts, answers /health,
- * prints the sandbox banner and stops cleanly on SIGTERM. A build that breaks fails here, not
+ * prints the sandbox banner and stops cleanly on SIGTERM, with its session in a file or in S3
+ * (the AWS SDK is bundled too). A build that breaks fails here, not
  * in the image.
  */
 import { after, before, test } from 'node:test'
@@ -15,7 +16,9 @@ import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
+import { ListObjectsV2Command } from '@aws-sdk/client-s3'
 import { BUILD_COMMAND, DIST, ensureCompiledBuild } from '../helpers/compiled-build.ts'
+import { S3RVER_CREDENTIALS, startS3rver } from '../helpers/s3rver.ts'
 import { freePort, logLines, runCompiled, type ScriptRun } from '../helpers/service-process.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -97,11 +100,12 @@ test('the build bundles the service and the terminal commands into dist/, each w
   assert.ok(sources.some((source) => source.includes('node_modules/typebox/')))
 })
 
-test('a start of the bundle loads neither the emulator nor the S3 store: each is a chunk only its dynamic import reaches', async () => {
+test('a start of the bundle loads neither the emulator nor the S3 store and the AWS SDK: each is a chunk only its dynamic import reaches', async () => {
   const loaded = await Promise.all((await staticGraph(join(DIST, 'main.js'))).map(mappedSources))
   const everything = await Promise.all((await compiledFiles(DIST)).map(mappedSources))
-  const lazy = (source: string): boolean => source.startsWith('src/emulator/') || source === 'src/sandbox.ts' || source === 'src/sessions/s3-store.ts'
+  const lazy = (source: string): boolean => source.startsWith('src/emulator/') || source === 'src/sandbox.ts' || source === 'src/sessions/s3-store.ts' || source.includes('node_modules/@aws-sdk/')
   assert.ok(everything.flat().some(lazy), 'the emulator and the S3 store are built')
+  assert.ok(everything.flat().some((source) => source.includes('node_modules/@aws-sdk/client-s3/')), 'the AWS SDK is bundled')
   assert.deepEqual(loaded.flat().filter(lazy), [])
 })
 
@@ -139,4 +143,28 @@ test('node dist/main.js starts in sandbox mode, answers /health, prints the bann
   const lines = logLines(run.stdout())
   assert.ok(lines.length > 0 && run.stdout().trim().split('\n').length === lines.length, 'every stdout line is a JSON log line')
   assert.ok(lines.some((line) => line.msg === 'session saved; stopped'))
+})
+
+test('node dist/main.js keeps its session in S3 (s3rver): the bundled AWS SDK reads, leases and saves it there', async (t) => {
+  const s3 = await startS3rver(['compiled'])
+  t.after(() => s3.close())
+  const port = await freePort()
+  const run = runCompiled('main.js', [], {
+    PORT: String(port),
+    LOG_LEVEL: 'info',
+    SESSION_URL: 's3://compiled/session',
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+  })
+  running.push(run)
+  await run.waitFor(/Server listening at/)
+  const response = await fetch(`http://127.0.0.1:${port}/health`)
+  assert.deepEqual(await response.json(), { status: 'ok', authorized: false, telegram: 'connected', sandbox: true })
+  run.signal('SIGTERM')
+  assert.deepEqual(await run.exited, { code: 0, signal: null })
+  assert.ok(logLines(run.stdout()).some((line) => line.msg === 'session saved; stopped'))
+  const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: 'compiled' }))
+  assert.ok((listed.Contents ?? []).some((object) => object.Key === 'session'), JSON.stringify(listed.Contents))
 })

@@ -1,14 +1,15 @@
 /**
  * A production process (API_ID set) never loads the emulator: src/telegram-target.ts imports
  * the sandbox, and with it src/emulator, only in sandbox mode. Nor does it load the large
- * optional packages it does not use: the AWS SDK with the session in a file, the NATS client
- * without NATS_URL, pino-pretty when the log is JSON, the QR code drawer before a QR sign-in,
- * Swagger UI (and its file server) before /docs is asked for.
- * Each is a dynamic import at the one place that needs it. The process runs compiled, as the
- * image runs it (`node dist/main.js`), preloaded with a module resolution hook
- * (test/helpers/loaded-modules.ts) that lists the files of dist/ it loads (their source maps
- * name the src/ files inside) and the packages; the sandbox start is the control that shows
- * the list sees the emulator, pino-pretty and nats when they are loaded.
+ * optional parts it does not use: the S3 store and the AWS SDK (bundled, in a chunk of their
+ * own) with the session in a file, the NATS client without NATS_URL, pino-pretty when the log
+ * is JSON, the QR code drawer before a QR sign-in, Swagger UI (and its file server) before
+ * /docs is asked for. Each is a dynamic import at the one place that needs it. The process
+ * runs compiled, as the image runs it (`node dist/main.js`), preloaded with a module
+ * resolution hook (test/helpers/loaded-modules.ts) that lists the files of dist/ it loads
+ * (their source maps name the sources inside) and the packages; the sandbox start is the
+ * control that shows the list sees the emulator, the AWS SDK, pino-pretty and nats when they
+ * are loaded.
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -18,6 +19,7 @@ import { join } from 'node:path'
 import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
 import { ensureCompiledBuild } from '../helpers/compiled-build.ts'
 import { loadedModulesOptions, loadedPackages, loadedSources } from '../helpers/loaded-modules.ts'
+import { S3RVER_CREDENTIALS, startS3rver } from '../helpers/s3rver.ts'
 import { freePort, runNode, type ScriptRun } from '../helpers/service-process.ts'
 
 let directory: string
@@ -57,7 +59,9 @@ async function loaded(name: string, env: Record<string, string>, ready = /Server
 const emulatorSources = (sources: string[]): string[] => sources.filter((source) => source.startsWith('src/emulator/') || source === 'src/sandbox.ts')
 
 /** Loaded only where they are used; a start that does not use them must not pay for them. */
-const OPTIONAL_PACKAGES = ['@aws-sdk/client-s3', '@fastify/swagger-ui', 'nats', 'pino-pretty', 'qrcode']
+const OPTIONAL_PACKAGES = ['@fastify/swagger-ui', 'nats', 'pino-pretty', 'qrcode']
+/** The S3 store and the AWS SDK, which the bundle holds (so they are not packages in the list but sources). */
+const s3Sources = (sources: string[]): string[] => sources.filter((source) => source === 'src/sessions/s3-store.ts' || source.includes('node_modules/@aws-sdk/'))
 
 test('a production start, with API_ID set, loads neither src/emulator and the sandbox nor the optional packages it does not use', async () => {
   const publicKey = join(directory, 'emulator.pem')
@@ -70,13 +74,25 @@ test('a production start, with API_ID set, loads neither src/emulator and the sa
   })
   assert.ok(sources.includes('src/telegram/gateway.ts'), 'the list holds the modules the process loaded')
   assert.deepEqual(emulatorSources(sources), [])
+  assert.deepEqual(s3Sources(sources), [])
   assert.ok(packages.has('fastify') && packages.has('pino'), 'the list holds the packages the process loaded')
   assert.deepEqual(OPTIONAL_PACKAGES.filter((name) => packages.has(name)), [], 'a file store, no NATS_URL, JSON logs, no /docs: none of these is used')
 })
 
-test('a sandbox start, with no API_ID, loads the emulator, and pino-pretty and nats when asked for (the list sees them when they are there)', async () => {
-  // Nothing listens on this port: the sink retries, which is enough to load the client.
-  const { sources, packages } = await loaded('sandbox', { LOG_FORMAT: 'pretty', NATS_URL: `nats://127.0.0.1:${await freePort()}` }, /cannot open the sink; retrying/)
+test('a sandbox start, with no API_ID, loads the emulator, and the AWS SDK, pino-pretty and nats when asked for (the list sees them when they are there)', async (t) => {
+  const s3 = await startS3rver(['sandbox'])
+  t.after(() => s3.close())
+  const { sources, packages } = await loaded('sandbox', {
+    SESSION_URL: 's3://sandbox/session',
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+    LOG_FORMAT: 'pretty',
+    // Nothing listens on this port: the sink retries, which is enough to load the client.
+    NATS_URL: `nats://127.0.0.1:${await freePort()}`,
+  }, /cannot open the sink; retrying/)
   assert.ok(sources.includes('src/emulator/emulator.ts'), sources.join('\n'))
+  assert.ok(s3Sources(sources).length > 0, 'the S3 store and the AWS SDK')
   assert.ok(packages.has('pino-pretty') && packages.has('nats'), [...packages].join('\n'))
 })
