@@ -47,7 +47,8 @@ export async function* catchUpFromHistory(
   for (;;) {
     let best: { cursor: ChannelCursor; message: tl.RawMessage } | null = null
     for (let i = 0; i < cursors.length; ) {
-      const message = await cursors[i].pages.head()
+      let message = cursors[i].pages.current()
+      if (message === undefined) message = await cursors[i].pages.head()
       if (message === null) {
         cursors.splice(i, 1)
         continue

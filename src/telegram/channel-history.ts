@@ -128,7 +128,9 @@ async function bestHead(open: Cursor[]): Promise<Head | null> {
   let best: Head | null = null
   for (let i = 0; i < open.length; ) {
     const cursor = open[i]
-    const message = await cursor.pages.head()
+    // Awaited only at a page's end: this runs once per message for every open channel.
+    let message = cursor.pages.current()
+    if (message === undefined) message = await cursor.pages.head()
     if (message === null) {
       open.splice(i, 1)
       continue
@@ -185,5 +187,6 @@ async function readPage(
   const messages = all.filter(
     (message): message is tl.RawMessage => message._ === 'message' && message.date > window.after && message.date <= window.upTo,
   )
+  for (const message of messages) message.media = undefined
   return { items: messages, next: lastPage ? null : oldestId }
 }

@@ -23,6 +23,17 @@ export class PageCursor<T, O> {
     this.#fetch(first)
   }
 
+  /**
+   * The current item when its page is in hand (null once read out), or undefined when a page
+   * must be awaited first (`head()`). A merge asks every open cursor for its head once per item
+   * it yields; answering from the page in hand spares it an await per cursor, whose promises
+   * were most of the garbage a long read made.
+   */
+  current(): T | null | undefined {
+    if (this.#position < this.#buffer.length) return this.#buffer[this.#position]
+    return this.#next === null ? null : undefined
+  }
+
   /** The current item, loading pages as needed; null once read out. */
   async head(): Promise<T | null> {
     while (this.#position >= this.#buffer.length) {
