@@ -19,8 +19,12 @@ export function runReader(script: string, env: Record<string, string>): Promise<
   })
 }
 
-/** What a reader needs: the DC, the session, and the window every scenario reads (the whole week, and a minute more). */
+/** The window every scenario reads: the whole week, and a minute more. */
+export function benchWindow(dc: Dc): { startIso: string; endIso: string } {
+  return { startIso: new Date((dc.now - 7 * 86_400 - 60) * 1000).toISOString(), endIso: new Date(dc.now * 1000).toISOString() }
+}
+
+/** What a reader needs: the DC, the session, and the window. */
 export function windowEnv(dc: Dc, session: string): Record<string, string> {
-  const window = { startIso: new Date((dc.now - 7 * 86_400 - 60) * 1000).toISOString(), endIso: new Date(dc.now * 1000).toISOString() }
-  return { BENCH_DC: JSON.stringify(dc), BENCH_RUN: JSON.stringify({ session, ...window }) }
+  return { BENCH_DC: JSON.stringify(dc), BENCH_RUN: JSON.stringify({ session, ...benchWindow(dc) }) }
 }

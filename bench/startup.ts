@@ -10,20 +10,16 @@
  *   BENCH_STARTUP_ROUNDS (5)
  */
 import { spawn } from 'node:child_process'
-import { request } from 'node:http'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { FileStore } from '../src/sessions/file-store.ts'
 import { S3Store } from '../src/sessions/s3-store.ts'
 import { saveSessionRecord } from '../src/sessions/session-persistence.ts'
 import { S3RVER_CREDENTIALS, startS3rver } from '../test/helpers/s3rver.ts'
 import { freePort } from '../test/helpers/service-process.ts'
 import { median, signInOnce, startEmulatorProcess } from './bench-emulator.ts'
-
-const ROOT = fileURLToPath(new URL('../', import.meta.url))
-const TSC = join(ROOT, 'node_modules/.bin/tsc')
+import { buildDist, serviceEnv, startService, telegramEnv } from './compiled-service.ts'
 
 interface Case {
   name: string
@@ -35,13 +31,6 @@ interface Case {
   signedIn: boolean
 }
 
-function run(command: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, stdio: 'inherit' })
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited ${code}`))))
-  })
-}
-
 /** Spawn → exit of `node -e ''`: the floor every Node process pays. */
 function timeBaseline(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -51,47 +40,24 @@ function timeBaseline(): Promise<number> {
   })
 }
 
-/** One GET /health; null while nothing listens yet. */
-function health(port: number): Promise<{ status: number; body: string } | null> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/health', agent: false }, (res) => {
-      let body = ''
-      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk)).on('end', () => resolve({ status: res.statusCode ?? 0, body }))
-    })
-    req.on('error', () => resolve(null))
-    req.end()
-  })
-}
-
 /** Spawn → first /health answer, then SIGTERM and a clean exit. */
 async function timeService(item: Case): Promise<number> {
   const port = await freePort()
-  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', PORT: String(port), SESSION_LOCK_WAIT: '0', ...item.env }
   const started = performance.now()
-  const child = spawn(process.execPath, item.args, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] })
-  let stderr = ''
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  let gone = false
-  void exited.then(() => (gone = true))
-  let answer: { status: number; body: string } | null = null
-  while (answer === null) {
-    if (gone) throw new Error(`${item.name}: the service exited before answering /health\n${stderr}`)
-    answer = await health(port)
-    if (answer === null) await new Promise((resolve) => setTimeout(resolve, 2))
-  }
+  const service = await startService(item.name, item.args, serviceEnv(port, item.env), port)
   const elapsed = performance.now() - started
-  child.kill('SIGTERM')
-  const code = await exited
+  service.child.kill('SIGTERM')
+  const code = await service.exited
+  const { answer } = service
   if (answer.status !== 200) throw new Error(`${item.name}: /health answered ${answer.status}: ${answer.body}`)
   if (item.signedIn && (JSON.parse(answer.body) as { authorized: boolean }).authorized !== true) throw new Error(`${item.name}: the session was not restored: ${answer.body}`)
-  if (code !== 0) throw new Error(`${item.name}: exited ${code} after SIGTERM\n${stderr}`)
+  if (code !== 0) throw new Error(`${item.name}: exited ${code} after SIGTERM\n${service.stderr()}`)
   return elapsed
 }
 
 export async function benchStartup(): Promise<void> {
   const ROUNDS = Number(process.env.BENCH_STARTUP_ROUNDS ?? 5)
-  await run(TSC, ['-p', 'tsconfig.build.json'])
+  await buildDist()
   const directory = await mkdtemp(join(tmpdir(), 'bench-startup-'))
   const emulator = await startEmulatorProcess({ channels: 20, perChannel: 100, latencyMs: 0 })
   const s3 = await startS3rver(['bench'])
@@ -100,9 +66,7 @@ export async function benchStartup(): Promise<void> {
     const record = { version: 1 as const, session, pendingSignIn: null }
     await saveSessionRecord(new FileStore(join(directory, 'session')), null, record)
     await saveSessionRecord(new S3Store({ bucket: 'bench', key: 'session', client: s3.client }), null, record)
-    const publicKey = join(directory, 'emulator.pem')
-    await writeFile(publicKey, emulator.dc.publicKeyPem)
-    const telegram = { API_ID: '1', API_HASH: 'bench', TELEGRAM_DC: `${emulator.dc.host}:${emulator.dc.port}`, TELEGRAM_PUBLIC_KEY: publicKey }
+    const telegram = await telegramEnv(emulator.dc, directory)
     const file = { ...telegram, SESSION_URL: `file:${join(directory, 'session')}` }
     const inS3 = {
       ...telegram,

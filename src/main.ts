@@ -3,6 +3,7 @@
  * The only file that listens, handles signals or exits.
  */
 import { buildApp } from './app.ts'
+import { limitHeapGrowth } from './heap-growth.ts'
 import { ConfigError, isLoopbackHost, loadConfig, type Config } from './config.ts'
 import { createLogger } from './logger.ts'
 import { displayUrl, sandboxBanner } from './sandbox-banner.ts'
@@ -28,6 +29,7 @@ function fail(message: string): never {
 }
 
 async function main(): Promise<void> {
+  limitHeapGrowth()
   let config: Config
   try {
     config = loadConfig(process.env)
