@@ -1,5 +1,5 @@
 /**
- * The service as production starts it, `node dist/main.js` (built here first), in a process of
+ * The service as production starts it, `node dist/main.js` (built first when stale), in a process of
  * its own against the bench's emulator process, signed in with a session in a file.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -10,17 +10,9 @@ import { fileURLToPath } from 'node:url'
 import type { Dc } from './bench-emulator.ts'
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url))
-const TSC = join(ROOT, 'node_modules/.bin/tsc')
 
-export function run(command: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, stdio: 'inherit' })
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited ${code}`))))
-  })
-}
-
-/** Compiles src/ to dist/, as the Dockerfile does. */
-export const buildDist = (): Promise<void> => run(TSC, ['-p', 'tsconfig.build.json'])
+/** Builds dist/ (`npm run build`: the bundle) unless it is newer than every source. */
+export { ensureCompiledBuild as buildDist } from '../test/helpers/compiled-build.ts'
 
 /** One GET /health; null while nothing listens yet. */
 export function health(port: number): Promise<{ status: number; body: string } | null> {
