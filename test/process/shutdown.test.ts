@@ -145,14 +145,14 @@ test('a non-loopback HOST without API_TOKEN refuses to start, naming API_TOKEN',
 test('a second process on a session in use waits for the lease, says who holds it, and gives up after SESSION_LOCK_WAIT', async () => {
   const env = { SESSION_URL: `file:${join(directory, 'shared', 'session')}` }
   const holder = await startListening(env)
-  const waiting = start({ ...env, PORT: String(await freePort()), SESSION_LOCK_WAIT: '2' })
+  const waiting = start({ ...env, PORT: String(await freePort()), SESSION_LOCK_WAIT: '1' })
   await waiting.waitFor(/the session is in use by another instance: waiting for its lease/)
   const line = logLines(waiting.stdout()).find((l) => l.msg === 'the session is in use by another instance: waiting for its lease')
   assert.equal(line?.holder, `${hostname()}:${holder.run.child.pid}`)
-  // The process says how long it waits, and until when (2 s after it began); it may not give up sooner.
-  assert.equal(line?.waitSeconds, 2)
+  // The process says how long it waits, and until when (1 s after it began); it may not give up sooner.
+  assert.equal(line?.waitSeconds, 1)
   const waitUntil = Date.parse(String(line?.waitUntil))
-  assert.ok(waitUntil <= Number(line?.time) + 2_000, `waits until ${String(line?.waitUntil)}, logged at ${String(line?.time)}`)
+  assert.ok(waitUntil <= Number(line?.time) + 1_000, `waits until ${String(line?.waitUntil)}, logged at ${String(line?.time)}`)
   assert.deepEqual(await waiting.exited, { code: 1, signal: null })
   assert.ok(Date.now() >= waitUntil, `exited ${waitUntil - Date.now()} ms before the end of its wait`)
   const refusalLine = waiting.stderr().trimEnd()
