@@ -12,8 +12,11 @@ import { buildApp } from '../src/app.ts'
 import { FileStore } from '../src/sessions/file-store.ts'
 import { saveSessionRecord } from '../src/sessions/session-persistence.ts'
 import { TelegramGateway } from '../src/telegram/gateway.ts'
+import { limitHeapGrowth } from '../src/heap-growth.ts'
 import { scaledClock } from './scaled-clock.ts'
 
+// As src/main.ts does: this process stands in for the service's.
+limitHeapGrowth()
 const dc = JSON.parse(process.env.BENCH_DC!) as { host: string; port: number; dcId: number; publicKeyPem: string }
 const { session, startIso, endIso } = JSON.parse(process.env.BENCH_RUN!) as { session: string; startIso: string; endIso: string }
 
