@@ -1,10 +1,10 @@
 /**
- * `npm run sign-in` (src/sign-in-cli.ts) as a real process with its answers piped to stdin:
- * compiled (`node dist/sign-in-cli.js`, as the image runs it) against a test emulator reached
+ * `npm run sign-in` (src/sign-in-cli.ts) as a real process with its answers piped to stdin,
+ * compiled as the image runs it (`node dist/sign-in-cli.js`): against a test emulator reached
  * through TELEGRAM_DC / TELEGRAM_PUBLIC_KEY (with two-step verification, wrong answers
- * included); and from source through tsx, as `npm run sign-in` and `npm start` run it, in
- * sandbox mode followed by the service itself on the same store. The session it leaves must
- * sign the service in with no login.
+ * included), and in sandbox mode followed by the service itself on the same store, started
+ * from source through tsx as `npm start` starts it. The session it leaves must sign the
+ * service in with no login.
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -19,7 +19,6 @@ import { ensureCompiledBuild } from '../helpers/compiled-build.ts'
 import { freePort, runCompiled, runScript, type ScriptRun } from '../helpers/service-process.ts'
 import { startService } from '../helpers/service.ts'
 
-const CLI = 'src/sign-in-cli.ts'
 const NOW = 1_750_000_000
 const CODE = '24680'
 const PASSWORD = ' pass phrase with spaces '
@@ -52,10 +51,8 @@ function emulatorEnv(sessionPath: string): Record<string, string> {
   }
 }
 
-/** The compiled command, or with `fromSource` the source file through tsx. */
-function signInCli(env: Record<string, string>, answers: string[] | null, { fromSource = false } = {}): ScriptRun {
-  const input = answers === null ? undefined : answers.map((answer) => `${answer}\n`).join('')
-  const run = fromSource ? runScript(CLI, env, input) : runCompiled('sign-in-cli.js', [], env, input)
+function signInCli(env: Record<string, string>, answers: string[] | null): ScriptRun {
+  const run = runCompiled('sign-in-cli.js', [], env, answers === null ? undefined : answers.map((answer) => `${answer}\n`).join(''))
   running.push(run)
   return run
 }
@@ -144,7 +141,7 @@ test('a flood wait from Telegram is one line saying how long to wait, and exit 1
 
 test('in sandbox mode it signs in to the built-in emulator, and the service started afterwards on that store is signed in', async () => {
   const sessionPath = join(directory, 'sandbox', 'session')
-  const run = signInCli({ SESSION_URL: `file:${sessionPath}` }, ['+15557006793', '12345'], { fromSource: true })
+  const run = signInCli({ SESSION_URL: `file:${sessionPath}` }, ['+15557006793', '12345'])
   assert.deepEqual(await run.exited, { code: 0, signal: null }, run.stderr())
   assert.match(run.stdout(), /Sandbox mode/)
   assert.match(run.stdout(), /^Signed in\./m)
