@@ -10,7 +10,7 @@
  * passed on as they are; its errors are the same problem documents as everywhere else
  * (problem-handler.ts), and the access rules are this app's hooks, which run first.
  */
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify'
 import swagger from '@fastify/swagger'
 import type { FastifySwaggerUiOptions } from '@fastify/swagger-ui'
 import { frameworkErrorHandler, registerProblemHandlers } from './problem-handler.ts'
@@ -31,7 +31,7 @@ async function openDocs(options: DocsOptions, parent: FastifyInstance): Promise<
   const docs = Fastify({
     loggerInstance: parent.log,
     // The outer app has logged the request already.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     frameworkErrors: frameworkErrorHandler,
     exposeHeadRoutes: false,
   })
