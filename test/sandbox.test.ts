@@ -12,10 +12,12 @@ import { pino } from 'pino'
 import { SANDBOX_DEMO_PHONE, SANDBOX_QR_ACCEPT_MS, startSandbox } from '../src/sandbox.ts'
 import { FileStore } from '../src/sessions/file-store.ts'
 import { TelegramGateway } from '../src/telegram/gateway.ts'
+import { teardown } from './helpers/teardown.ts'
 
 test('a session homed on DC 4 survives a sandbox restart on new ports', async (t) => {
+  const later = teardown(t)
   const dir = await mkdtemp(join(tmpdir(), 'sandbox-'))
-  t.after(() => rm(dir, { recursive: true, force: true }))
+  later(() => rm(dir, { recursive: true, force: true }))
   const store = new FileStore(join(dir, 'session'))
   const log = pino({ level: 'silent' })
   const phone = '+999 66 4 7001'
@@ -29,10 +31,10 @@ test('a session homed on DC 4 survives a sandbox restart on new ports', async (t
   await sandbox.stop()
 
   sandbox = await startSandbox({ store, log })
-  t.after(() => sandbox.stop())
+  later(() => sandbox.stop())
   assert.notEqual(sandbox.emulator.dc(4).port, firstPort)
   gateway = await TelegramGateway.open({ store, telegram: sandbox.telegram, log })
-  t.after(() => gateway.close())
+  later(() => gateway.close())
   assert.equal(gateway.status().authorized, true)
   const window = { startMs: Date.now() - 7 * 86_400_000, endMs: Date.now() }
   const first = await gateway.channelMessages(window).next()
@@ -40,8 +42,9 @@ test('a session homed on DC 4 survives a sandbox restart on new ports', async (t
 })
 
 test("the account's joins and leaves survive a sandbox restart", async (t) => {
+  const later = teardown(t)
   const dir = await mkdtemp(join(tmpdir(), 'sandbox-'))
-  t.after(() => rm(dir, { recursive: true, force: true }))
+  later(() => rm(dir, { recursive: true, force: true }))
   const store = new FileStore(join(dir, 'session'))
   const log = pino({ level: 'silent' })
   const phone = '+1 555 010 7002'
@@ -66,22 +69,23 @@ test("the account's joins and leaves survive a sandbox restart", async (t) => {
   await sandbox.stop()
 
   sandbox = await startSandbox({ store, log })
-  t.after(() => sandbox.stop())
+  later(() => sandbox.stop())
   gateway = await TelegramGateway.open({ store, telegram: sandbox.telegram, log })
-  t.after(() => gateway.close())
+  later(() => gateway.close())
   assert.deepEqual(await listed(gateway), before)
 })
 
 test('in the sandbox the demo account accepts a QR code 3 seconds after it is issued', async (t) => {
+  const later = teardown(t)
   const dir = await mkdtemp(join(tmpdir(), 'sandbox-qr-'))
-  t.after(() => rm(dir, { recursive: true, force: true }))
+  later(() => rm(dir, { recursive: true, force: true }))
   const store = new FileStore(join(dir, 'session'))
   const log = pino({ level: 'silent' })
   let now = Date.now()
   const sandbox = await startSandbox({ store, log, clock: () => now })
-  t.after(() => sandbox.stop())
+  later(() => sandbox.stop())
   const gateway = await TelegramGateway.open({ store, telegram: sandbox.telegram, log })
-  t.after(() => gateway.close())
+  later(() => gateway.close())
 
   const first = await gateway.signInQr()
   assert.equal(first.done === false && first.next, 'scan')

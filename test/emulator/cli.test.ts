@@ -7,19 +7,21 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { mtcuteClientFor } from '../helpers/emulator-client.ts'
+import { teardown } from '../helpers/teardown.ts'
 
 const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url))
 const cli = fileURLToPath(new URL('../../src/emulator/cli.ts', import.meta.url))
 
 test('npm run emulator prints its address and key file, and a client signs in with the printed code', async (t) => {
+  const later = teardown(t)
   const dir = await mkdtemp(join(tmpdir(), 'emulator-cli-'))
-  t.after(() => rm(dir, { recursive: true, force: true }))
+  later(() => rm(dir, { recursive: true, force: true }))
   const pem = join(dir, 'emulator.pem')
   const privateKey = join(dir, 'server-key.pem')
   const child = spawn(tsx, [cli, '--port', '0', '--public-key-out', pem, '--private-key', privateKey, '--channels', '2', '--messages', '30', '--code', '24680'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
-  t.after(() => child.kill('SIGTERM'))
+  later(() => child.kill('SIGTERM'))
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
   const banner: string[] = []
   for (let i = 0; i < 5; i++) banner.push((await lines.next()).value as string)
@@ -32,7 +34,7 @@ test('npm run emulator prints its address and key file, and a client signs in wi
   const publicKeyPem = await readFile(pem, 'utf8')
   assert.match(publicKeyPem, /^-----BEGIN RSA PUBLIC KEY-----/)
   const tg = mtcuteClientFor({ host: address[1]!, port: Number(address[2]), dcId: Number(address[3]), publicKeyPem })
-  t.after(() => tg.destroy())
+  later(() => tg.destroy())
   const sent = await tg.sendCode({ phone: '+15550102030' })
   assert.ok('phoneCodeHash' in sent)
   const user = await tg.signIn({ phone: '+15550102030', phoneCodeHash: sent.phoneCodeHash, phoneCode: '24680' })
