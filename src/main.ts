@@ -49,8 +49,12 @@ async function main(): Promise<void> {
   try {
     lease = await acquireLease(store, serviceLeaseOptions(config.sessionLockWaitSeconds, {
       log: logger,
-      // Another process may own the session by now: exit without saving over its record.
-      onLost: (err) => fail(err.message),
+      // Another process may own the session by now: exit without saving over its record, said
+      // in the log (for the collector) and on stderr (for the terminal).
+      onLost: (err) => {
+        logger.error({ code: err.code, store: store.describe() }, err.message)
+        fail(err.message)
+      },
     }))
   } catch (err) {
     if (err instanceof SessionStoreError) fail(err.message)

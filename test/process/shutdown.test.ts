@@ -142,6 +142,21 @@ test('a non-loopback HOST without API_TOKEN refuses to start, naming API_TOKEN',
   assert.match(text, /ALLOW_UNAUTHENTICATED/)
 })
 
+test('a process whose lease is taken from it stops at its next session write, says so at error level and exits 1', async () => {
+  const sessionPath = join(directory, 'taken', 'session')
+  const { run, url } = await startListening({ SESSION_URL: `file:${sessionPath}` })
+  // What another instance taking over looks like from here: the lease is no longer in the store.
+  await rm(`${sessionPath}.lock`)
+  // Asking for a code writes the pending sign-in, and every write first checks the lease.
+  await postSignIn(url, { phone: '+15557005680' }).catch(() => undefined)
+  assert.deepEqual(await run.exited, { code: 1, signal: null })
+  const lost = logLines(run.stdout()).filter((line) => line.level === 50 && /lease on the session .* was lost \(it was removed from the store\)/.test(String(line.msg)))
+  assert.equal(lost.length, 1, run.stdout())
+  assert.equal(lost[0]!.code, 'SESSION_LEASE_LOST')
+  assert.match(run.stderr(), /was lost \(it was removed from the store\)/)
+  assert.ok(!logLines(run.stdout()).some((line) => line.msg === 'session saved; stopped'))
+})
+
 test('a second process on a session in use waits for the lease, says who holds it, and gives up after SESSION_LOCK_WAIT', async () => {
   const env = { SESSION_URL: `file:${join(directory, 'shared', 'session')}` }
   const holder = await startListening(env)
