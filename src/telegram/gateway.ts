@@ -14,7 +14,6 @@ import type { ITelegramClient } from '@mtcute/core'
 import type { TelegramClient } from '@mtcute/node'
 import { systemClock, type Clock } from '../clock.ts'
 import type { AccountProfile, ChannelSummary, Connector, MessageSelection, QrSignInOutcome, ReadOptions, SignInInput, SignInOutcome, TelegramLink } from '../connector.ts'
-import { DEFAULT_FLOOD_WAIT_MAX_SECONDS } from '../config.ts'
 import { AppError, notSignedIn, telegramUnavailable } from '../errors.ts'
 import type { TimeWindow } from '../http/time-window.ts'
 import type { ChannelMetrics, SessionMetrics, TelegramMetrics } from '../metrics/service-metrics.ts'
@@ -34,6 +33,7 @@ import { meteredCall } from './call-with-flood-wait.ts'
 import { Listeners } from './listeners.ts'
 import { liveSource } from './live-source.ts'
 import { runQrSignIn } from './qr-sign-in.ts'
+import { readPolicy } from './read-policy.ts'
 import { confirmRevoked } from './revocation-check.ts'
 import { isSignedOut, rpcErrorText, toAppError } from './rpc-errors.ts'
 import { SessionKeeper } from './session-keeper.ts'
@@ -80,9 +80,7 @@ export interface GatewayDeps {
   metrics?: (TelegramMetrics & ChannelMetrics & SessionMetrics) | undefined
 }
 
-const DEFAULT_FLOOD_WAIT_THRESHOLD_SECONDS = 10
 const DEFAULT_CALL_TIMEOUT_MS = 30_000
-const FLOOD_WAIT_RETRIES = 5
 const DEFAULT_CONNECT_WAIT_MS = 5_000
 
 export class TelegramGateway implements Connector<TelethonDict> {
@@ -368,23 +366,13 @@ export class TelegramGateway implements Connector<TelethonDict> {
     if (!this.authorized) throw notSignedIn()
   }
 
-  /**
-   * How history reads meet flood waits: through the account's gate, sitting through waits up to
-   * the threshold — up to FLOOD_WAIT_MAX once `read.started()` — and giving up when `read.signal`
-   * aborts or the gateway closes.
-   */
+  /** How history and channel calls meet flood waits (read-policy.ts). */
   historyPolicy(read: ReadOptions = {}): FloodWaitPolicy {
-    const threshold = this.#deps.floodWaitThreshold ?? DEFAULT_FLOOD_WAIT_THRESHOLD_SECONDS
-    const max = Math.max(threshold, this.#deps.floodWaitMax ?? DEFAULT_FLOOD_WAIT_MAX_SECONDS)
-    const started = read.started
-    return {
-      gate: this.#floodGate,
-      maxWaitSeconds: started === undefined ? () => threshold : () => (started() ? max : threshold),
-      maxRetries: FLOOD_WAIT_RETRIES,
-      callTimeoutMs: this.#callTimeoutMs(),
-      metrics: this.#deps.metrics,
-      signal: read.signal === undefined ? this.#closing.signal : AbortSignal.any([read.signal, this.#closing.signal]),
-    }
+    const { floodWaitThreshold, floodWaitMax, metrics } = this.#deps
+    return readPolicy(
+      { gate: this.#floodGate, thresholdSeconds: floodWaitThreshold, maxSeconds: floodWaitMax, callTimeoutMs: this.#callTimeoutMs(), metrics, closing: this.#closing.signal },
+      read,
+    )
   }
 
   /** A call that found the session signed out: the error to pass on, once the revocation is checked. */

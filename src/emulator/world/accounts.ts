@@ -1,5 +1,6 @@
 import { RpcError } from '../rpc/rpc-error.ts'
 import { AuthorizationTransfers } from './authorization-transfers.ts'
+import { KeyBindings, type Binding, type KeyBindingsState } from './key-bindings.ts'
 import { LoginCodes, type PendingCodeJson, type SentCode } from './login-codes.ts'
 import { LoginTokens } from './login-tokens.ts'
 import { Memberships, type MembershipState } from './memberships.ts'
@@ -10,7 +11,7 @@ import type { AccountUser } from './viewer.ts'
 
 /**
  * Who is signed in where: accounts (one per phone, each living on its home DC), auth key →
- * user bindings (each on one DC), pending login codes, QR tokens, two-step passwords and channel
+ * user bindings (each on one DC; world/key-bindings.ts), pending login codes, QR tokens, two-step passwords and channel
  * memberships (world/memberships.ts). Any
  * well-formed phone signs in unless the phone directory marks it; the account is created on its
  * first sign-in. Everything but the transient SRP exchanges, QR tokens and authorization
@@ -45,13 +46,6 @@ export class SignUpRequired extends Error {
   }
 }
 
-/** A key signed in as a user on one DC; `imported` through auth.importAuthorization. */
-export interface Binding {
-  userId: number
-  dcId: number
-  imported: boolean
-}
-
 /** What a QR token query answers: wait (the token), done (the user), or go to the home DC. */
 export type LoginTokenAnswer = { token: Buffer; expires: number } | { user: AccountUser } | { migrateTo: number; token: Buffer }
 
@@ -63,7 +57,7 @@ interface AccountRecord {
 }
 
 /** The JSON form of `Accounts` (bigints and buffers as strings). */
-export interface AccountsState {
+export interface AccountsState extends KeyBindingsState {
   version: 1
   counter: number
   nextUserId: number
@@ -75,9 +69,6 @@ export interface AccountsState {
     lastName: string
     password?: PasswordJson | null
   } & MembershipState)[]
-  /** dcId absent: DC 2 (state written before there were five DCs). */
-  bindings: { authKeyId: string; userId: number; dcId?: number; imported?: boolean }[]
-  awaitingPassword: { authKeyId: string; userId: number; dcId?: number }[]
   pendingCodes: PendingCodeJson[]
   phones?: PhoneDirectoryState
 }
@@ -93,8 +84,8 @@ export class Accounts {
   private nextUserId = FIRST_USER_ID
   private readonly byPhone = new Map<string, AccountRecord>()
   private readonly byUserId = new Map<number, AccountRecord>()
-  private readonly bindings = new Map<bigint, Binding>()
-  private readonly awaitingPassword = new Map<bigint, { userId: number; dcId: number }>()
+  /** Which key is signed in as whom, on which DC. */
+  private readonly keys = new KeyBindings()
   private readonly srp: SrpChallenges
   private readonly codes: LoginCodes
   private readonly transfers: AuthorizationTransfers
@@ -177,30 +168,29 @@ export class Accounts {
   authorize(authKeyId: bigint, dcId: number, userId: number): AccountUser {
     const account = this.byUserId.get(userId) as AccountRecord
     if (this.passwordOf(account)) {
-      this.awaitingPassword.set(authKeyId, { userId, dcId })
+      this.keys.awaitPassword(authKeyId, userId, dcId)
       throw new RpcError(401, 'SESSION_PASSWORD_NEEDED')
     }
-    this.bind(authKeyId, { userId, dcId, imported: false })
+    this.keys.bind(authKeyId, { userId, dcId, imported: false })
     return account.user
   }
 
   /** account.getPassword: the SRP challenge for the signed-in or password-pending user of this key. */
   passwordChallenge(authKeyId: bigint): PasswordChallenge {
-    const userId = this.bindings.get(authKeyId)?.userId ?? this.awaitingPassword.get(authKeyId)?.userId
+    const userId = this.keys.get(authKeyId)?.userId ?? this.keys.awaitingPassword(authKeyId)?.userId
     if (userId === undefined) throw new RpcError(401, 'AUTH_KEY_UNREGISTERED')
     return this.srp.issue(userId, this.passwordOf(this.byUserId.get(userId) as AccountRecord))
   }
 
   /** auth.checkPassword with inputCheckPasswordSRP. */
   checkPassword(authKeyId: bigint, srpId: bigint, A: Buffer, M1: Buffer): AccountUser {
-    const awaiting = this.awaitingPassword.get(authKeyId)
-    const binding = this.bindings.get(authKeyId)
+    const awaiting = this.keys.awaitingPassword(authKeyId)
+    const binding = this.keys.get(authKeyId)
     const userId = awaiting?.userId ?? binding?.userId
     if (userId === undefined) throw new RpcError(401, 'AUTH_KEY_UNREGISTERED')
     const account = this.byUserId.get(userId) as AccountRecord
     this.srp.check(userId, this.passwordOf(account), srpId, A, M1)
-    this.awaitingPassword.delete(authKeyId)
-    this.bind(authKeyId, binding ?? { userId, dcId: awaiting?.dcId ?? DEFAULT_DC_ID, imported: false })
+    this.keys.bind(authKeyId, binding ?? { userId, dcId: awaiting?.dcId ?? DEFAULT_DC_ID, imported: false })
     return account.user
   }
 
@@ -214,33 +204,32 @@ export class Accounts {
 
   /** auth.logOut: the key is no longer signed in. */
   logOut(authKeyId: bigint): void {
-    this.bindings.delete(authKeyId)
-    this.awaitingPassword.delete(authKeyId)
+    this.keys.forget(authKeyId)
   }
 
   /** The accounts signed in with at least one key (where channel pushes may go). */
   signedInUsers(): Set<number> {
-    return new Set([...this.bindings.values()].map((binding) => binding.userId))
+    return this.keys.users()
   }
 
   userIdFor(authKeyId: bigint): number | undefined {
-    return this.bindings.get(authKeyId)?.userId
+    return this.keys.get(authKeyId)?.userId
   }
 
   /** The user `authKeyId` is signed in as on `dcId` (any DC when absent). */
   userFor(authKeyId: bigint, dcId?: number): AccountUser | undefined {
-    const binding = this.bindings.get(authKeyId)
+    const binding = this.keys.get(authKeyId)
     if (binding === undefined || (dcId !== undefined && binding.dcId !== dcId)) return undefined
     return this.byUserId.get(binding.userId)?.user
   }
 
   /** Every key signed in as `userId`, with its DC (where pushes for the account go). */
   keysOf(userId: number): { authKeyId: bigint; dcId: number }[] {
-    return [...this.bindings].filter(([, b]) => b.userId === userId).map(([authKeyId, b]) => ({ authKeyId, dcId: b.dcId }))
+    return this.keys.keysOf(userId)
   }
 
   bindingFor(authKeyId: bigint): Readonly<Binding> | undefined {
-    return this.bindings.get(authKeyId)
+    return this.keys.get(authKeyId)
   }
 
   /** The DC the account of `userId` lives on. */
@@ -270,7 +259,7 @@ export class Accounts {
 
   /** auth.exportAuthorization on the key's DC for `toDc`. */
   exportAuthorization(authKeyId: bigint, dcId: number, toDc: number): { id: bigint; bytes: Buffer } {
-    const binding = this.bindings.get(authKeyId)
+    const binding = this.keys.get(authKeyId)
     if (!binding || binding.dcId !== dcId) throw new RpcError(401, 'AUTH_KEY_UNREGISTERED')
     if (toDc === dcId || toDc < 1 || toDc > 5) throw new RpcError(400, 'DC_ID_INVALID')
     return this.transfers.export(binding.userId, toDc)
@@ -279,7 +268,7 @@ export class Accounts {
   /** auth.importAuthorization on `dcId`: the key is signed in as the exported user there. */
   importAuthorization(id: bigint, bytes: Buffer, authKeyId: bigint, dcId: number): AccountUser {
     const userId = this.transfers.take(id, bytes, dcId)
-    this.bind(authKeyId, { userId, dcId, imported: true })
+    this.keys.bind(authKeyId, { userId, dcId, imported: true })
     return this.byUserId.get(userId)?.user as AccountUser
   }
 
@@ -291,7 +280,7 @@ export class Accounts {
   signInDirectly(phone: string, authKeyId: bigint): AccountUser {
     const normalized = this.normalized(phone)
     const account = this.accountFor(normalized)
-    this.bind(authKeyId, { userId: account.user.id, dcId: this.phones.homeDc(normalized), imported: false })
+    this.keys.bind(authKeyId, { userId: account.user.id, dcId: this.phones.homeDc(normalized), imported: false })
     return account.user
   }
 
@@ -331,8 +320,7 @@ export class Accounts {
         password: a.password === undefined ? undefined : a.password === null ? null : passwordToJson(a.password),
         ...this.memberships.toJSON(a.user.id),
       })),
-      bindings: [...this.bindings].map(([k, b]) => ({ authKeyId: k.toString(), ...b })),
-      awaitingPassword: [...this.awaitingPassword].map(([k, a]) => ({ authKeyId: k.toString(), ...a })),
+      ...this.keys.toJSON(),
       pendingCodes: this.codes.toJSON(),
       phones: this.phones.toJSON(),
     }
@@ -353,17 +341,10 @@ export class Accounts {
       accounts.byPhone.set(a.phone, record)
       accounts.byUserId.set(a.userId, record)
     }
-    for (const b of state.bindings) {
-      accounts.bindings.set(BigInt(b.authKeyId), { userId: b.userId, dcId: b.dcId ?? DEFAULT_DC_ID, imported: b.imported ?? false })
-    }
-    for (const a of state.awaitingPassword) accounts.awaitingPassword.set(BigInt(a.authKeyId), { userId: a.userId, dcId: a.dcId ?? DEFAULT_DC_ID })
+    accounts.keys.restore(state)
     accounts.codes.restore(state.pendingCodes)
     accounts.phones = PhoneDirectory.fromJSON(state.phones)
     return accounts
-  }
-
-  private bind(authKeyId: bigint, binding: Binding): void {
-    this.bindings.set(authKeyId, binding)
   }
 
   /** 303 <kind>_<home> when `phone`'s account does not live on `dcId` (core.telegram.org/api/datacenter). */
@@ -399,5 +380,4 @@ export class Accounts {
     if (account.password === null) return undefined
     return account.password ?? this.defaultPassword
   }
-
 }
