@@ -41,3 +41,9 @@ export function readNamedFile(env: NodeJS.ProcessEnv, variable: string): { path:
     throw new ConfigError(variable, `${variable} file ${quote(path)} cannot be read (${reason})`)
   }
 }
+
+/** `text` as an http: or https: URL, or null when it is not one. */
+export function httpUrl(text: string): URL | null {
+  const url = URL.canParse(text) ? new URL(text) : null
+  return url !== null && (url.protocol === 'http:' || url.protocol === 'https:') ? url : null
+}

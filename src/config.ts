@@ -10,7 +10,7 @@ import { createPublicKey } from 'node:crypto'
 import { isIP } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { parseChannelList } from './telegram/channel-reference.ts'
-import { ConfigError, parseSeconds, quote, read, readNamedFile } from './config-values.ts'
+import { ConfigError, httpUrl, parseSeconds, quote, read, readNamedFile } from './config-values.ts'
 import { parseNats, parseWebhook, type NatsConfig, type WebhookConfig } from './sink-config.ts'
 
 export { ConfigError } from './config-values.ts'
@@ -252,13 +252,7 @@ export function parseS3Endpoint(env: NodeJS.ProcessEnv): string | null {
   for (const variable of ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL']) {
     const text = read(env, variable)
     if (text === null) continue
-    let url: URL | null = null
-    try {
-      url = new URL(text)
-    } catch {
-      url = null
-    }
-    if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    if (httpUrl(text) === null) {
       throw new ConfigError(variable, `${variable} must be an http(s) URL, got ${quote(text)}`)
     }
     return text

@@ -2,7 +2,7 @@
  * Where the live feed is delivered out of the process (SPEC §8): the webhook (WEBHOOK_*) and
  * NATS JetStream (NATS_*) settings, read from the environment at start as part of `loadConfig`.
  */
-import { ConfigError, parseSeconds, quote, read, readNamedFile } from './config-values.ts'
+import { ConfigError, httpUrl, parseSeconds, quote, read, readNamedFile } from './config-values.ts'
 
 export interface WebhookConfig {
   /** May carry credentials (user info, a query token): logged by host only. */
@@ -36,14 +36,9 @@ export function parseWebhook(env: NodeJS.ProcessEnv): WebhookConfig | null {
     if (secret !== null) throw new ConfigError('WEBHOOK_URL', 'WEBHOOK_URL must be set when WEBHOOK_SECRET is set')
     return null
   }
-  let url: URL | null = null
-  try {
-    url = new URL(text)
-  } catch {
-    url = null
-  }
+  const url = httpUrl(text)
   // The URL may hold credentials: only its length is shown.
-  if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+  if (url === null) {
     throw new ConfigError('WEBHOOK_URL', `WEBHOOK_URL must be an http(s) URL (value not shown, ${text.length} characters)`)
   }
   if (secret === null) throw new ConfigError('WEBHOOK_SECRET', 'WEBHOOK_SECRET must be set when WEBHOOK_URL is set: every delivery is signed with it')

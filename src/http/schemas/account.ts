@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { problemRef } from './problem.ts'
+import { problems } from './problem.ts'
 
 export const Me = Type.Object({
   id: Type.Integer({ description: 'Telegram user id' }),
@@ -13,7 +13,7 @@ export type Me = Static<typeof Me>
 export const meSchema = {
   summary: 'The signed-in account (no phone number)',
   tags: ['sign-in'],
-  response: { 200: Me, 401: problemRef, 429: problemRef, 502: problemRef, 503: problemRef },
+  response: { 200: Me, ...problems(401, 429, 502, 503) },
 }
 
 export const signOutSchema = {
@@ -24,8 +24,6 @@ export const signOutSchema = {
   tags: ['sign-in'],
   response: {
     200: Type.Null({ description: 'Signed out; the stored session is cleared' }),
-    429: problemRef,
-    502: problemRef,
-    503: problemRef,
+    ...problems(429, 502, 503),
   },
 }

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { problemRef } from './problem.ts'
+import { problems } from './problem.ts'
 
 export const Channel = Type.Object({
   id: Type.Integer({ description: 'The bare channel id, as in `PeerChannel.channel_id`', examples: [2200001688] }),
@@ -41,7 +41,7 @@ export const listChannelsSchema = {
     '`Accept: application/x-ndjson` gives one channel per line.',
   tags: ['channels'],
   produces: ['application/json', 'application/x-ndjson'],
-  response: { 200: Type.Array(Channel), 401: problemRef, 429: problemRef, 502: problemRef, 503: problemRef },
+  response: { 200: Type.Array(Channel), ...problems(401, 429, 502, 503) },
 }
 
 export const joinChannelSchema = {
@@ -54,15 +54,7 @@ export const joinChannelSchema = {
   response: {
     200: Channel,
     201: Channel,
-    400: problemRef,
-    401: problemRef,
-    403: problemRef,
-    404: problemRef,
-    409: problemRef,
-    410: problemRef,
-    429: problemRef,
-    502: problemRef,
-    503: problemRef,
+    ...problems(400, 401, 403, 404, 409, 410, 429, 502, 503),
   },
 }
 
@@ -73,11 +65,6 @@ export const leaveChannelSchema = {
   params: ChannelParams,
   response: {
     204: Type.Null({ description: 'Left' }),
-    400: problemRef,
-    401: problemRef,
-    404: problemRef,
-    429: problemRef,
-    502: problemRef,
-    503: problemRef,
+    ...problems(400, 401, 404, 429, 502, 503),
   },
 }

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { problemRef } from './problem.ts'
+import { problems } from './problem.ts'
 import { ChannelsQueryField } from './messages.ts'
 import { MAX_CURSOR_LENGTH } from '../../live/live-cursor.ts'
 
@@ -65,11 +65,6 @@ export const liveSchema = {
         },
       },
     },
-    400: problemRef,
-    401: problemRef,
-    404: problemRef,
-    429: problemRef,
-    502: problemRef,
-    503: problemRef,
+    ...problems(400, 401, 404, 429, 502, 503),
   },
 }

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { problemRef } from './problem.ts'
+import { problems } from './problem.ts'
 
 /** `channels`: the same selection on GET /messages and GET /messages/live (http/channel-selection.ts). */
 export const ChannelsQueryField = Type.Optional(
@@ -68,11 +68,6 @@ export const messagesSchema = {
   produces: ['application/json', 'application/x-ndjson'],
   response: {
     200: Type.Array(Type.Ref('TelethonMessage')),
-    400: problemRef,
-    401: problemRef,
-    404: problemRef,
-    429: problemRef,
-    502: problemRef,
-    503: problemRef,
+    ...problems(400, 401, 404, 429, 502, 503),
   },
 }

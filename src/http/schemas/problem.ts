@@ -13,3 +13,8 @@ export const Problem = Type.Object(
 )
 
 export const problemRef = Type.Ref('Problem')
+
+/** The statuses a route answers with a problem document, as a response map: `{ 401: problemRef, … }`. */
+export function problems<const S extends readonly number[]>(...statuses: S): { [K in S[number]]: typeof problemRef } {
+  return Object.fromEntries(statuses.map((status) => [status, problemRef])) as { [K in S[number]]: typeof problemRef }
+}

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { problemRef } from './problem.ts'
+import { problems } from './problem.ts'
 
 export const SignInBody = Type.Object(
   {
@@ -59,9 +59,7 @@ export const signInQrSchema = {
         'image/svg+xml': { schema: Type.String({ description: 'The QR code (while waiting for the scan)' }) },
       },
     },
-    429: problemRef,
-    502: problemRef,
-    503: problemRef,
+    ...problems(429, 502, 503),
   },
 }
 
@@ -76,13 +74,6 @@ export const signInSchema = {
   response: {
     200: Type.Null({ description: 'Signed in; the session is saved' }),
     206: SignInNextStep,
-    400: problemRef,
-    401: problemRef,
-    403: problemRef,
-    409: problemRef,
-    410: problemRef,
-    429: problemRef,
-    502: problemRef,
-    503: problemRef,
+    ...problems(400, 401, 403, 409, 410, 429, 502, 503),
   },
 }
