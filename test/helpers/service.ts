@@ -4,6 +4,7 @@
  * Fastify app listening on 127.0.0.1:0. `restart()` closes gateway and app and opens them again
  * on the same store and emulator, as a process restart would.
  */
+import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -152,4 +153,10 @@ export async function signIn(url: string, body: unknown, headers: Record<string,
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   })
+}
+
+/** Signs `phone` in over POST /sign_in with the code the emulator sent it: 206, then 200. */
+export async function signInWithCode(url: string, emulator: Pick<Emulator, 'lastCode'>, phone: string): Promise<void> {
+  assert.equal((await signIn(url, { phone })).status, 206)
+  assert.equal((await signIn(url, { phone, password: emulator.lastCode(phone) })).status, 200)
 }

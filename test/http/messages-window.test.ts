@@ -8,7 +8,7 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
-import { signIn, startService, type Service } from '../helpers/service.ts'
+import { startService, type Service, signInWithCode } from '../helpers/service.ts'
 import {
   expectedChannelMessages,
   isoTime,
@@ -38,9 +38,7 @@ let service: Service
 before(async () => {
   emulator = await startEmulator({ world: { seed: SEED, channels: 6, messagesPerChannel: 300, spanSeconds: SPAN, now: NOW } })
   service = await startService({ sharedEmulator: emulator })
-  const phone = '+15554000001'
-  assert.equal((await signIn(service.url, { phone })).status, 206)
-  assert.equal((await signIn(service.url, { phone, password: emulator.lastCode(phone) })).status, 200)
+  await signInWithCode(service.url, emulator, '+15554000001')
 })
 after(async () => {
   await service?.close()

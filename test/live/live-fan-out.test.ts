@@ -10,7 +10,7 @@ import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
 import { createServiceMetrics } from '../../src/metrics/service-metrics.ts'
 import { openLive } from '../helpers/live-client.ts'
 import { ManualClock } from '../helpers/manual-clock.ts'
-import { signIn, startService, type Service } from '../helpers/service.ts'
+import { startService, type Service, signInWithCode } from '../helpers/service.ts'
 
 const WORLD = { seed: 8, channels: 2, messagesPerChannel: 20, spanSeconds: 3600, now: Math.floor(Date.now() / 1000) }
 const MAX_LAG = 5
@@ -23,9 +23,7 @@ const metrics = createServiceMetrics({ processMetrics: false })
 before(async () => {
   emulator = await startEmulator({ world: WORLD })
   service = await startService({ sharedEmulator: emulator, live: { maxLag: MAX_LAG }, streamClock: clock, metrics })
-  const phone = '+15557100001'
-  assert.equal((await signIn(service.url, { phone })).status, 206)
-  assert.equal((await signIn(service.url, { phone, password: emulator.lastCode(phone) })).status, 200)
+  await signInWithCode(service.url, emulator, '+15557100001')
 })
 after(async () => {
   await service?.close()

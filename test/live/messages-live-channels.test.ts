@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
 import { openLive, type LiveRecord } from '../helpers/live-client.ts'
-import { signIn, startService, type Service } from '../helpers/service.ts'
+import { startService, type Service, signInWithCode } from '../helpers/service.ts'
 
 const WORLD = { seed: 23, channels: 3, messagesPerChannel: 30, spanSeconds: 6 * 3600, now: Math.floor(Date.now() / 1000), discoverableChannels: 1 }
 
@@ -17,9 +17,7 @@ let service: Service
 before(async () => {
   emulator = await startEmulator({ world: WORLD })
   service = await startService({ sharedEmulator: emulator })
-  const phone = '+15557000023'
-  assert.equal((await signIn(service.url, { phone })).status, 206)
-  assert.equal((await signIn(service.url, { phone, password: emulator.lastCode(phone) })).status, 200)
+  await signInWithCode(service.url, emulator, '+15557000023')
 })
 after(async () => {
   await service?.close()

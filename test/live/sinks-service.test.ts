@@ -16,7 +16,7 @@ import { createServiceMetrics } from '../../src/metrics/service-metrics.ts'
 import { pumpClock, type ClockPump } from '../helpers/clock-pump.ts'
 import { ManualClock } from '../helpers/manual-clock.ts'
 import { connectReader, startNatsServer, storedMessages, type NatsServer } from '../helpers/nats-server.ts'
-import { signIn, startService, type Service } from '../helpers/service.ts'
+import { startService, type Service, signInWithCode } from '../helpers/service.ts'
 import { waitUntil } from '../helpers/wait-until.ts'
 import { startWebhookReceiver, type WebhookReceiver, type WebhookRequest } from '../helpers/webhook-receiver.ts'
 
@@ -51,9 +51,7 @@ before(async () => {
     },
   })
   plain = await startService({ sharedEmulator: emulator })
-  const phone = '+15557000909'
-  assert.equal((await signIn(service.url, { phone })).status, 206)
-  assert.equal((await signIn(service.url, { phone, password: emulator.lastCode(phone) })).status, 200)
+  await signInWithCode(service.url, emulator, '+15557000909')
   await waitForSinks()
 })
 after(async () => {

@@ -23,7 +23,7 @@ import { decodeTelethonSession } from '../../src/sessions/telethon-session.ts'
 import { S3RVER_CREDENTIALS, startS3rver, type S3rverHandle } from '../helpers/s3rver.ts'
 import { ensureCompiledBuild } from '../helpers/compiled-build.ts'
 import { runCompiled, type ScriptRun } from '../helpers/service-process.ts'
-import { signIn, startService } from '../helpers/service.ts'
+import { startService, signInWithCode } from '../helpers/service.ts'
 
 const NOW = 1_750_000_000
 const BUCKET = 'rollback'
@@ -59,8 +59,7 @@ async function session(args: string[], sessionPath: string, env: Record<string, 
 async function signedInStore(path: string, sessionKey: Buffer | null = null, phone = `+1555300${String(nextPhone++).padStart(4, '0')}`): Promise<{ dcId: number, authKey: Buffer }> {
   const service = await startService({ sharedEmulator: emulator, store: new FileStore(path), sessionKey })
   try {
-    assert.equal((await signIn(service.url, { phone })).status, 206)
-    assert.equal((await signIn(service.url, { phone, password: emulator.lastCode(phone) })).status, 200)
+    await signInWithCode(service.url, emulator, phone)
   } finally {
     await service.close()
   }
