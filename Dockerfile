@@ -5,7 +5,7 @@
 # The first stage type-checks src/, bundles it into dist/ and trims node_modules to the production
 # dependencies; the second runs `node dist/main.js` with only those, as an unprivileged user.
 
-ARG NODE_IMAGE=node:20-slim
+ARG NODE_IMAGE=node:24-slim
 
 # ---- build: every dependency, the TypeScript compiler and esbuild, then production node_modules only ----
 FROM ${NODE_IMAGE} AS build

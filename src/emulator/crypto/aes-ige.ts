@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, type Cipher, type Decipher } from 'node:crypto'
+import { createCipheriv, createDecipheriv, type Cipheriv, type Decipheriv } from 'node:crypto'
 
 /**
  * AES-256 in Infinite Garble Extension mode, as MTProto uses it
@@ -20,7 +20,7 @@ export function aesIgeDecrypt(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8
   return igeChain(ecb, iv.subarray(16, 32), iv.subarray(0, 16), ciphertext)
 }
 
-function igeChain(block: Cipher | Decipher, firstPrevOut: Uint8Array, firstPrevIn: Uint8Array, input: Uint8Array): Buffer {
+function igeChain(block: Cipheriv | Decipheriv, firstPrevOut: Uint8Array, firstPrevIn: Uint8Array, input: Uint8Array): Buffer {
   const out = Buffer.alloc(input.length)
   let prevOut: Uint8Array = firstPrevOut
   let prevIn: Uint8Array = firstPrevIn
