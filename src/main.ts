@@ -90,7 +90,7 @@ async function main(): Promise<void> {
 
   // One update stream from Telegram for every live subscriber (GET /messages/live).
   const live = new LiveHub({ telegram: gateway.live(), metrics, log: logger })
-  // The same feed out of the process, when WEBHOOK_URL or NATS_URL is set (SPEC §8), limited to
+  // The same feed out of the process, when WEBHOOK_URL or NATS_URL is set (docs/spec.md §8), limited to
   // LIVE_CHANNELS when set. The webhook's cursor is written through the fenced store, beside the session.
   const sinks = startSinks(config, { feed: live, store: sessions, log: logger, metrics: createSinkMetrics(metrics.registry) })
   const app = await buildApp({

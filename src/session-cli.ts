@@ -3,7 +3,7 @@
  * configuration (SESSION_URL, SESSION_ENCRYPTION_KEY, the AWS_* variables).
  *
  *   show                       what the store holds, with no secret (src/sessions/session-summary.ts)
- *   export --telethon [--to U] the signed-in session as a Telethon StringSession (SPEC §5, the
+ *   export --telethon [--to U] the signed-in session as a Telethon StringSession (docs/spec.md §5, the
  *                              way back to the Python service): printed, or written to U
  *
  * Export holds the session's lease while it reads (cli-startup.ts), so it refuses while the

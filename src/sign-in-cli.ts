@@ -1,5 +1,5 @@
 /**
- * `npm run sign-in`: the sign-in of SPEC §3 on a terminal, for servers where nobody will call
+ * `npm run sign-in`: the sign-in of docs/spec.md §3 on a terminal, for servers where nobody will call
  * `POST /sign_in`. It reads the same configuration as the service, holds the session's lease
  * while it runs (so it refuses to start while the service is running on the same store), drives
  * the same gateway — in sandbox mode against the same built-in emulator — and leaves the session
@@ -99,7 +99,7 @@ function floodWaitLine(seconds: number): string {
 /** A failure whose message is already the line to print. */
 class CliError extends Error {}
 
-/** The steps of SPEC §3, each retried on the answer Telegram calls wrong. */
+/** The steps of docs/spec.md §3, each retried on the answer Telegram calls wrong. */
 async function converse(gateway: TelegramGateway, prompt: TerminalPrompt): Promise<void> {
   let phone = ''
   let outcome: SignInOutcome | undefined

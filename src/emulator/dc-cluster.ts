@@ -56,7 +56,10 @@ export class DcCluster {
   private readonly stores = new Map<number, AuthKeyStore>()
   private readonly addresses = new Map<number, DcAddress>()
 
-  private constructor(private readonly options: DcClusterOptions) {
+  private readonly options: DcClusterOptions
+
+  private constructor(options: DcClusterOptions) {
+    this.options = options
     this.updates = new UpdatePush(this.servers, (userId) => options.accounts.keysOf(userId))
   }
 

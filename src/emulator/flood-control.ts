@@ -100,7 +100,10 @@ export class FloodControl {
   private readonly buckets = new Map<string, Bucket>()
 
   /** `clock`: milliseconds since the epoch. */
-  constructor(private readonly clock: () => number, rules: readonly RateRule[] = []) {
+  private readonly clock: () => number
+
+  constructor(clock: () => number, rules: readonly RateRule[] = []) {
+    this.clock = clock
     for (const rule of rules) this.setRate(rule.method, rule)
   }
 

@@ -54,7 +54,10 @@ export class EmulatorServer {
   private nextConnectionId = 1
   private accepted = 0
 
-  constructor(private readonly options: EmulatorServerOptions) {
+  private readonly options: EmulatorServerOptions
+
+  constructor(options: EmulatorServerOptions) {
+    this.options = options
     this.random = options.random ?? secureRandom
     this.now = options.now ?? Date.now
     this.clock = new MessageIdClock(this.now)
@@ -188,11 +191,19 @@ class Connection implements ConnectionLink {
   private disconnectTimer: NodeJS.Timeout | undefined
   private isClosed = false
 
+  readonly id: number
+  private readonly socket: Socket
+  private readonly random: RandomSource
+
   constructor(
-    readonly id: number,
-    private readonly socket: Socket,
-    private readonly random: RandomSource,
-  ) {}
+    id: number,
+    socket: Socket,
+    random: RandomSource,
+  ) {
+    this.id = id
+    this.socket = socket
+    this.random = random
+  }
 
   get transport(): TransportKind | undefined {
     return this.codec?.kind

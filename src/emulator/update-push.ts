@@ -19,10 +19,16 @@ export interface KeyOnDc {
  * the layer each key announced.
  */
 export class UpdatePush {
+  private readonly dcs: ReadonlyMap<number, UpdateSink>
+  private readonly keysOf: (userId: number) => readonly KeyOnDc[]
+
   constructor(
-    private readonly dcs: ReadonlyMap<number, UpdateSink>,
-    private readonly keysOf: (userId: number) => readonly KeyOnDc[],
-  ) {}
+    dcs: ReadonlyMap<number, UpdateSink>,
+    keysOf: (userId: number) => readonly KeyOnDc[],
+  ) {
+    this.dcs = dcs
+    this.keysOf = keysOf
+  }
 
   toKey(dcId: number, authKeyId: bigint, updates: TlObject): number {
     return this.dcs.get(dcId)?.pushUpdates(authKeyId, updates) ?? 0

@@ -9,7 +9,6 @@ import { fileURLToPath } from 'node:url'
 import { mtcuteClientFor } from '../helpers/emulator-client.ts'
 import { teardown } from '../helpers/teardown.ts'
 
-const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url))
 const cli = fileURLToPath(new URL('../../src/emulator/cli.ts', import.meta.url))
 
 test('npm run emulator prints its address and key file, and a client signs in with the printed code', async (t) => {
@@ -18,7 +17,7 @@ test('npm run emulator prints its address and key file, and a client signs in wi
   later(() => rm(dir, { recursive: true, force: true }))
   const pem = join(dir, 'emulator.pem')
   const privateKey = join(dir, 'server-key.pem')
-  const child = spawn(tsx, [cli, '--port', '0', '--public-key-out', pem, '--private-key', privateKey, '--channels', '2', '--messages', '30', '--code', '24680'], {
+  const child = spawn(process.execPath, [cli, '--port', '0', '--public-key-out', pem, '--private-key', privateKey, '--channels', '2', '--messages', '30', '--code', '24680'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   later(() => child.kill('SIGTERM'))
@@ -42,7 +41,7 @@ test('npm run emulator prints its address and key file, and a client signs in wi
 })
 
 test('the emulator command rejects a bad option with its usage', async () => {
-  const child = spawn(tsx, [cli, '--port', 'eighty'], { stdio: ['ignore', 'ignore', 'pipe'] })
+  const child = spawn(process.execPath, [cli, '--port', 'eighty'], { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   child.stderr.on('data', (d) => (stderr += d))
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
@@ -52,7 +51,7 @@ test('the emulator command rejects a bad option with its usage', async () => {
 })
 
 test('--rate is repeatable and printed; a malformed one is refused with its usage', async () => {
-  const good = spawn(tsx, [cli, '--port', '0', '--rate', 'messages.getHistory:30:1:15', '--rate', '*:50:2:10', '--extend-early-waits'], {
+  const good = spawn(process.execPath, [cli, '--port', '0', '--rate', 'messages.getHistory:30:1:15', '--rate', '*:50:2:10', '--extend-early-waits'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   try {
@@ -63,7 +62,7 @@ test('--rate is repeatable and printed; a malformed one is refused with its usag
   } finally {
     good.kill('SIGTERM')
   }
-  const bad = spawn(tsx, [cli, '--rate', 'messages.getHistory:30:1'], { stdio: ['ignore', 'ignore', 'pipe'] })
+  const bad = spawn(process.execPath, [cli, '--rate', 'messages.getHistory:30:1'], { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   bad.stderr.on('data', (d) => (stderr += d))
   assert.equal(await new Promise<number | null>((resolve) => bad.on('exit', resolve)), 2)

@@ -29,12 +29,19 @@ export class WireTestClient {
   private seq = 0
   readonly closed: Promise<void>
 
+  private readonly socket: Socket
+  private readonly authKey: Buffer | undefined
+  private readonly random: RandomSource
+
   private constructor(
-    private readonly socket: Socket,
+    socket: Socket,
     kind: TransportKind,
-    private readonly authKey: Buffer | undefined,
-    private readonly random: RandomSource,
+    authKey: Buffer | undefined,
+    random: RandomSource,
   ) {
+    this.socket = socket
+    this.authKey = authKey
+    this.random = random
     this.codec = createFrameCodec(kind, random)
     this.sessionId = random(8).readBigInt64LE(0)
     socket.on('data', (chunk) => {

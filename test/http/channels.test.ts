@@ -1,5 +1,5 @@
 /**
- * The account's channels over HTTP against the emulator (SPEC §10): GET /channels, joining by
+ * The account's channels over HTTP against the emulator (docs/spec.md §10): GET /channels, joining by
  * username, public link and invite link, leaving, and every refusal, each as a problem
  * document with its own code. What the account is in is checked both ways: in /channels and
  * in the messages of later windows.

@@ -1,5 +1,5 @@
 /**
- * Code sign-in over HTTP for accounts on any of the five DCs (SPEC §3): the service starts on
+ * Code sign-in over HTTP for accounts on any of the five DCs (docs/spec.md §3): the service starts on
  * the default DC, mtcute follows PHONE_MIGRATE, the pending sign-in and the saved session name
  * the home DC, and a restart — between the steps, or after — goes there directly.
  */

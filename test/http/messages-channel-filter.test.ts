@@ -1,5 +1,5 @@
 /**
- * GET /messages?channels=… (SPEC §10): the window restricted to the named channels — the same
+ * GET /messages?channels=… (docs/spec.md §10): the window restricted to the named channels — the same
  * messages, shape and order as the unfiltered window has for them — and only those channels
  * are read (the emulator's getHistory calls name no other peer). Names are usernames (with or
  * without "@"), bare ids or -100-prefixed ids; one the account is not in is a 404 naming it.

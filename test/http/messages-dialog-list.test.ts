@@ -1,5 +1,5 @@
 /**
- * GET /messages over dialog lists shaped as real accounts have them (SPEC §4: every channel of
+ * GET /messages over dialog lists shaped as real accounts have them (docs/spec.md §4: every channel of
  * the account): a dialog whose top message was deleted (sent as messageEmpty, or missing from
  * the answer), a dialog sorted by a draft newer than its top message, pinned dialogs, and
  * channels in the archive (peer folder 1). None of them may end the dialog listing early or

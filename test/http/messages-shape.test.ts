@@ -1,5 +1,5 @@
 /**
- * The JSON of real /messages responses, field by field (SPEC §4): every message returned is
+ * The JSON of real /messages responses, field by field (docs/spec.md §4): every message returned is
  * compared with the emulator's own TL object for it (materializeMessage), under the rules of
  * Telethon's to_dict() as the spec states them, walking the layer-227 schema mtcute ships
  * (@mtcute/core/tl/api-schema.json) — nested objects (peers, replies, reactions, forward

@@ -1,5 +1,5 @@
 /**
- * The session outlives the process (SPEC §5), seen from HTTP: a sign-in saved to S3 (s3rver on
+ * The session outlives the process (docs/spec.md §5), seen from HTTP: a sign-in saved to S3 (s3rver on
  * loopback) is still signed in after a restart, and a Telethon StringSession — the Python
  * service's session, holding an auth key the DC knows — placed in the store as it is signs the
  * service in with no login at all.

@@ -1,5 +1,5 @@
 /**
- * POST /sign_in end to end (SPEC §3): HTTP → gateway → mtcute over TCP → the emulator, with
+ * POST /sign_in end to end (docs/spec.md §3): HTTP → gateway → mtcute over TCP → the emulator, with
  * the session in a real file store. One emulator serves every test; each test signs in its own
  * phone number on its own service and store.
  */

@@ -1,5 +1,5 @@
 /**
- * GET /messages when Telegram refuses one channel it listed (SPEC §4: one bad channel does not
+ * GET /messages when Telegram refuses one channel it listed (docs/spec.md §4: one bad channel does not
  * sink the window): CHANNEL_PRIVATE (banned since) or CHANNEL_INVALID on its history, or a
  * channel the dialog list describes only as a min channel (no access_hash). That channel is
  * left out, logged with its id and counted in GET /metrics; the body keeps the Python service's

@@ -1,5 +1,5 @@
 /**
- * GET /messages/live?channels=… (SPEC §10): only the named channels' events arrive (usernames,
+ * GET /messages/live?channels=… (docs/spec.md §10): only the named channels' events arrive (usernames,
  * bare or -100-prefixed ids); a channel the account is not in is a 404 naming it and a
  * malformed name a 400, both before the stream starts.
  */

@@ -77,7 +77,11 @@ interface DhSent {
 export class KeyExchange {
   private state: PqSent | DhSent | undefined
 
-  constructor(private readonly deps: KeyExchangeDeps) {}
+  private readonly deps: KeyExchangeDeps
+
+  constructor(deps: KeyExchangeDeps) {
+    this.deps = deps
+  }
 
   handle(request: TlObject): KeyExchangeStep {
     switch (request._) {

@@ -12,7 +12,11 @@ export class MessageIdClock {
   private last = 0n
 
   /** `now` returns milliseconds since the epoch. */
-  constructor(private readonly now: () => number) {}
+  private readonly now: () => number
+
+  constructor(now: () => number) {
+    this.now = now
+  }
 
   next(kind: MessageIdKind): bigint {
     const ms = BigInt(Math.floor(this.now()))

@@ -19,10 +19,16 @@ export class ServerSalts {
   private readonly byKey = new Map<bigint, FutureSalt[]>()
 
   /** `now` returns unix seconds. */
+  private readonly random: RandomSource
+  private readonly now: () => number
+
   constructor(
-    private readonly random: RandomSource,
-    private readonly now: () => number,
-  ) {}
+    random: RandomSource,
+    now: () => number,
+  ) {
+    this.random = random
+    this.now = now
+  }
 
   /** The first salt, agreed by the key exchange: new_nonce[0:8] xor server_nonce[0:8]. */
   seed(authKeyId: bigint, salt: bigint): void {

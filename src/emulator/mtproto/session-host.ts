@@ -49,7 +49,11 @@ const MSG_ID_FUTURE_SECONDS = 30
 export class SessionHost {
   private readonly sessions = new Map<string, Session>()
 
-  constructor(private readonly deps: SessionHostDeps) {}
+  private readonly deps: SessionHostDeps
+
+  constructor(deps: SessionHostDeps) {
+    this.deps = deps
+  }
 
   /** One payload whose auth_key_id is not zero. */
   handle(link: ConnectionLink, payload: Buffer): void {

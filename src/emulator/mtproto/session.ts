@@ -19,12 +19,20 @@ export class Session {
   private readonly received: bigint[] = []
   private readonly receivedSet = new Set<bigint>()
 
+  readonly authKeyId: bigint
+  readonly sessionId: bigint
+  readonly uniqueId: bigint
+
   constructor(
-    readonly authKeyId: bigint,
-    readonly sessionId: bigint,
+    authKeyId: bigint,
+    sessionId: bigint,
     /** unique_id for new_session_created */
-    readonly uniqueId: bigint,
-  ) {}
+    uniqueId: bigint,
+  ) {
+    this.authKeyId = authKeyId
+    this.sessionId = sessionId
+    this.uniqueId = uniqueId
+  }
 
   /**
    * seq_no: twice the number of content-related messages sent before, plus one for a

@@ -65,7 +65,10 @@ export class Dispatcher implements RpcDispatcher {
   private readonly clock: () => number
   private readonly sleep: (ms: number) => Promise<void>
 
-  constructor(private readonly options: DispatcherOptions) {
+  private readonly options: DispatcherOptions
+
+  constructor(options: DispatcherOptions) {
+    this.options = options
     this.faults = options.faults ?? new Faults()
     this.refusals = options.refusals ?? new ChannelRefusals()
     this.handlers = new Map(Object.entries({ ...ALL_HANDLERS, ...options.handlers }))

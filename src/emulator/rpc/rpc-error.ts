@@ -3,11 +3,16 @@
  * handlers throw it, the wire turns it into `rpc_error` in one place.
  */
 export class RpcError extends Error {
+  readonly code: number
+  readonly text: string
+
   constructor(
-    readonly code: number,
-    readonly text: string,
+    code: number,
+    text: string,
   ) {
     super(`${code} ${text}`)
+    this.code = code
+    this.text = text
     this.name = 'RpcError'
   }
 }

@@ -2,7 +2,10 @@
 export class TlReader {
   pos: number
 
-  constructor(readonly buf: Buffer, pos = 0) {
+  readonly buf: Buffer
+
+  constructor(buf: Buffer, pos = 0) {
+    this.buf = buf
     this.pos = pos
   }
 

@@ -18,7 +18,10 @@ export class IntermediateCodec implements FrameCodec {
   readonly kind: 'intermediate' | 'padded-intermediate'
   private readonly queue = new ByteQueue()
 
-  constructor(private readonly padding?: PaddingSource) {
+  private readonly padding: PaddingSource | undefined
+
+  constructor(padding?: PaddingSource) {
+    this.padding = padding
     this.kind = padding ? 'padded-intermediate' : 'intermediate'
   }
 

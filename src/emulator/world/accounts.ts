@@ -97,7 +97,10 @@ export class Accounts {
   /** Which channels each account is in. */
   readonly memberships: Memberships
 
-  constructor(private readonly options: AccountsOptions) {
+  private readonly options: AccountsOptions
+
+  constructor(options: AccountsOptions) {
+    this.options = options
     this.clock = options.clock ?? Date.now
     this.prng = new Prng(mix32(options.seed, 0xacc7))
     this.memberships = new Memberships(options.channelLimit)

@@ -20,10 +20,16 @@ interface Transfer {
 export class AuthorizationTransfers {
   private readonly transfers = new Map<string, Transfer>()
 
+  private readonly prng: Prng
+  private readonly clock: () => number
+
   constructor(
-    private readonly prng: Prng,
-    private readonly clock: () => number,
-  ) {}
+    prng: Prng,
+    clock: () => number,
+  ) {
+    this.prng = prng
+    this.clock = clock
+  }
 
   export(userId: number, toDc: number): { id: bigint; bytes: Buffer } {
     const bytes = this.prng.bytes(32)

@@ -54,10 +54,13 @@ export class History {
   #length: number
   #views!: { ids: Int32Array; dates: Int32Array; kinds: Uint8Array }
 
+  readonly owner: HistoryOwner
+
   constructor(
-    readonly owner: HistoryOwner,
+    owner: HistoryOwner,
     rows: readonly HistoryRow[],
   ) {
+    this.owner = owner
     const n = rows.length
     this.#ids = new Int32Array(n)
     this.#dates = new Int32Array(n)

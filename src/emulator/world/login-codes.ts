@@ -42,12 +42,22 @@ export class LoginCodes {
   private readonly lastCodes = new Map<string, string>()
   counter = 0
 
+  private readonly seed: number
+  private readonly code: string
+  private readonly ttlMs: number
+  private readonly clock: () => number
+
   constructor(
-    private readonly seed: number,
-    private readonly code: string,
-    private readonly ttlMs: number,
-    private readonly clock: () => number,
-  ) {}
+    seed: number,
+    code: string,
+    ttlMs: number,
+    clock: () => number,
+  ) {
+    this.seed = seed
+    this.code = code
+    this.ttlMs = ttlMs
+    this.clock = clock
+  }
 
   /** A new code for `phone` on `authKeyId`, replacing that key's earlier one. */
   send(phone: string, authKeyId: bigint): SentCode {

@@ -39,7 +39,11 @@ export class LoginTokens {
   private readonly acceptedListeners = new Set<(record: LoginTokenRecord) => void>()
   private readonly issuedListeners = new Set<(record: LoginTokenRecord) => void>()
 
-  constructor(private readonly options: LoginTokenOptions) {}
+  private readonly options: LoginTokenOptions
+
+  constructor(options: LoginTokenOptions) {
+    this.options = options
+  }
 
   /** auth.exportLoginToken on `dcId` by `authKeyId`: its live token (a fresh one after expiry), or the acceptance. */
   export(dcId: number, authKeyId: bigint): LoginTokenState {

@@ -27,7 +27,11 @@ interface AccountMemberships {
 export class Memberships {
   private readonly byUser = new Map<number, AccountMemberships>()
 
-  constructor(private readonly channelLimit: number = DEFAULT_CHANNEL_LIMIT) {}
+  private readonly channelLimit: number
+
+  constructor(channelLimit: number = DEFAULT_CHANNEL_LIMIT) {
+    this.channelLimit = channelLimit
+  }
 
   isMember(userId: number, channel: WorldChannel): boolean {
     const own = this.byUser.get(userId)

@@ -2,7 +2,7 @@
  * What the emulator's Telegram knows about a phone number before anyone signs in with it: the
  * data centre its account lives on, and whether Telegram would refuse it a plain code sign-in.
  *
- * Home DC rule (documented in README "The emulator"): a number of the form 99966XYYYY with X in
+ * Home DC rule (documented in docs/emulator.md): a number of the form 99966XYYYY with X in
  * 1–5 lives on DC X — Telegram's own scheme for test numbers (core.telegram.org/api/auth,
  * "Test accounts"); every other number lives on the default DC (2). `setHomeDc` overrides the
  * rule per number. Marks: `unregistered` (no account: auth.signIn answers

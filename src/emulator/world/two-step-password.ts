@@ -50,7 +50,11 @@ export function passwordFromJson(json: PasswordJson): PasswordRecord {
 export class SrpChallenges {
   private readonly sessions = new Map<bigint, { b: Buffer; userId: number }>()
 
-  constructor(private readonly prng: Prng) {}
+  private readonly prng: Prng
+
+  constructor(prng: Prng) {
+    this.prng = prng
+  }
 
   /** account.getPassword for `userId`, whose password is `password` (none: has_password false). */
   issue(userId: number, password: PasswordRecord | undefined): PasswordChallenge {
