@@ -13,10 +13,9 @@
  */
 import { parseArgs } from 'node:util'
 import QRCode from 'qrcode'
-import { EXIT_FAILED, exitWith, holdSessionLease, startCli } from './cli-startup.ts'
+import { EXIT_FAILED, exitWith, holdSession, openTelegram, start } from './startup.ts'
 import { AppError } from './errors.ts'
 import type { Sandbox } from './sandbox.ts'
-import { openTelegramTarget } from './telegram-target.ts'
 import { SessionStoreError } from './sessions/session-store-error.ts'
 import type { QrSignInOutcome, SignInOutcome } from './connector.ts'
 import { TelegramGateway } from './telegram/gateway.ts'
@@ -36,16 +35,17 @@ async function main(): Promise<number> {
   } catch (err) {
     exitWith('sign-in', `${(err as Error).message}; usage: npm run sign-in [-- --qr]`)
   }
-  const startup = await startCli('sign-in')
+  const startup = await start('sign-in', 'terminal')
   const { config, logger, store } = startup
   // Not waiting: a running service holds the lease, and it must be stopped first.
-  const { lease, sessions } = await holdSessionLease(startup)
+  const held = await holdSession(startup)
+  const { lease, sessions } = held
 
   let sandbox: Sandbox | undefined
   let gateway: TelegramGateway | undefined
   const prompt = new TerminalPrompt(process.stdin, process.stdout)
   try {
-    const target = await openTelegramTarget(config, sessions, logger)
+    const target = await openTelegram(startup, held)
     const telegram = target.telegram
     sandbox = target.sandbox
     if (sandbox) {

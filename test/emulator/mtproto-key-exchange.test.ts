@@ -21,6 +21,8 @@ import { TlReader } from '../../src/emulator/tl/tl-reader.ts'
 const mtp = mtpSchema()
 const rsaKey = generateRsaServerKey()
 const SERVER_TIME = 1_700_000_000
+/** A client seed whose first key, with server-7's, begins with a zero byte (found by trying seeds in order). */
+const LEADING_ZERO_SEED = 'leading-zero-183'
 const sha1 = (...parts: Uint8Array[]) => parts.reduce((h, p) => h.update(p), createHash('sha1')).digest()
 
 function serverFor(seed: string, extra: Partial<KeyExchangeDeps> = {}): KeyExchange {
@@ -49,7 +51,7 @@ interface ClientRun {
 }
 
 /** Plays the client side of core.telegram.org/mtproto/auth_key against `kx`. */
-function runClient(kx: KeyExchange, random: RandomSource, options: { legacy?: boolean; inner?: string } = {}): ClientRun & { created?: unknown } {
+function runClient(kx: KeyExchange, random: RandomSource, options: { legacy?: boolean; inner?: string; retried?: Buffer[] } = {}): ClientRun & { created?: unknown } {
   const nonce = random(16)
   const resPq = kx.handle({ _: 'req_pq_multi', nonce }).reply
   assert.equal(resPq._, 'resPQ')
@@ -108,7 +110,10 @@ function runClient(kx: KeyExchange, random: RandomSource, options: { legacy?: bo
     const step = kx.handle({ _: 'set_client_DH_params', nonce, server_nonce: serverNonce, encrypted_data: aesIgeEncrypt(tmp.key, tmp.iv, padded) })
     const auxHash = sha1(authKey).subarray(0, 8)
     if (step.reply._ === 'dh_gen_retry') {
-      assert.deepEqual(step.reply.new_nonce_hash2, sha1(newNonce, Buffer.from([2]), auxHash).subarray(4, 20))
+      // Hashed from the key as a client that drops its leading zero bytes computes it.
+      const seen = authKey.subarray(authKey.findIndex((byte) => byte !== 0))
+      assert.deepEqual(step.reply.new_nonce_hash2, sha1(newNonce, Buffer.from([2]), sha1(seen).subarray(0, 8)).subarray(4, 20))
+      options.retried?.push(authKey)
       retryId = auxHash.readBigInt64LE(0)
       continue
     }
@@ -147,6 +152,15 @@ describe('KeyExchange', () => {
     const kx = serverFor('server-4', { isKeyIdTaken: () => asked++ === 0 })
     const run = runClient(kx, seededRandom('client-4'))
     assert.equal(asked, 2, 'one retry, then accepted')
+    assert.deepEqual((run.created as { key: Buffer }).key, run.authKey)
+  })
+
+  test('asks for a retry when the key has a leading zero byte, which a client may drop, and accepts the next key', () => {
+    const retried: Buffer[] = []
+    const run = runClient(serverFor('server-7'), seededRandom(LEADING_ZERO_SEED), { retried })
+    assert.equal(retried.length, 1)
+    assert.equal(retried[0]![0], 0)
+    assert.notEqual(run.authKey[0], 0)
     assert.deepEqual((run.created as { key: Buffer }).key, run.authKey)
   })
 

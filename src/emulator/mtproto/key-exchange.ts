@@ -225,14 +225,17 @@ export class KeyExchange {
 
     // Some clients (mtcute 0.30.3) drop a leading zero byte of the key and so compute another key
     // id; a key id already in use cannot be accepted either. Both are asked to retry with a new g_b:
-    // dh_gen_retry#46dc1fb9 nonce server_nonce new_nonce_hash2:int128.
+    // dh_gen_retry#46dc1fb9 nonce server_nonce new_nonce_hash2:int128. Such a client checks
+    // new_nonce_hash2 against the key it computed, so the hash is made from the key as it sees it
+    // (its leading zero bytes dropped); otherwise it would refuse the retry and start over.
     if (key[0] === 0 || this.deps.isKeyIdTaken?.(id)) {
+      const seen = key.subarray(key.findIndex((byte) => byte !== 0))
       return {
         reply: {
           _: 'dh_gen_retry',
           nonce: state.nonce,
           server_nonce: state.serverNonce,
-          new_nonce_hash2: newNonceHash(state.newNonce, 2, auxHash),
+          new_nonce_hash2: newNonceHash(state.newNonce, 2, sha1(seen).subarray(0, 8)),
         },
       }
     }
