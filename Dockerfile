@@ -16,9 +16,13 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The emulator is a workspace package: npm ci needs its manifest; the build bundles its sources
+# into the sandbox's chunk.
+COPY packages/emulator/package.json ./packages/emulator/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
+COPY packages ./packages
 COPY src ./src
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund \

@@ -5,10 +5,7 @@
  * store's `.sandbox` sibling and encrypted like the session, so a restart keeps the login.
  * The demo world lives: a new post every few seconds, channel after channel.
  */
-import { startEmulator, DEFAULT_LOGIN_CODE, type Emulator, type EmulatorSnapshot, type EmulatorSnapshotV1 } from './emulator/emulator.ts'
-import { startPostSchedule, type PostTimer } from './emulator/post-schedule.ts'
-import { demoWorldOptions } from './emulator/world/demo-world.ts'
-import { TELEGRAM_LIKE_RATES } from './emulator/telegram-like-rates.ts'
+import { startEmulator, DEFAULT_LOGIN_CODE, type Emulator, type EmulatorSnapshot, type EmulatorSnapshotV1, startPostSchedule, type PostTimer, demoWorldOptions, TELEGRAM_LIKE_RATES } from '@telegram-connector/emulator'
 import type { BlobStore } from './sessions/blob-store.ts'
 import { decryptSession, encryptSession } from './sessions/session-encryption.ts'
 import { SessionStoreError } from './sessions/session-store-error.ts'

@@ -7,8 +7,8 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
-import type { RateRule } from '../../src/emulator/flood-control.ts'
+import { startEmulator, type Emulator } from '@telegram-connector/emulator'
+import type { RateRule } from '@telegram-connector/emulator/testing'
 import { createServiceMetrics, type ServiceMetrics } from '../../src/metrics/service-metrics.ts'
 import { signIn, startService, type Service } from '../helpers/service.ts'
 import { assertProblem } from '../helpers/problem.ts'

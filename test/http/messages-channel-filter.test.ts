@@ -6,8 +6,8 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
-import type { TlObject } from '../../src/emulator/tl/tl-object.ts'
+import { startEmulator, type Emulator } from '@telegram-connector/emulator'
+import type { TlObject } from '@telegram-connector/emulator/testing'
 import { signIn, startService, type Service } from '../helpers/service.ts'
 import { expectedMessagesOf, isoTime, memberChannels, messageKey } from '../helpers/world-messages.ts'
 

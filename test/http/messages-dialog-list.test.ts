@@ -8,8 +8,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { TlObject } from '../../src/emulator/tl/tl-object.ts'
-import type { WorldOptions } from '../../src/emulator/world/generate-world.ts'
+import type { TlObject, WorldOptions } from '@telegram-connector/emulator/testing'
 import { signIn, startService, type Service } from '../helpers/service.ts'
 import { expectedChannelMessages, isoTime, memberChannels, messageKey } from '../helpers/world-messages.ts'
 

@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile, stat } from 'node:fs/promises'
-import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
+import { startEmulator, type Emulator } from '@telegram-connector/emulator'
 import { FileStore } from '../../src/sessions/file-store.ts'
 import { parseSessionRecord } from '../../src/sessions/session-record.ts'
 import { signIn, startService, type Service } from '../helpers/service.ts'
