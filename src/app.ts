@@ -11,6 +11,7 @@ import { clientErrorHandler, frameworkErrorHandler, registerProblemHandlers } fr
 import { registerJsonBodyParser } from './http/json-body-parser.ts'
 import { registerHostRequirement } from './http/host-header.ts'
 import { registerBearerAuth } from './http/bearer-auth.ts'
+import { registerCrossOriginGuard } from './http/cross-origin-guard.ts'
 import { signInRoute } from './http/routes/sign-in.ts'
 import { accountRoute } from './http/routes/account.ts'
 import { messagesRoute } from './http/routes/messages.ts'
@@ -29,6 +30,10 @@ export interface AppOptions {
   connector: Connector
   sandbox: boolean
   apiToken?: string | undefined
+  /** Host names answered besides IP literals and localhost (ALLOWED_HOSTS; src/http/host-header.ts). */
+  allowedHosts?: readonly string[] | undefined
+  /** Browser origins allowed to call the API (CORS_ORIGINS; src/http/cross-origin-guard.ts). */
+  corsOrigins?: readonly string[] | undefined
   logger?: FastifyServerOptions['logger'] | undefined
   loggerInstance?: FastifyServerOptions['loggerInstance'] | undefined
   now?: () => number
@@ -87,8 +92,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addSchema(TelethonMessage)
   app.addSchema(LiveDeletion)
   registerProblemHandlers(app)
-  registerHostRequirement(app)
-  // A root-level hook, so it guards every route of the application, the documentation's included.
+  // Root-level hooks, in this order: the Host (DNS rebinding), then the origin of a state
+  // change (cross-site forgery), then the token.
+  registerHostRequirement(app, options.allowedHosts ?? [])
+  registerCrossOriginGuard(app, options.corsOrigins ?? [])
   if (options.apiToken) registerBearerAuth(app, options.apiToken, isPublicPath)
 
 

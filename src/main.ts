@@ -99,6 +99,8 @@ async function main(): Promise<void> {
     sinks: sinks.statuses,
     sandbox: config.sandbox,
     apiToken: config.apiToken ?? undefined,
+    allowedHosts: config.allowedHosts,
+    corsOrigins: config.corsOrigins,
     loggerInstance: logger,
     metrics,
   })

@@ -31,6 +31,9 @@ export interface ServiceOptions {
   store?: BlobStore
   sessionKey?: Buffer | null
   apiToken?: string
+  /** ALLOWED_HOSTS and CORS_ORIGINS, as src/main.ts passes them. */
+  allowedHosts?: string[]
+  corsOrigins?: string[]
   gateway?: Partial<Pick<GatewayDeps, 'floodWaitThreshold' | 'callTimeoutMs' | 'historyConcurrency' | 'now' | 'connectWaitMs' | 'clock' | 'floodWaitMax' | 'floodProbeCalls'>>
   /**
    * The per-call deadline, asked again each time the gateway reads it (in place of
@@ -111,6 +114,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       live,
       sandbox: false,
       apiToken: options.apiToken,
+      allowedHosts: options.allowedHosts,
+      corsOrigins: options.corsOrigins,
       loggerInstance: log,
       ...(options.now ? { now: options.now } : {}),
       ...(options.streamClock ? { clock: options.streamClock } : {}),
