@@ -12,6 +12,9 @@ import { registerJsonBodyParser } from './http/json-body-parser.ts'
 import { registerHostRequirement } from './http/host-header.ts'
 import { registerBearerAuth } from './http/bearer-auth.ts'
 import { registerCrossOriginGuard } from './http/cross-origin-guard.ts'
+import { registerCors } from './http/cors.ts'
+import { StreamTokens } from './http/stream-token.ts'
+import { streamTokenRoute } from './http/routes/stream-token.ts'
 import { signInRoute } from './http/routes/sign-in.ts'
 import { accountRoute } from './http/routes/account.ts'
 import { messagesRoute } from './http/routes/messages.ts'
@@ -96,7 +99,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // change (cross-site forgery), then the token.
   registerHostRequirement(app, options.allowedHosts ?? [])
   registerCrossOriginGuard(app, options.corsOrigins ?? [])
-  if (options.apiToken) registerBearerAuth(app, options.apiToken, isPublicPath)
+  await registerCors(app, options.corsOrigins ?? [])
+  const now = options.now ?? Date.now
+  const streamTokens = new StreamTokens(now)
+  // After CORS, whose preflight answers carry no token.
+  if (options.apiToken) {
+    registerBearerAuth(app, options.apiToken, isPublicPath, (request, path) =>
+      path === '/messages/live' && request.method === 'GET' && streamTokens.verify((request.query as { stream_token?: string }).stream_token))
+  }
 
 
   await app.register(swagger, {
@@ -133,13 +143,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
 
-  const now = options.now ?? Date.now
   await app.register(healthRoute(options.connector, options.sandbox, options.sinks))
   await app.register(signInRoute(options.connector))
   await app.register(accountRoute(options.connector))
   await app.register(messagesRoute(options.connector, now, options.clock))
   await app.register(channelsRoute(options.connector))
   if (options.live) {
+    await app.register(streamTokenRoute(streamTokens))
     await app.register(messagesLiveRoute({ connector: options.connector, feed: options.live, clock: options.clock ?? systemClock, log: app.log }))
   }
   return app

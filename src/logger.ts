@@ -31,10 +31,30 @@ export const REDACTED_PATHS = [
   '*.pass',
 ]
 
+/** Query parameters whose values are credentials (a stream token of the live feed). */
+const SECRET_QUERY = /([?&]stream_token=)[^&#]*/g
+
+/** A request URL as it may be logged. */
+export function loggableUrl(url: string): string {
+  return url.replace(SECRET_QUERY, '$1[redacted]')
+}
+
+interface LoggedRequest {
+  method: string
+  url: string
+  host?: string
+  ip?: string
+  socket?: { remotePort?: number }
+}
+
 export function loggerOptions(level: LogLevel): LoggerOptions {
   return {
     level,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    serializers: {
+      // Fastify's request summary, with credentials in the query string redacted.
+      req: (req: LoggedRequest) => ({ method: req.method, url: loggableUrl(req.url), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort }),
+    },
   }
 }
 

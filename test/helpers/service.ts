@@ -161,7 +161,7 @@ export async function signIn(url: string, body: unknown, headers: Record<string,
 }
 
 /** Signs `phone` in over POST /sign_in with the code the emulator sent it: 206, then 200. */
-export async function signInWithCode(url: string, emulator: Pick<Emulator, 'lastCode'>, phone: string): Promise<void> {
-  assert.equal((await signIn(url, { phone })).status, 206)
-  assert.equal((await signIn(url, { phone, password: emulator.lastCode(phone) })).status, 200)
+export async function signInWithCode(url: string, emulator: Pick<Emulator, 'lastCode'>, phone: string, headers: Record<string, string> = {}): Promise<void> {
+  assert.equal((await signIn(url, { phone }, headers)).status, 206)
+  assert.equal((await signIn(url, { phone, password: emulator.lastCode(phone) }, headers)).status, 200)
 }

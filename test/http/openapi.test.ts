@@ -48,7 +48,7 @@ test('the OpenAPI document describes the live stream and the message schema, and
     paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }>; parameters?: { name: string; required?: boolean }[] }>>
   }
   const live = doc.paths['/messages/live']!.get!
-  assert.deepEqual(live.parameters!.map((p) => [p.name, p.required === true]), [['start_time', false], ['last_event_id', false], ['channels', false]])
+  assert.deepEqual(live.parameters!.map((p) => [p.name, p.required === true]), [['start_time', false], ['last_event_id', false], ['channels', false], ['stream_token', false]])
   assert.deepEqual(Object.keys(live.responses).sort(), ['200', '400', '401', '404', '429', '502', '503'])
   assert.deepEqual(Object.keys(live.responses['200']!.content!), ['text/event-stream'])
   assert.deepEqual(Object.keys(doc.components.schemas).sort(), ['LiveDeletion', 'Problem', 'TelethonMessage'])

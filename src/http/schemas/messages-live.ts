@@ -20,6 +20,12 @@ export const LiveQuery = Type.Object({
     }),
   ),
   channels: ChannelsQueryField,
+  stream_token: Type.Optional(
+    Type.String({
+      maxLength: 80,
+      description: 'With API_TOKEN, for browsers (`EventSource` sends no `Authorization`): a token from `POST /messages/live/token`, in place of the bearer token',
+    }),
+  ),
 })
 export type LiveQuery = Static<typeof LiveQuery>
 
@@ -67,4 +73,22 @@ export const liveSchema = {
     },
     ...problems(400, 401, 404, 429, 502, 503),
   },
+}
+
+export const StreamTokenAnswer = Type.Object({
+  token: Type.String({ description: 'Pass as `?stream_token=` to GET /messages/live; accepted nowhere else', examples: ['st1.mj0f3k2.q9V…'] }),
+  expires: Type.String({ format: 'date-time', description: 'After this the token opens no stream (one already open goes on)' }),
+})
+
+export const streamTokenSchema = {
+  summary: 'A short-lived token that opens the live feed from a browser',
+  description: [
+    'With `API_TOKEN` set, a browser\'s `EventSource` cannot send the bearer token. Ask for a stream token with',
+    'the bearer token (from your page\'s code, never put the bearer token in a URL), then open',
+    '`new EventSource(\'/messages/live?stream_token=…\')`. The token is good for GET /messages/live alone, for',
+    'five minutes (EventSource may reconnect with it meanwhile); after that, ask for another and resume with',
+    '`last_event_id`. Without `API_TOKEN` the live feed needs no token, and one is accepted and ignored.',
+  ].join('\n'),
+  tags: ['messages'],
+  response: { 201: StreamTokenAnswer, ...problems(401, 403) },
 }
