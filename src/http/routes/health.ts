@@ -8,7 +8,7 @@ export type SinkStatuses = () => readonly SinkStatus[]
 
 function sinkHealth(status: SinkStatus): SinkHealth {
   return {
-    state: status.state !== 'stopped' && !status.reachable ? 'unreachable' : status.state,
+    state: status.state !== 'stopped' && status.state !== 'gone' && !status.reachable ? 'unreachable' : status.state,
     pending: status.pending,
     lag_seconds: Math.round(status.lagSeconds * 1000) / 1000,
     delivered: status.delivered,

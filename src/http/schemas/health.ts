@@ -2,8 +2,8 @@ import { Type, type Static } from 'typebox'
 
 /** One sink of the live feed (SPEC §8), as /health shows it: no account data, no target address. */
 export const SinkHealth = Type.Object({
-  state: Type.Enum(['starting', 'ok', 'retrying', 'unreachable', 'stopped'], {
-    description: 'starting: finding where to resume; ok: delivering; retrying: the last attempt failed and is being retried; unreachable: the target cannot be reached',
+  state: Type.Enum(['starting', 'ok', 'retrying', 'unreachable', 'gone', 'stopped'], {
+    description: 'starting: finding where to resume; ok: delivering; retrying: the last attempt failed and is being retried; unreachable: the target cannot be reached; gone: the webhook answered 410 Gone, and deliveries to it stopped until the service restarts',
   }),
   pending: Type.Integer({ minimum: 0, description: 'Events read from the feed and not yet delivered' }),
   lag_seconds: Type.Number({ minimum: 0, description: 'Seconds since the oldest pending event happened' }),

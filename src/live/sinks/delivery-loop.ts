@@ -29,8 +29,11 @@ export interface DeliveryLoopOptions {
   readAhead?: number | undefined
 }
 
-/** starting: finding where to resume; ok: the last attempt succeeded (or none failed); retrying: backing off after a failure. */
-export type DeliveryState = 'starting' | 'ok' | 'retrying' | 'stopped'
+/**
+ * starting: finding where to resume; ok: the last attempt succeeded (or none failed); retrying:
+ * backing off after a failure; gone: the target said it no longer exists, and delivery stopped.
+ */
+export type DeliveryState = 'starting' | 'ok' | 'retrying' | 'gone' | 'stopped'
 
 export interface SinkStatus {
   readonly sink: SinkName
@@ -111,7 +114,7 @@ export class DeliveryLoop {
     this.#subscription?.close()
     await this.#running
     await this.#sink.close()
-    this.#state = 'stopped'
+    if (this.#state !== 'gone') this.#state = 'stopped'
   }
 
   get #stopping(): boolean {
@@ -141,6 +144,7 @@ export class DeliveryLoop {
         for (let event = await ahead.take(); event !== undefined; event = await ahead.take()) {
           this.#inHand = event
           if (!(await this.#settle(event))) break
+          if (this.#state === 'gone') return
           cursor = event.id
           this.#inHand = null
         }
@@ -195,6 +199,12 @@ export class DeliveryLoop {
         return true
       }
       if (this.#stopping) return false
+      if (result.kind === 'gone') {
+        this.#state = 'gone'
+        this.#lastError = result.reason
+        log.error({ sink, target: this.#sink.describe?.(), reason: result.reason, undelivered: event.id }, 'the target is gone; deliveries to it stop until the service restarts')
+        return true
+      }
       if (result.kind === 'refused') {
         this.#refused++
         metrics?.recordRefused(sink)
