@@ -3,11 +3,12 @@
  * feed by `EventSource` included. Preflights are answered before authentication (a browser
  * sends no `Authorization` with them). No cookies are used, so no credentials mode.
  */
-import cors from '@fastify/cors'
 import type { FastifyInstance } from 'fastify'
 
+/** @fastify/cors is loaded only when CORS_ORIGINS is set. */
 export async function registerCors(app: FastifyInstance, origins: readonly string[]): Promise<void> {
   if (origins.length === 0) return
+  const { default: cors } = await import('@fastify/cors')
   await app.register(cors, {
     origin: [...origins],
     methods: ['GET', 'POST', 'DELETE'],
