@@ -7,6 +7,7 @@ import { Problem } from './http/schemas/problem.ts'
 import { TelethonMessage } from './http/schemas/messages.ts'
 import { LiveDeletion } from './http/schemas/messages-live.ts'
 import { productLogo } from './http/product-logo.ts'
+import { webhookDocuments } from './http/schemas/webhooks.ts'
 import { clientErrorHandler, frameworkErrorHandler, registerProblemHandlers } from './http/problem-handler.ts'
 import { registerJsonBodyParser } from './http/json-body-parser.ts'
 import { registerHostRequirement } from './http/host-header.ts'
@@ -27,6 +28,7 @@ import type { Connector } from './connector.ts'
 import { metricsPlugin } from './http/metrics-plugin.ts'
 import { lazyCompilersFactory } from './http/lazy-schema-compilers.ts'
 import { docsOnDemand } from './http/docs-on-demand.ts'
+import { qrAsImage } from './http/docs-qr-image.ts'
 import type { ServiceMetrics } from './metrics/service-metrics.ts'
 
 export interface AppOptions {
@@ -113,13 +115,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Shared schemas keep their own names in components.schemas (not def-0, def-1, …).
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     openapi: {
-      openapi: '3.0.3',
+      openapi: '3.1.0',
+      // The webhook's deliveries, which this service sends rather than answers.
+      webhooks: webhookDocuments,
       tags: [
         { name: 'sign-in', description: 'By code (phone, code, then the two-step password if the account has one) or by QR code; the account; sign-out' },
         { name: 'messages', description: "The account's channel messages" },
         { name: 'channels', description: "The account's channels: list, join, leave" },
         { name: 'health', description: 'Liveness' },
         { name: 'operations', description: 'Metrics for Prometheus' },
+        { name: 'webhooks', description: 'What WEBHOOK_URL receives' },
       ],
       info: {
         title: 'Telegram Connector',
@@ -138,6 +143,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     document: () => app.swagger() as unknown as Record<string, unknown>,
     theme: { title: 'Telegram Connector — API' },
     logo: { type: 'image/svg+xml', content: productLogo, href: '/docs', target: '_self' },
+    uiConfig: { requestInterceptor: qrAsImage },
   }))
   if (options.metrics) await app.register(metricsPlugin({ metrics: options.metrics }))
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { problems } from './problem.ts'
+import { problems, TELEGRAM_PROBLEMS } from './problem.ts'
 import { ChannelsQueryField } from './messages.ts'
 import { MAX_CURSOR_LENGTH } from '../../live/live-cursor.ts'
 
@@ -8,8 +8,7 @@ export const LiveQuery = Type.Object({
     Type.String({
       minLength: 1,
       maxLength: 64,
-      description: 'First send every message dated after this time (ISO 8601, a date or a Unix timestamp), oldest first, then go live',
-      examples: ['2025-07-01T00:00:00Z'],
+      description: 'First send every message dated after this time (ISO 8601, a date or a Unix timestamp), oldest first, then go live. E.g. `2025-07-01T00:00:00Z`',
     }),
   ),
   last_event_id: Type.Optional(
@@ -71,7 +70,7 @@ export const liveSchema = {
         },
       },
     },
-    ...problems(400, 401, 404, 429, 502, 503),
+    ...problems({ 400: ['BAD_REQUEST', 'INVALID_CURSOR'], 401: ['NOT_SIGNED_IN', 'UNAUTHORIZED'], 404: ['CHANNEL_NOT_JOINED'], ...TELEGRAM_PROBLEMS }),
   },
 }
 
@@ -90,5 +89,5 @@ export const streamTokenSchema = {
     '`last_event_id`. Without `API_TOKEN` the live feed needs no token, and one is accepted and ignored.',
   ].join('\n'),
   tags: ['messages'],
-  response: { 201: StreamTokenAnswer, ...problems(401, 403) },
+  response: { 201: StreamTokenAnswer, ...problems({ 401: ['UNAUTHORIZED'], 403: ['CROSS_ORIGIN_FORBIDDEN'] }) },
 }
