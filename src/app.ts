@@ -14,6 +14,7 @@ import { registerHostRequirement } from './http/host-header.ts'
 import { registerBearerAuth } from './http/bearer-auth.ts'
 import { registerCrossOriginGuard } from './http/cross-origin-guard.ts'
 import { registerCors } from './http/cors.ts'
+import { registerTelegramFailFast } from './http/telegram-fail-fast.ts'
 import { StreamTokens } from './http/stream-token.ts'
 import { streamTokenRoute } from './http/routes/stream-token.ts'
 import { signInRoute } from './http/routes/sign-in.ts'
@@ -149,6 +150,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
 
+  registerTelegramFailFast(app, options.connector)
   await app.register(healthRoute(options.connector, options.sandbox, options.sinks))
   await app.register(signInRoute(options.connector))
   await app.register(accountRoute(options.connector))
