@@ -15,6 +15,7 @@ import { registerBearerAuth } from './http/bearer-auth.ts'
 import { registerCrossOriginGuard } from './http/cross-origin-guard.ts'
 import { registerCors } from './http/cors.ts'
 import { registerTelegramFailFast } from './http/telegram-fail-fast.ts'
+import { RequestLog } from './http/request-log.ts'
 import { StreamTokens } from './http/stream-token.ts'
 import { streamTokenRoute } from './http/routes/stream-token.ts'
 import { signInRoute } from './http/routes/sign-in.ts'
@@ -70,6 +71,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.loggerInstance ? undefined : (options.logger ?? false),
     loggerInstance: options.loggerInstance,
+    // One line per request, when it is answered (src/http/request-log.ts).
+    logController: new RequestLog(),
     bodyLimit: options.bodyLimit ?? 16 * 1024,
     // Query strings and paths from the outside are bounded too.
     routerOptions: { maxParamLength: 200 },

@@ -6,18 +6,11 @@
 import type { TelegramClient } from '@mtcute/node'
 import type { TelegramLink } from '../connector.ts'
 import { Listeners } from './listeners.ts'
+import { errnoOf } from '../logger.ts'
 import type { TelegramLog } from './mtcute-client.ts'
 
 const CONNECT_POLL_MS = 20
 
-/** An error's errno (ECONNREFUSED, ETIMEDOUT…), its own or its cause's; null when it has none. */
-function errorCode(err: Error): string | null {
-  for (let current: unknown = err; current instanceof Error; current = current.cause) {
-    const code = (current as { code?: unknown }).code
-    if (typeof code === 'string' && code !== '') return code
-  }
-  return null
-}
 
 export class TelegramConnection {
   readonly #client: TelegramClient
@@ -40,7 +33,7 @@ export class TelegramConnection {
       if (this.#reportedError) return
       this.#reportedError = true
       // By message and errno (ECONNREFUSED…), under names the logger's redaction of login codes (`*.code`) leaves alone.
-      log.warn({ error: err.message, errorCode: errorCode(err) }, 'Telegram connection error; reconnecting')
+      log.warn({ error: err.message, errorCode: errnoOf(err) }, 'Telegram connection error; reconnecting')
     })
   }
 

@@ -163,10 +163,12 @@ export class DeliveryLoop {
   /** The sink's resume cursor, retried until the target answers (or the loop stops). */
   async #openSink(): Promise<string | null> {
     const { log } = this.#options
+    // A stop does not wait for a connection attempt to time out (the sink's close ends it). One
+    // listener for every attempt: one per attempt would pile up on the signal while the target
+    // stays away.
+    const stopped = new Promise<'stopped'>((resolve) => this.#stop.signal.addEventListener('abort', () => resolve('stopped'), { once: true }))
     for (let attempt = 1; !this.#stopping; attempt++) {
       try {
-        // A stop does not wait for a connection attempt to time out (the sink's close ends it).
-        const stopped = new Promise<'stopped'>((resolve) => this.#stop.signal.addEventListener('abort', () => resolve('stopped'), { once: true }))
         const cursor = await Promise.race([this.#sink.open(), stopped])
         if (cursor === 'stopped') return null
         this.#state = 'ok'
