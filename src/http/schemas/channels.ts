@@ -25,7 +25,8 @@ export const JoinBody = Type.Object(
       }),
     ),
   },
-  { examples: [{ username: 'durov' }, { link: 'https://t.me/durov' }, { link: 'https://t.me/+AbCdEf0123456789' }] },
+  // The first example is what "Try it out" pre-fills: the sandbox's public channel the account is not in yet.
+  { examples: [{ username: 'canal_5' }, { link: 'https://t.me/canal_5' }, { link: 'https://t.me/+AbCdEf0123456789' }] },
 )
 export type JoinBody = Static<typeof JoinBody>
 
