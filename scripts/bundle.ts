@@ -7,7 +7,7 @@
  * resolves, reads and links each one. Bundled, they are a few files, and what the service
  * never calls (mtcute's HTML and Markdown parsers, its sqlite storage, most of TypeBox) is left
  * out; so is the AWS SDK, from its ES module build. CommonJS packages (Fastify and its plugins,
- * pino, prom-client, nats, …) stay external and are required from node_modules as they expect:
+ * pino, prom-client, the NATS client, …) stay external and are required from node_modules as they expect:
  * some read files beside their own code (Swagger UI's assets), load native addons or require
  * optional peers.
  *

@@ -7,10 +7,17 @@ import { Problem } from './http/schemas/problem.ts'
 import { TelethonMessage } from './http/schemas/messages.ts'
 import { LiveDeletion } from './http/schemas/messages-live.ts'
 import { productLogo } from './http/product-logo.ts'
+import { webhookDocuments } from './http/schemas/webhooks.ts'
 import { clientErrorHandler, frameworkErrorHandler, registerProblemHandlers } from './http/problem-handler.ts'
 import { registerJsonBodyParser } from './http/json-body-parser.ts'
 import { registerHostRequirement } from './http/host-header.ts'
 import { registerBearerAuth } from './http/bearer-auth.ts'
+import { registerCrossOriginGuard } from './http/cross-origin-guard.ts'
+import { registerCors } from './http/cors.ts'
+import { registerTelegramFailFast } from './http/telegram-fail-fast.ts'
+import { RequestLog } from './http/request-log.ts'
+import { StreamTokens } from './http/stream-token.ts'
+import { streamTokenRoute } from './http/routes/stream-token.ts'
 import { signInRoute } from './http/routes/sign-in.ts'
 import { accountRoute } from './http/routes/account.ts'
 import { messagesRoute } from './http/routes/messages.ts'
@@ -23,12 +30,17 @@ import type { Connector } from './connector.ts'
 import { metricsPlugin } from './http/metrics-plugin.ts'
 import { lazyCompilersFactory } from './http/lazy-schema-compilers.ts'
 import { docsOnDemand } from './http/docs-on-demand.ts'
+import { qrAsImage } from './http/docs-qr-image.ts'
 import type { ServiceMetrics } from './metrics/service-metrics.ts'
 
 export interface AppOptions {
   connector: Connector
   sandbox: boolean
   apiToken?: string | undefined
+  /** Host names answered besides IP literals and localhost (ALLOWED_HOSTS; src/http/host-header.ts). */
+  allowedHosts?: readonly string[] | undefined
+  /** Browser origins allowed to call the API (CORS_ORIGINS; src/http/cross-origin-guard.ts). */
+  corsOrigins?: readonly string[] | undefined
   logger?: FastifyServerOptions['logger'] | undefined
   loggerInstance?: FastifyServerOptions['loggerInstance'] | undefined
   now?: () => number
@@ -59,6 +71,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.loggerInstance ? undefined : (options.logger ?? false),
     loggerInstance: options.loggerInstance,
+    // One line per request, when it is answered (src/http/request-log.ts).
+    logController: new RequestLog(),
     bodyLimit: options.bodyLimit ?? 16 * 1024,
     // Query strings and paths from the outside are bounded too.
     routerOptions: { maxParamLength: 200 },
@@ -87,22 +101,34 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addSchema(TelethonMessage)
   app.addSchema(LiveDeletion)
   registerProblemHandlers(app)
-  registerHostRequirement(app)
-  // A root-level hook, so it guards every route of the application, the documentation's included.
-  if (options.apiToken) registerBearerAuth(app, options.apiToken, isPublicPath)
+  // Root-level hooks, in this order: the Host (DNS rebinding), then the origin of a state
+  // change (cross-site forgery), then the token.
+  registerHostRequirement(app, options.allowedHosts ?? [])
+  registerCrossOriginGuard(app, options.corsOrigins ?? [])
+  await registerCors(app, options.corsOrigins ?? [])
+  const now = options.now ?? Date.now
+  const streamTokens = new StreamTokens(now)
+  // After CORS, whose preflight answers carry no token.
+  if (options.apiToken) {
+    registerBearerAuth(app, options.apiToken, isPublicPath, (request, path) =>
+      path === '/messages/live' && request.method === 'GET' && streamTokens.verify((request.query as { stream_token?: string }).stream_token))
+  }
 
 
   await app.register(swagger, {
     // Shared schemas keep their own names in components.schemas (not def-0, def-1, …).
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     openapi: {
-      openapi: '3.0.3',
+      openapi: '3.1.0',
+      // The webhook's deliveries, which this service sends rather than answers.
+      webhooks: webhookDocuments,
       tags: [
         { name: 'sign-in', description: 'By code (phone, code, then the two-step password if the account has one) or by QR code; the account; sign-out' },
         { name: 'messages', description: "The account's channel messages" },
         { name: 'channels', description: "The account's channels: list, join, leave" },
         { name: 'health', description: 'Liveness' },
         { name: 'operations', description: 'Metrics for Prometheus' },
+        { name: 'webhooks', description: 'What WEBHOOK_URL receives' },
       ],
       info: {
         title: 'Telegram Connector',
@@ -121,18 +147,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     document: () => app.swagger() as unknown as Record<string, unknown>,
     theme: { title: 'Telegram Connector — API' },
     logo: { type: 'image/svg+xml', content: productLogo, href: '/docs', target: '_self' },
+    uiConfig: { requestInterceptor: qrAsImage },
   }))
   if (options.metrics) await app.register(metricsPlugin({ metrics: options.metrics }))
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
 
-  const now = options.now ?? Date.now
+  registerTelegramFailFast(app, options.connector)
   await app.register(healthRoute(options.connector, options.sandbox, options.sinks))
   await app.register(signInRoute(options.connector))
   await app.register(accountRoute(options.connector))
   await app.register(messagesRoute(options.connector, now, options.clock))
   await app.register(channelsRoute(options.connector))
   if (options.live) {
+    await app.register(streamTokenRoute(streamTokens))
     await app.register(messagesLiveRoute({ connector: options.connector, feed: options.live, clock: options.clock ?? systemClock, log: app.log }))
   }
   return app

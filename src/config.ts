@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url'
 import { parseChannelList } from './telegram/channel-reference.ts'
 import { ConfigError, httpUrl, parseSeconds, quote, read, readNamedFile } from './config-values.ts'
 import { parseNats, parseWebhook, type NatsConfig, type WebhookConfig } from './sink-config.ts'
+import { parseAccess, type AccessConfig } from './access-config.ts'
 
 export { ConfigError } from './config-values.ts'
 export { DEFAULT_NATS_STREAM, DEFAULT_NATS_SUBJECT_PREFIX, DEFAULT_WEBHOOK_TIMEOUT_SECONDS, type NatsConfig, type WebhookConfig } from './sink-config.ts'
@@ -30,7 +31,7 @@ export interface HostPort {
   readonly port: number
 }
 
-export interface Config {
+export interface Config extends AccessConfig {
   readonly port: number
   readonly host: string
   /** True when no Telegram credentials are configured (API_ID unset or 0): the in-process emulator serves. */
@@ -101,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     webhook: parseWebhook(env),
     nats: parseNats(env),
     liveChannels: parseLiveChannels(read(env, 'LIVE_CHANNELS')),
+    ...parseAccess(env, host),
     logFormat: parseLogFormat(env),
   }
   Object.freeze(config.telegramDc)

@@ -72,8 +72,15 @@ export interface ReadOptions {
   after?: MessageCursor
 }
 
+/** `unreachable`: a connection to Telegram failed and none has succeeded since (an outage, not a reconnection). */
+export interface ConnectorStatus {
+  authorized: boolean
+  telegram: TelegramLink
+  unreachable: boolean
+}
+
 export interface Connector<Message = unknown> {
-  status(): { authorized: boolean; telegram: TelegramLink }
+  status(): ConnectorStatus
   signIn(input: SignInInput): Promise<SignInOutcome>
   /** One poll of a QR sign-in (the same call until the code is scanned). */
   signInQr(): Promise<QrSignInOutcome>

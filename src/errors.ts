@@ -23,6 +23,10 @@ export const ERROR_CATALOG = {
     status: 403,
     detail: 'The channel admits members by approval: a join request was sent to its admins; it is listed once they accept it.',
   },
+  CROSS_ORIGIN_FORBIDDEN: {
+    status: 403,
+    detail: 'A page on another origin cannot change this account. Call the API from a program, from the service\'s own origin, or from an origin listed in CORS_ORIGINS.',
+  },
   EMAIL_SETUP_REQUIRED: {
     status: 403,
     detail: 'Telegram requires this account to set up a login e-mail before it sends a code: sign in with an official Telegram app, add a login e-mail there (Settings → Privacy and Security), then try again — or sign in here by QR code (POST /sign_in/qr).',
@@ -44,6 +48,10 @@ export const ERROR_CATALOG = {
   },
   PHONE_CODE_EXPIRED: { status: 410, detail: 'The login code has expired: request a new one.' },
   INVITE_EXPIRED: { status: 410, detail: 'The invite link has expired or was revoked.' },
+  HOST_NOT_ALLOWED: {
+    status: 421,
+    detail: 'This service does not answer for this Host: reach it by its own address, or add the name to ALLOWED_HOSTS.',
+  },
   PAYLOAD_TOO_LARGE: { status: 413, detail: 'The request body is too large.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, detail: 'The request body must be application/json.' },
   FLOOD_WAIT: { status: 429, detail: 'Telegram asks to wait before retrying.' },
@@ -98,6 +106,8 @@ export const phoneCodeExpired = (): AppError => new AppError('PHONE_CODE_EXPIRED
 export const phoneNumberUnoccupied = (): AppError => new AppError('PHONE_NUMBER_UNOCCUPIED')
 export const emailSetupRequired = (): AppError => new AppError('EMAIL_SETUP_REQUIRED')
 export const sendCodeUnavailable = (): AppError => new AppError('SEND_CODE_UNAVAILABLE')
+export const crossOriginForbidden = (detail?: string): AppError => new AppError('CROSS_ORIGIN_FORBIDDEN', detail)
+export const hostNotAllowed = (detail?: string): AppError => new AppError('HOST_NOT_ALLOWED', detail)
 export const payloadTooLarge = (detail?: string): AppError => new AppError('PAYLOAD_TOO_LARGE', detail)
 export const unsupportedMediaType = (detail?: string): AppError => new AppError('UNSUPPORTED_MEDIA_TYPE', detail)
 export const internalError = (cause?: unknown): AppError => new AppError('INTERNAL_ERROR', undefined, { cause })

@@ -31,10 +31,69 @@ export const REDACTED_PATHS = [
   '*.pass',
 ]
 
+/** Query parameters whose values are credentials (a stream token of the live feed). */
+const SECRET_QUERY = /([?&]stream_token=)[^&#]*/g
+
+/** A request URL as it may be logged. */
+export function loggableUrl(url: string): string {
+  return url.replace(SECRET_QUERY, '$1[redacted]')
+}
+
+interface LoggedRequest {
+  method: string
+  url: string
+  host?: string
+  ip?: string
+  socket?: { remotePort?: number }
+}
+
+/** An error's message; a thrown non-error as text. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
+
+/** An error's errno or library code (ECONNREFUSED, ETIMEDOUT…), its own or its causes'; null when none has one. */
+export function errnoOf(err: unknown): string | null {
+  for (let current = err, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    const code = (current as { code?: unknown }).code
+    if (typeof code === 'string' && code !== '') return code
+  }
+  return null
+}
+
+interface LoggedError {
+  type: string
+  message: string
+  errorCode?: string
+  stack?: string
+  cause?: LoggedError
+}
+
+/**
+ * How an error is logged: its class, message, code and stack, and its cause's. Only those:
+ * pino's own serializer copies every enumerable property, a DOMException's two dozen constants
+ * included. The code goes under `errorCode`, a name the redaction of login codes (`*.code`)
+ * leaves alone, so ECONNREFUSED reads as itself.
+ */
+export function errorSummary(err: unknown, depth = 0): LoggedError {
+  if (!(err instanceof Error)) return { type: typeof err, message: String(err) }
+  const code = (err as { code?: unknown }).code
+  const summary: LoggedError = { type: err.name, message: err.message }
+  if (typeof code === 'string' && code !== '') summary.errorCode = code
+  if (err.stack !== undefined) summary.stack = err.stack
+  if (err.cause !== undefined && depth < 3) summary.cause = errorSummary(err.cause, depth + 1)
+  return summary
+}
+
 export function loggerOptions(level: LogLevel): LoggerOptions {
   return {
     level,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    serializers: {
+      err: (err: unknown) => errorSummary(err),
+      // Fastify's request summary, with credentials in the query string redacted.
+      req: (req: LoggedRequest) => ({ method: req.method, url: loggableUrl(req.url), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort }),
+    },
   }
 }
 

@@ -44,7 +44,7 @@ async function main(): Promise<void> {
       config,
       metrics,
       sinkMetrics: createSinkMetrics(metrics.registry),
-      app: { sandbox: config.sandbox, apiToken: config.apiToken ?? undefined },
+      app: { sandbox: config.sandbox, apiToken: config.apiToken ?? undefined, allowedHosts: config.allowedHosts, corsOrigins: config.corsOrigins },
     })
   } catch (err) {
     await sandbox?.stop()

@@ -16,7 +16,8 @@ export interface SandboxBannerFacts {
   now: number
 }
 
-const EXAMPLE_PHONE = '+15550000000'
+import { SANDBOX_DEMO_PHONE, SANDBOX_TWO_STEP } from './sandbox-demo.ts'
+
 const WEEK_MS = 7 * 86_400_000
 
 export function sandboxBanner(facts: SandboxBannerFacts): string {
@@ -34,8 +35,9 @@ export function sandboxBanner(facts: SandboxBannerFacts): string {
     ...(facts.authorized
       ? []
       : [
-          `       curl -X POST ${url}/sign_in${auth}${json} -d '{"phone": "${EXAMPLE_PHONE}"}'`,
-          `       curl -X POST ${url}/sign_in${auth}${json} -d '{"phone": "${EXAMPLE_PHONE}", "password": "${code}"}'`,
+          `       curl -X POST ${url}/sign_in${auth}${json} -d '{"phone": "${SANDBOX_DEMO_PHONE}"}'`,
+          `       curl -X POST ${url}/sign_in${auth}${json} -d '{"phone": "${SANDBOX_DEMO_PHONE}", "password": "${code}"}'`,
+          `     ${SANDBOX_TWO_STEP.phone} has two-step verification: after the code, send {"phone": "${SANDBOX_TWO_STEP.phone}", "two_factor_password": "${SANDBOX_TWO_STEP.password}"}.`,
         ]),
     `  2. Open ${url}/docs to try every endpoint from the browser${facts.tokenRequired ? ' (Authorize with the API_TOKEN)' : ''}.`,
     '  3. Read the last week of channel messages:',

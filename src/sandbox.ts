@@ -11,21 +11,14 @@ import { decryptSession, encryptSession } from './sessions/session-encryption.ts
 import { SessionStoreError } from './sessions/session-store-error.ts'
 import type { TelegramSettings } from './telegram/gateway.ts'
 import type { TelegramLog } from './telegram/mtcute-client.ts'
+import { SANDBOX_DEMO_PHONE, SANDBOX_EMAIL_SETUP_PHONE, SANDBOX_QR_ACCEPT_MS, SANDBOX_TWO_STEP, SANDBOX_UNREGISTERED_PHONE } from './sandbox-demo.ts'
 
 const SANDBOX_NAME = '.sandbox'
 /** mtcute wants credentials; the emulator accepts any. */
 const SANDBOX_API_ID = 1
 const SANDBOX_API_HASH = 'sandbox'
 
-/**
- * The demo account (README, "The sandbox in one minute"): it accepts every QR login code this long
- * after the code is issued, as a person scanning it with the phone app would.
- */
-export const SANDBOX_DEMO_PHONE = '+1234567890'
-export const SANDBOX_QR_ACCEPT_MS = 3_000
-/** Numbers that show Telegram's refusals: one with no account, one that must set up a login e-mail. */
-export const SANDBOX_UNREGISTERED_PHONE = '+15550000404'
-export const SANDBOX_EMAIL_SETUP_PHONE = '+15550000403'
+export { SANDBOX_DEMO_PHONE, SANDBOX_EMAIL_SETUP_PHONE, SANDBOX_QR_ACCEPT_MS, SANDBOX_TWO_STEP, SANDBOX_UNREGISTERED_PHONE } from './sandbox-demo.ts'
 
 export interface SandboxOptions {
   store: BlobStore
@@ -78,6 +71,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     rates: TELEGRAM_LIKE_RATES,
     ...(snapshot ? { snapshot } : {}),
   })
+  // The demo number with two-step verification; set on every start, so the password stays the documented one.
+  emulator.setTwoFactorPassword(SANDBOX_TWO_STEP.phone, SANDBOX_TWO_STEP.password, SANDBOX_TWO_STEP.hint)
 
   // Saves are chained so two never overlap, and coalesced so a burst of changes writes once.
   let saving: Promise<void> = Promise.resolve()

@@ -40,7 +40,19 @@ test('an empty environment gives the documented defaults in sandbox mode', () =>
     nats: null,
     liveChannels: null,
     logFormat: null,
+    allowedHosts: [],
+    corsOrigins: [],
   })
+})
+
+test('ALLOWED_HOSTS takes host names (HOST too, when it is a name) and CORS_ORIGINS takes exact origins', () => {
+  const config = loadConfig({ ALLOWED_HOSTS: 'Connector.Example.com., api.internal', HOST: 'box.lan', API_TOKEN: 't', CORS_ORIGINS: 'https://dash.example.com, http://localhost:3000/' })
+  assert.deepEqual(config.allowedHosts, ['connector.example.com', 'api.internal', 'box.lan'])
+  assert.deepEqual(config.corsOrigins, ['https://dash.example.com', 'http://localhost:3000'])
+  assert.ok(Object.isFrozen(config.allowedHosts) && Object.isFrozen(config.corsOrigins))
+  assert.deepEqual(loadConfig({ ALLOWED_HOSTS: '*' }).allowedHosts, ['*'])
+  for (const bad of ['host:5000', 'http://host', 'a b', '*.example.com']) assert.equal(configError({ ALLOWED_HOSTS: bad }).variable, 'ALLOWED_HOSTS')
+  for (const bad of ['*', 'dash.example.com', 'https://dash.example.com/app', 'ftp://x', 'null']) assert.equal(configError({ CORS_ORIGINS: bad }).variable, 'CORS_ORIGINS')
 })
 
 test('the config and its nested values are frozen', () => {

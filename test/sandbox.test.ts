@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
-import { SANDBOX_DEMO_PHONE, SANDBOX_QR_ACCEPT_MS, startSandbox } from '../src/sandbox.ts'
+import { SANDBOX_DEMO_PHONE, SANDBOX_QR_ACCEPT_MS, SANDBOX_TWO_STEP, startSandbox } from '../src/sandbox.ts'
 import { FileStore } from '../src/sessions/file-store.ts'
 import { TelegramGateway } from '../src/telegram/gateway.ts'
 import { teardown } from './helpers/teardown.ts'
@@ -96,4 +96,22 @@ test('in the sandbox the demo account accepts a QR code 3 seconds after it is is
   const me = await gateway.me()
   assert.equal(sandbox.emulator.accounts.homeDc(SANDBOX_DEMO_PHONE), 2)
   assert.equal(me.lastName, `User ${SANDBOX_DEMO_PHONE.slice(-4)}`)
+})
+
+test('the demo number with two-step verification signs in with the code, then its documented password', async (t) => {
+  const later = teardown(t)
+  const dir = await mkdtemp(join(tmpdir(), 'sandbox-'))
+  later(() => rm(dir, { recursive: true, force: true }))
+  const store = new FileStore(join(dir, 'session'))
+  const log = pino({ level: 'silent' })
+  const sandbox = await startSandbox({ store, log, postEveryMs: 0 })
+  later(() => sandbox.stop())
+  const gateway = await TelegramGateway.open({ store, telegram: sandbox.telegram, log })
+  later(() => gateway.close())
+  const { phone, password, hint } = SANDBOX_TWO_STEP
+  await gateway.signIn({ phone })
+  assert.deepEqual(await gateway.signIn({ phone, code: sandbox.code }), { done: false, next: 'two_factor_password', hint })
+  await assert.rejects(gateway.signIn({ phone, twoFactorPassword: 'not it' }), (err: Error & { code?: string }) => err.code === 'PASSWORD_HASH_INVALID')
+  assert.deepEqual(await gateway.signIn({ phone, twoFactorPassword: password }), { done: true })
+  assert.equal(gateway.status().authorized, true)
 })

@@ -3,7 +3,7 @@
  * Both sides are hashed first so the comparison is constant-time whatever their lengths.
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { unauthorized } from '../errors.ts'
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest()
@@ -16,11 +16,20 @@ export function tokenMatches(expected: string, header: string | undefined): bool
   return match !== null && same
 }
 
-export function registerBearerAuth(app: FastifyInstance, token: string, isPublic: (path: string) => boolean): void {
+/**
+ * `alsoAccepted` admits a request the bearer token does not, by another credential of its own
+ * (a stream token on the live feed, src/http/stream-token.ts).
+ */
+export function registerBearerAuth(
+  app: FastifyInstance,
+  token: string,
+  isPublic: (path: string) => boolean,
+  alsoAccepted: (request: FastifyRequest, path: string) => boolean = () => false,
+): void {
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0]!
     if (isPublic(path)) return
-    if (!tokenMatches(token, request.headers.authorization)) {
+    if (!tokenMatches(token, request.headers.authorization) && !alsoAccepted(request, path)) {
       reply.header('www-authenticate', 'Bearer')
       throw unauthorized()
     }

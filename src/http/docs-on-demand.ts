@@ -21,6 +21,7 @@ export interface DocsOptions {
   document: () => Record<string, unknown>
   theme?: FastifySwaggerUiOptions['theme']
   logo?: FastifySwaggerUiOptions['logo']
+  uiConfig?: FastifySwaggerUiOptions['uiConfig']
 }
 
 /** Headers of one connection (RFC 9110 §7.6.1), and the length, which the outer reply sets itself. */
@@ -37,7 +38,7 @@ async function openDocs(options: DocsOptions, parent: FastifyInstance): Promise<
   })
   registerProblemHandlers(docs)
   await docs.register(swagger, { mode: 'static', specification: { document: options.document() as never } })
-  await docs.register(swaggerUi, { routePrefix: options.routePrefix, theme: options.theme, logo: options.logo })
+  await docs.register(swaggerUi, { routePrefix: options.routePrefix, theme: options.theme, logo: options.logo, uiConfig: options.uiConfig })
   await docs.ready()
   return docs
 }

@@ -12,6 +12,8 @@ import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError, badRequest, methodNotAllowed, notFound, toAppError, toProblem, type Problem } from '../errors.ts'
+import { errnoOf, messageOf } from '../logger.ts'
+import { problemCodes } from './request-log.ts'
 
 function validationDetail(err: FastifyError): string {
   const first = err.validation?.[0]
@@ -43,17 +45,25 @@ export function classifyError(err: FastifyError): AppError {
 
 export function sendProblem(reply: FastifyReply, err: AppError): FastifyReply {
   const problem = toProblem(err)
+  problemCodes.set(reply.raw, problem.code)
   if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter))
   return reply.code(problem.status).type('application/problem+json').send(problem)
 }
 
 const ROUTE_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
 
+/** Codes that mean a dependency is away, not that the service is wrong. */
+const OUTAGES = new Set(['TELEGRAM_UNAVAILABLE', 'SESSION_STORE_UNAVAILABLE'])
+
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const appError = classifyError(err)
-    if (appError.status >= 500) request.log.error({ err: appError.cause ?? err, code: appError.code }, 'request failed')
-    else request.log.info({ code: appError.code, detail: appError.detail }, 'request rejected')
+    const cause = appError.cause ?? err
+    // Telegram or the store away is an outage, said by message and errno; anything else at 5xx
+    // is a bug, with its stack. A refusal (4xx) is in the request's own line, by its code.
+    if (OUTAGES.has(appError.code)) request.log.warn({ code: appError.code, error: messageOf(cause), errorCode: errnoOf(cause) }, 'request failed')
+    else if (appError.status >= 500) request.log.error({ err: cause, code: appError.code }, 'request failed')
+    else request.log.debug({ code: appError.code, detail: appError.detail }, 'request rejected')
     return sendProblem(reply, appError)
   })
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {

@@ -13,7 +13,7 @@
 import type { ITelegramClient } from '@mtcute/core'
 import type { TelegramClient } from '@mtcute/node'
 import { systemClock, type Clock } from '../clock.ts'
-import type { AccountProfile, ChannelSummary, Connector, MessageSelection, QrSignInOutcome, ReadOptions, SignInInput, SignInOutcome, TelegramLink } from '../connector.ts'
+import type { AccountProfile, ChannelSummary, Connector, ConnectorStatus, MessageSelection, QrSignInOutcome, ReadOptions, SignInInput, SignInOutcome } from '../connector.ts'
 import { AppError, notSignedIn, telegramUnavailable } from '../errors.ts'
 import type { TimeWindow } from '../http/time-window.ts'
 import type { ChannelMetrics, SessionMetrics, TelegramMetrics } from '../metrics/service-metrics.ts'
@@ -156,8 +156,8 @@ export class TelegramGateway implements Connector<TelethonDict> {
     return this.#session.record.session !== null
   }
 
-  status(): { authorized: boolean; telegram: TelegramLink } {
-    return { authorized: this.authorized, telegram: this.#connection.link }
+  status(): ConnectorStatus {
+    return { authorized: this.authorized, telegram: this.#connection.link, unreachable: this.#connection.unreachable }
   }
 
   signIn(input: SignInInput): Promise<SignInOutcome> {

@@ -6,9 +6,11 @@
 import type { TelegramClient } from '@mtcute/node'
 import type { TelegramLink } from '../connector.ts'
 import { Listeners } from './listeners.ts'
+import { errnoOf } from '../logger.ts'
 import type { TelegramLog } from './mtcute-client.ts'
 
 const CONNECT_POLL_MS = 20
+
 
 export class TelegramConnection {
   readonly #client: TelegramClient
@@ -30,12 +32,22 @@ export class TelegramConnection {
       // mtcute reconnects on its own; say so once per outage, not once per attempt.
       if (this.#reportedError) return
       this.#reportedError = true
-      log.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'Telegram connection error; reconnecting')
+      // By message and errno (ECONNREFUSED…), under names the logger's redaction of login codes (`*.code`) leaves alone.
+      log.warn({ error: err.message, errorCode: errnoOf(err) }, 'Telegram connection error; reconnecting')
     })
   }
 
   get link(): TelegramLink {
     return this.#closed ? 'disconnected' : this.#link
+  }
+
+  /**
+   * Known unreachable: a connection error was reported and no connection has succeeded since.
+   * Requests that need Telegram then fail at once (src/http/telegram-fail-fast.ts) rather than
+   * each waiting for its call deadline, and /health says `degraded`.
+   */
+  get unreachable(): boolean {
+    return !this.#closed && this.#reportedError && this.#link !== 'connected'
   }
 
   /** Called each time the link is up again after being down; gives the unsubscribe. */

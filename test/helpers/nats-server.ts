@@ -8,7 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { connect, type NatsConnection, type StoredMsg } from 'nats'
+import { connect, type NatsConnection } from '@nats-io/transport-node'
+import { jetstreamManager, type StoredMsg } from '@nats-io/jetstream'
 import { freePort } from './service-process.ts'
 
 const NATS_SERVER = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server'
@@ -91,10 +92,14 @@ export function connectReader(server: NatsServer): Promise<NatsConnection> {
  */
 export async function storedMessages(reader: NatsConnection, stream: string): Promise<StoredMsg[]> {
   try {
-    const manager = await reader.jetstreamManager({ timeout: 500 })
+    const manager = await jetstreamManager(reader, { timeout: 500 })
     const last = (await manager.streams.info(stream)).state.last_seq
     const messages: StoredMsg[] = []
-    for (let seq = 1; seq <= last; seq++) messages.push(await manager.streams.getMessage(stream, { seq }))
+    for (let seq = 1; seq <= last; seq++) {
+      const message = await manager.streams.getMessage(stream, { seq })
+      if (message === null) throw new Error(`message ${seq} of ${stream} not found`)
+      messages.push(message)
+    }
     return messages
   } catch {
     return []

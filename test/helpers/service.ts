@@ -32,6 +32,9 @@ export interface ServiceOptions {
   store?: BlobStore
   sessionKey?: Buffer | null
   apiToken?: string
+  /** ALLOWED_HOSTS and CORS_ORIGINS, as src/main.ts passes them. */
+  allowedHosts?: string[]
+  corsOrigins?: string[]
   gateway?: Partial<Pick<GatewayDeps, 'floodWaitThreshold' | 'callTimeoutMs' | 'historyConcurrency' | 'now' | 'connectWaitMs' | 'clock' | 'floodWaitMax' | 'floodProbeCalls'>>
   /**
    * The per-call deadline, asked again each time the gateway reads it (in place of
@@ -110,6 +113,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       app: {
         sandbox: false,
         apiToken: options.apiToken,
+        allowedHosts: options.allowedHosts,
+        corsOrigins: options.corsOrigins,
         ...(options.now ? { now: options.now } : {}),
         ...(options.streamClock ? { clock: options.streamClock } : {}),
       },
@@ -150,7 +155,7 @@ export async function signIn(url: string, body: unknown, headers: Record<string,
 }
 
 /** Signs `phone` in over POST /sign_in with the code the emulator sent it: 206, then 200. */
-export async function signInWithCode(url: string, emulator: Pick<Emulator, 'lastCode'>, phone: string): Promise<void> {
-  assert.equal((await signIn(url, { phone })).status, 206)
-  assert.equal((await signIn(url, { phone, password: emulator.lastCode(phone) })).status, 200)
+export async function signInWithCode(url: string, emulator: Pick<Emulator, 'lastCode'>, phone: string, headers: Record<string, string> = {}): Promise<void> {
+  assert.equal((await signIn(url, { phone }, headers)).status, 206)
+  assert.equal((await signIn(url, { phone, password: emulator.lastCode(phone) }, headers)).status, 200)
 }

@@ -366,7 +366,7 @@ test('unknown fields are ignored as the Python service ignored them, on a body a
   const body = await send(postSignIn('unknown fields beside a phone', JSON.stringify({ phone: PHONE, unknown: 1, nested: { a: [1] } })))
   // Already signed in: any valid body is an empty 200 (docs/spec.md §3).
   assert.equal(body.status, 200)
-  const query = await send(getMessages('an unknown query field', `?start_time=${START}&end_time=${END}&limit=5&format=xml`))
+  const query = await send(getMessages('an unknown query field', `?start_time=${START}&end_time=${END}&page_size=5&format=xml`))
   assert.equal(query.status, 200)
   assert.ok((JSON.parse(query.body) as unknown[]).length > 5)
 })

@@ -199,3 +199,23 @@ test('Accept: application/x-ndjson gives the same messages, one JSON object per 
   assert.equal(empty.status, 200)
   assert.equal(await empty.text(), '')
 })
+
+test('limit gives the newest N of the window, in the same order, reading only the pages it needs; limit with after gives the next N', async () => {
+  const after = WORLD_START - 10
+  const expected = expectedKeys(expectedChannelMessages(emulator.world, after, NOW))
+  const calls = (): number => emulator.faults.counters.get('channels.getHistory') + emulator.faults.counters.get('messages.getHistory')
+  const before = calls()
+  const query = new URLSearchParams({ start_time: isoTime(after), end_time: isoTime(NOW), limit: '25' })
+  const first = (await (await fetch(`${service.url}/messages?${query}`)).json()) as ReturnedMessage[]
+  assert.deepEqual(keysOf(first), expected.slice(0, 25))
+  // The whole window is 3 pages in each of 6 channels; the answer stops the reads before that.
+  assert.ok(calls() - before < 18, `history pages read: ${calls() - before}`)
+  const last = first.at(-1)!
+  query.set('after', `${last.date},${last.peer_id.channel_id},${last.id}`)
+  const next = (await (await fetch(`${service.url}/messages?${query}`)).json()) as ReturnedMessage[]
+  assert.deepEqual(keysOf(next), expected.slice(25, 50))
+  for (const bad of ['0', '-1', '1.5', 'many', '100001']) {
+    const response = await fetch(`${service.url}/messages?start_time=${isoTime(after)}&limit=${bad}`)
+    assert.equal(response.status, 400, `limit=${bad}`)
+  }
+})

@@ -9,16 +9,16 @@ test('the OpenAPI document describes every endpoint with its statuses, and Swagg
     openapi: string
     paths: Record<string, Record<string, { responses: Record<string, unknown>; parameters?: { name: string; required?: boolean }[]; requestBody?: unknown }>>
   }
-  assert.match(doc.openapi, /^3\./)
-  assert.deepEqual(Object.keys(doc.paths['/sign_in']!.post!.responses).sort(), ['200', '206', '400', '401', '403', '409', '410', '429', '502', '503'])
+  assert.equal(doc.openapi, '3.1.0')
+  assert.deepEqual(Object.keys(doc.paths['/sign_in']!.post!.responses).sort(), ['200', '206', '400', '401', '403', '409', '410', '415', '429', '502', '503'])
   assert.ok(doc.paths['/sign_in']!.post!.requestBody)
-  assert.deepEqual(Object.keys(doc.paths['/sign_in/qr']!.post!.responses).sort(), ['200', '206', '429', '502', '503'])
+  assert.deepEqual(Object.keys(doc.paths['/sign_in/qr']!.post!.responses).sort(), ['200', '206', '401', '403', '429', '502', '503'])
   assert.deepEqual(Object.keys(doc.paths['/me']!.get!.responses).sort(), ['200', '401', '429', '502', '503'])
-  assert.deepEqual(Object.keys(doc.paths['/sign_out']!.post!.responses).sort(), ['200', '429', '502', '503'])
+  assert.deepEqual(Object.keys(doc.paths['/sign_out']!.post!.responses).sort(), ['200', '401', '403', '429', '502', '503'])
   const messages = doc.paths['/messages']!.get!
   assert.deepEqual(
     messages.parameters!.map((p) => [p.name, p.required === true]),
-    [['start_time', true], ['end_time', false], ['channels', false], ['after', false]],
+    [['start_time', true], ['end_time', false], ['channels', false], ['after', false], ['limit', false]],
   )
   assert.ok(messages.responses['200'])
   assert.ok(messages.responses['404'])
@@ -26,12 +26,30 @@ test('the OpenAPI document describes every endpoint with its statuses, and Swagg
   assert.deepEqual(Object.keys(doc.paths['/channels']!.get!.responses).sort(), ['200', '401', '429', '502', '503'])
   assert.deepEqual(
     Object.keys(doc.paths['/channels']!.post!.responses).sort(),
-    ['200', '201', '400', '401', '403', '404', '409', '410', '429', '502', '503'],
+    ['200', '201', '400', '401', '403', '404', '409', '410', '415', '429', '502', '503'],
   )
   assert.ok(doc.paths['/channels']!.post!.requestBody)
   const leave = doc.paths['/channels/{channel}']!.delete!
   assert.deepEqual(leave.parameters!.map((p) => [p.name, p.required === true]), [['channel', true]])
-  assert.deepEqual(Object.keys(leave.responses).sort(), ['204', '400', '401', '404', '429', '502', '503'])
+  assert.deepEqual(Object.keys(leave.responses).sort(), ['204', '400', '401', '403', '404', '429', '502', '503'])
+
+  // Every problem status names its own codes, each with the catalog's document as an example.
+  type Media = { schema: { $ref?: string }, examples: Record<string, { value: { status: number, code: string } }> }
+  const signIn = doc.paths['/sign_in']!.post!.responses as Record<string, { description: string, content: Record<string, Media> }>
+  const codesOf = (status: string) => Object.keys(signIn[status]!.content['application/problem+json']!.examples)
+  assert.deepEqual(codesOf('400'), ['BAD_REQUEST', 'PHONE_NUMBER_INVALID', 'PHONE_CODE_INVALID', 'PHONE_NUMBER_UNOCCUPIED'])
+  assert.deepEqual(codesOf('403'), ['EMAIL_SETUP_REQUIRED', 'CROSS_ORIGIN_FORBIDDEN'])
+  assert.deepEqual(codesOf('429'), ['FLOOD_WAIT'])
+  for (const [status, response] of Object.entries(signIn).filter(([status]) => Number(status) >= 400)) {
+    assert.notEqual(response.description, 'Default Response')
+    for (const example of Object.values(response.content['application/problem+json']!.examples)) assert.equal(example.value.status, Number(status))
+  }
+
+  // The webhook's deliveries, under `webhooks`.
+  const webhooks = (doc as unknown as { webhooks: Record<string, { post: { parameters: Array<{ name: string }>, requestBody: unknown, responses: Record<string, unknown> } }> }).webhooks
+  assert.deepEqual(Object.keys(webhooks), ['message', 'edit', 'delete'])
+  assert.deepEqual(webhooks.message!.post.parameters.map((p) => p.name), ['webhook-id', 'webhook-timestamp', 'webhook-signature', 'X-Connector-Signature'])
+  assert.ok(webhooks.delete!.post.responses['410'])
 
   const ui = await fetch(`${service.url}/docs`, { redirect: 'follow' })
   assert.equal(ui.status, 200)
@@ -48,7 +66,7 @@ test('the OpenAPI document describes the live stream and the message schema, and
     paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }>; parameters?: { name: string; required?: boolean }[] }>>
   }
   const live = doc.paths['/messages/live']!.get!
-  assert.deepEqual(live.parameters!.map((p) => [p.name, p.required === true]), [['start_time', false], ['last_event_id', false], ['channels', false]])
+  assert.deepEqual(live.parameters!.map((p) => [p.name, p.required === true]), [['start_time', false], ['last_event_id', false], ['channels', false], ['stream_token', false]])
   assert.deepEqual(Object.keys(live.responses).sort(), ['200', '400', '401', '404', '429', '502', '503'])
   assert.deepEqual(Object.keys(live.responses['200']!.content!), ['text/event-stream'])
   assert.deepEqual(Object.keys(doc.components.schemas).sort(), ['LiveDeletion', 'Problem', 'TelethonMessage'])

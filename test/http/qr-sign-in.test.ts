@@ -119,12 +119,16 @@ test('a restart while the code waits for its scan keeps the same code valid', as
   assert.equal((await qr(s)).status, 200)
 })
 
-test('asked for image/svg+xml, a waiting QR code is answered as the image itself, as /docs shows it', async (t) => {
+test('asked for image/svg+xml or image/png, a waiting QR code is answered as the image itself, as /docs shows it', async (t) => {
   const s = await service(t)
   const response = await fetch(`${s.url}/sign_in/qr`, { method: 'POST', headers: { accept: 'image/svg+xml' } })
   assert.equal(response.status, 206)
   assert.match(response.headers.get('content-type') ?? '', /^image\/svg\+xml/)
   assert.match(await response.text(), /^<svg[\s\S]*<\/svg>\s*$/)
+  const png = await fetch(`${s.url}/sign_in/qr`, { method: 'POST', headers: { accept: 'image/png' } })
+  assert.equal(png.status, 206)
+  assert.equal(png.headers.get('content-type'), 'image/png')
+  assert.deepEqual([...new Uint8Array(await png.arrayBuffer()).subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'the PNG signature')
   const doc = (await (await fetch(`${s.url}/openapi.json`)).json()) as { paths: Record<string, { post: { responses: Record<string, { content: object }> } }> }
-  assert.deepEqual(Object.keys(doc.paths['/sign_in/qr']!.post.responses['206']!.content).sort(), ['application/json', 'image/svg+xml'])
+  assert.deepEqual(Object.keys(doc.paths['/sign_in/qr']!.post.responses['206']!.content).sort(), ['application/json', 'image/png', 'image/svg+xml'])
 })

@@ -57,12 +57,14 @@ function getMessages(): Promise<Response> {
   return fetch(`${service.url}/messages?${windowQuery}`)
 }
 
-async function health(): Promise<{ authorized: boolean, telegram: string }> {
-  return await (await fetch(`${service.url}/health`)).json() as { authorized: boolean, telegram: string }
+interface HealthBody { status: string, authorized: boolean, telegram: string }
+
+async function health(): Promise<HealthBody> {
+  return await (await fetch(`${service.url}/health`)).json() as HealthBody
 }
 
 /** Reads /health until `predicate` holds, for at most `ms` (a reconnection takes real time). */
-async function healthUntil(predicate: (h: { authorized: boolean, telegram: string }) => boolean, ms: number): Promise<{ authorized: boolean, telegram: string }> {
+async function healthUntil(predicate: (h: HealthBody) => boolean, ms: number): Promise<HealthBody> {
   const deadline = Date.now() + ms
   for (;;) {
     const current = await health()
@@ -164,13 +166,31 @@ test('a request in flight when Telegram goes away fails cleanly with 503 within 
   assert.ok(Date.now() - started < CALL_TIMEOUT_MS + 2_000, `took ${Date.now() - started} ms`)
 })
 
-test('while Telegram is unreachable, /messages is 503 TELEGRAM_UNAVAILABLE and /health says it is not connected', async () => {
+test('while Telegram is unreachable, /health is 503 degraded, and requests that need Telegram fail at once with 503 and Retry-After', async () => {
   await assertProblem(await getMessages(), 503, 'TELEGRAM_UNAVAILABLE')
-  const status = await healthUntil((h) => h.telegram !== 'connected', 5_000)
+  const status = await healthUntil((h) => h.status === 'degraded', 10_000)
+  assert.equal(status.status, 'degraded')
   assert.notEqual(status.telegram, 'connected')
   assert.equal(status.authorized, true, 'an outage is not a sign-out')
-  const body = await (await fetch(`${service.url}/health`)).json() as Record<string, unknown>
+  const response = await fetch(`${service.url}/health`)
+  assert.equal(response.status, 503)
+  assert.equal(response.headers.get('retry-after'), '5')
+  const body = await response.json() as Record<string, unknown>
   assert.deepEqual(Object.keys(body).sort(), ['authorized', 'sandbox', 'status', 'telegram'])
+  // Known unreachable: no request waits for its call deadline.
+  for (const [path, init] of [['/messages?' + windowQuery, {}], ['/me', {}], ['/channels', {}], ['/sign_out', { method: 'POST' }]] as const) {
+    const started = performance.now()
+    const answer = await fetch(`${service.url}${path}`, init)
+    assert.ok(performance.now() - started < CALL_TIMEOUT_MS / 3, `${path} took ${performance.now() - started} ms`)
+    await assertProblem(answer, 503, 'TELEGRAM_UNAVAILABLE')
+    assert.equal(answer.headers.get('retry-after'), '5')
+  }
+  assert.equal((await fetch(`${service.url}/openapi.json`)).status, 200, 'what needs no Telegram is served')
+  assert.equal(service.gateway.status().authorized, true, 'the sign-out was not attempted')
+  // The outage is logged once, by message and errno.
+  const outage = service.logText().split('\n').filter((line) => line.includes('Telegram connection error'))
+  assert.ok(outage.length >= 1)
+  assert.match(outage[0]!, /"errorCode":"ECONNREFUSED"/)
 })
 
 test('when Telegram is back on the same address the service reconnects by itself and serves again', async () => {
@@ -178,6 +198,7 @@ test('when Telegram is back on the same address the service reconnects by itself
   emulator = await startEmulator({ port: emulator.port, snapshot })
   const status = await healthUntil((h) => h.telegram === 'connected', 15_000)
   assert.equal(status.telegram, 'connected')
+  assert.equal(status.status, 'ok')
   await assertCompleteMessages(await getMessages())
   assert.equal(service.gateway.status().authorized, true)
 })

@@ -6,7 +6,8 @@
  */
 import { after, afterEach, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { AckPolicy, connect, nanos, type NatsConnection } from 'nats'
+import { connect, nanos, type NatsConnection } from '@nats-io/transport-node'
+import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream'
 import type { NatsConfig } from '../../src/config.ts'
 import { DeliveryLoop } from '../../src/live/sinks/delivery-loop.ts'
 import { CURSOR_HEADER } from '../../src/live/sinks/nats-message.ts'
@@ -70,7 +71,7 @@ async function streamCursors(): Promise<string[]> {
 test('the stream is created at start when missing, on <prefix>.> with a duplicate window, and kept when present', async () => {
   freshConfig()
   assert.equal(await natsSink().open(), null)
-  const manager = await reader.jetstreamManager()
+  const manager = await jetstreamManager(reader)
   const info = await manager.streams.info(config.stream)
   assert.deepEqual(info.config.subjects, [`${config.subjectPrefix}.>`])
   assert.equal(info.config.storage, 'file')
@@ -155,9 +156,9 @@ test('a durable consumer on its own connection reads every event, with its heade
   // As the consumer example of docs/live-feed.md does, from another machine.
   const consumerConnection = await connect({ servers: server.url })
   try {
-    const manager = await consumerConnection.jetstreamManager()
+    const manager = await jetstreamManager(consumerConnection)
     await manager.consumers.add(config.stream, { durable_name: 'archive', ack_policy: AckPolicy.Explicit })
-    const consumer = await consumerConnection.jetstream().consumers.get(config.stream, 'archive')
+    const consumer = await jetstream(consumerConnection).consumers.get(config.stream, 'archive')
     const read: Array<{ subject: string, cursor: string, msgId: string, data: string }> = []
     const messages = await consumer.consume()
     for await (const message of messages) {

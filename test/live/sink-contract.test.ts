@@ -9,7 +9,8 @@ import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
+import { jetstreamManager } from '@nats-io/jetstream'
 import type { NatsConfig } from '../../src/config.ts'
 import { DeliveryLoop } from '../../src/live/sinks/delivery-loop.ts'
 import { NatsSink } from '../../src/live/sinks/nats-sink.ts'
@@ -217,7 +218,7 @@ describe('NATS sink', () => {
       async close() {
         if (!server.running) await server.start()
         for (const sink of sinks) await sink.close()
-        const manager = await reader.jetstreamManager()
+        const manager = await jetstreamManager(reader)
         await manager.streams.delete(name).catch(() => false)
       },
     }

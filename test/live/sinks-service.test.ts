@@ -8,7 +8,8 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
-import type { NatsConnection } from 'nats'
+import { Webhook } from 'standardwebhooks'
+import type { NatsConnection } from '@nats-io/transport-node'
 import type { NatsConfig } from '../../src/config.ts'
 import { startEmulator, type Emulator } from '@telegram-connector/emulator'
 import { CURSOR_HEADER } from '../../src/live/sinks/nats-message.ts'
@@ -90,8 +91,18 @@ async function streamView(): Promise<unknown[]> {
   })
 }
 
+/** A Standard Webhooks library is given `whsec_` + base64 of a secret not of that form. */
+const standard = new Webhook(`whsec_${Buffer.from(SECRET).toString('base64')}`)
+
+/** Both signatures: X-Connector-Signature, and Standard Webhooks checked by the standardwebhooks package, webhook-id the event's id. */
 function signatureVerifies(request: WebhookRequest): boolean {
   const { t, v1 } = Object.fromEntries(String(request.headers['x-connector-signature']).split(',').map((part) => part.split('='))) as { t: string, v1: string }
+  const headers = { 'webhook-id': String(request.headers['webhook-id']), 'webhook-timestamp': String(request.headers['webhook-timestamp']), 'webhook-signature': String(request.headers['webhook-signature']) }
+  // The sinks' clock is pumped ahead of real time, past the library's five-minute tolerance
+  // for verify(): its own sign() for that timestamp must give the header sent.
+  assert.equal(headers['webhook-signature'], standard.sign(headers['webhook-id'], new Date(Number(headers['webhook-timestamp']) * 1000), request.body))
+  assert.equal(headers['webhook-id'], request.delivery.id)
+  assert.equal(headers['webhook-timestamp'], t)
   return createHmac('sha256', SECRET).update(`${t}.${request.body}`).digest('hex') === v1
 }
 
@@ -143,6 +154,7 @@ test('a restart with posts made while the service was down delivers exactly what
   assert.deepEqual(sorted((await streamView()).slice(before)), sorted(expected))
   const ids = receiver.acknowledged().map((request) => request.delivery.id)
   assert.equal(new Set(ids).size, ids.length, 'nothing delivered twice')
+  assert.ok(receiver.requests.every(signatureVerifies))
 })
 
 test('/health and /metrics say when the webhook is away, what is pending and how far behind', async () => {
@@ -174,4 +186,18 @@ test('/health and /metrics say when the webhook is away, what is pending and how
   const document = await (await fetch(`${service.url}/openapi.json`)).json() as { paths: Record<string, { get: { responses: Record<string, { content: Record<string, { schema: { properties: Record<string, { properties?: Record<string, unknown> }> } }> }> } }> }
   const schema = document.paths['/health']!.get.responses['200']!.content['application/json']!.schema
   assert.deepEqual(Object.keys(schema.properties.sinks!.properties!).sort(), ['nats', 'webhook'])
+})
+
+test('a 410 from the receiver stops the webhook: /health says gone, the log says why, NATS goes on', async () => {
+  const sent = receiver.requests.length
+  receiver.respond = () => ({ status: 410 })
+  post(0, 'to a gone webhook')
+  post(1, 'and one more')
+  await waitUntil(async () => ((await (await fetch(`${service.url}/health`)).json()) as { sinks: Record<string, { state: string }> }).sinks.webhook!.state === 'gone', '/health says gone')
+  const health = (await (await fetch(`${service.url}/health`)).json()) as { sinks: Record<string, { state: string, error: string | null }> }
+  assert.equal(health.sinks.webhook!.error, 'HTTP 410')
+  assert.equal(health.sinks.nats!.state, 'ok')
+  assert.equal(receiver.requests.length, sent + 1, 'one attempt, then no more')
+  assert.match(service.logText(), /"level":50,[^\n]*"sink":"webhook"[^\n]*"reason":"HTTP 410"[^\n]*target is gone/)
+  receiver.respond = () => ({ status: 204 })
 })

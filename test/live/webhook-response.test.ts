@@ -1,7 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { parseRetryAfter, webhookOutcome } from '../../src/live/sinks/webhook-response.ts'
-import { webhookSignature } from '../../src/live/sinks/webhook-signature.ts'
+import { Webhook } from 'standardwebhooks'
+import { standardWebhookHeaders, standardWebhookKey, webhookSignature } from '../../src/live/sinks/webhook-signature.ts'
 import { webhookBody } from '../../src/live/sinks/webhook-sink.ts'
 import { MAX_RETRY_AFTER_MS, retryDelay } from '../../src/live/sinks/retry-delay.ts'
 
@@ -15,9 +16,31 @@ test('5xx, 408, 429 and redirects are retried; every other 4xx refuses the event
   for (const status of [500, 502, 503, 504, 599, 408, 429, 301, 302, 307, 308]) {
     assert.equal(webhookOutcome(status, null, NOW).kind, 'retry', `status ${status}`)
   }
-  for (const status of [400, 401, 403, 404, 405, 409, 410, 413, 415, 422, 451]) {
+  for (const status of [400, 401, 403, 404, 405, 409, 413, 415, 422, 451]) {
     assert.deepEqual(webhookOutcome(status, null, NOW), { kind: 'refused', reason: `HTTP ${status}` })
   }
+})
+
+test('410 Gone says the endpoint is gone: deliveries to it stop', () => {
+  assert.deepEqual(webhookOutcome(410, null, NOW), { kind: 'gone', reason: 'HTTP 410' })
+})
+
+test('the Standard Webhooks headers are what the standardwebhooks library signs, with the key a WEBHOOK_SECRET maps to', () => {
+  const body = '{"event":"message","id":"c1","data":{"id":1}}'
+  const generated = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`
+  for (const [secret, librarySecret] of [
+    [generated, generated],
+    ['plain-secret', `whsec_${Buffer.from('plain-secret').toString('base64')}`],
+    ['whsec_not_base64!', `whsec_${Buffer.from('whsec_not_base64!').toString('base64')}`],
+  ] as const) {
+    const headers = standardWebhookHeaders(standardWebhookKey(secret), 'msg_c1', 1751371200, body)
+    assert.deepEqual(Object.keys(headers), ['webhook-id', 'webhook-timestamp', 'webhook-signature'])
+    assert.equal(headers['webhook-id'], 'msg_c1')
+    assert.equal(headers['webhook-timestamp'], '1751371200')
+    assert.equal(headers['webhook-signature'], new Webhook(librarySecret).sign('msg_c1', new Date(1751371200_000), body), secret)
+  }
+  // Known answer: printf '%s' 'msg_c1.1751371200.<body>' | openssl dgst -sha256 -hmac plain-secret -binary | base64
+  assert.equal(standardWebhookHeaders(Buffer.from('plain-secret'), 'msg_c1', 1751371200, body)['webhook-signature'], 'v1,pWPhb1rewuBHkLqwcTbXGA4T4w3sgDX5xZF34qthOhQ=')
 })
 
 test('Retry-After is read as seconds or as an HTTP date (RFC 9110 §10.2.3)', () => {

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { Webhook, WebhookVerificationError } from 'standardwebhooks'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -156,8 +157,38 @@ test('the signature verifies with the secret, as docs/live-feed.md shows, and no
       assert.equal(verify(SECRET, (header as string).replace(/t=\d+/, `t=${now / 1000 - 3600}`), request.body), false, 'a timestamp other than the signed one')
     }
   }
+  // The Standard Webhooks signature, checked by its own library (which also refuses a
+  // timestamp more than five minutes from now); webhook-id is the event's id.
+  // SECRET is whsec_<base64>: a Standard Webhooks library takes it as it is.
+  const standard = new Webhook(SECRET)
+  for (const [index, request] of receiver.requests.entries()) {
+    const headers = { 'webhook-id': String(request.headers['webhook-id']), 'webhook-timestamp': String(request.headers['webhook-timestamp']), 'webhook-signature': String(request.headers['webhook-signature']) }
+    assert.deepEqual(standard.verify(request.body, headers), JSON.parse(request.body))
+    assert.equal(headers['webhook-id'], events[index]!.id)
+    assert.throws(() => standard.verify(request.body.replace('post', 'p0st'), headers), WebhookVerificationError)
+    assert.throws(() => new Webhook(`whsec_${Buffer.from('another secret').toString('base64')}`).verify(request.body, headers), WebhookVerificationError)
+  }
   assert.equal(receiver.requests[0]!.headers['content-type'], 'application/json')
   assert.equal(receiver.requests[0]!.headers['x-connector-signature']!.toString().split(',')[0], `t=${now / 1000}`)
+})
+
+test('a 410 from the receiver stops deliveries to it: the loop says gone, and the log says so at error level', async () => {
+  const events = interleavedPosts(CHANNELS, 5, T0 / 1000)
+  let answers = 0
+  receiver.respond = () => (++answers === 3 ? { status: 410 } : { status: 204 })
+  const log = recordingLog()
+  const loop = start(new ListedLiveFeed(events), { log })
+  await waitUntil(() => loop.status().state === 'gone', 'the loop gives up on the gone target')
+  assert.equal(receiver.requests.length, 3, 'nothing is sent after the 410')
+  assert.deepEqual(idsOf(receiver.acknowledged()), events.slice(0, 2).map((e) => e.id))
+  const status = loop.status()
+  assert.equal(status.lastError, 'HTTP 410')
+  assert.equal(status.delivered, 2)
+  const gone = log.entries.find((entry) => entry.level === 'error' && entry.msg?.includes('gone'))
+  assert.ok(gone, 'an error line says the target is gone')
+  assert.equal((gone.obj as { target?: string }).target, new URL(receiver.url).host)
+  await loop.stop()
+  assert.equal(loop.status().state, 'gone', 'still gone after a stop')
 })
 
 test('a retry waits exactly what Retry-After asks, and otherwise backs off exponentially with jitter', async () => {

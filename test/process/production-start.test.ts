@@ -8,7 +8,7 @@
  * runs compiled, as the image runs it (`node dist/main.js`), preloaded with a module
  * resolution hook (test/helpers/loaded-modules.ts) that lists the files of dist/ it loads
  * (their source maps name the sources inside) and the packages; the sandbox start is the
- * control that shows the list sees the emulator, the AWS SDK, pino-pretty and nats when they
+ * control that shows the list sees the emulator, the AWS SDK, pino-pretty and the NATS client when they
  * are loaded.
  */
 import { after, before, test } from 'node:test'
@@ -59,7 +59,7 @@ async function loaded(name: string, env: Record<string, string>, ready = /Server
 const emulatorSources = (sources: string[]): string[] => sources.filter((source) => source.startsWith('packages/emulator/') || source === 'src/sandbox.ts')
 
 /** Loaded only where they are used; a start that does not use them must not pay for them. */
-const OPTIONAL_PACKAGES = ['@fastify/swagger-ui', 'nats', 'pino-pretty', 'qrcode']
+const OPTIONAL_PACKAGES = ['@fastify/swagger-ui', '@fastify/cors', '@nats-io/transport-node', '@nats-io/jetstream', 'pino-pretty', 'qrcode']
 /** The S3 store and the AWS SDK, which the bundle holds (so they are not packages in the list but sources). */
 const s3Sources = (sources: string[]): string[] => sources.filter((source) => source === 'src/sessions/s3-store.ts' || source.includes('node_modules/@aws-sdk/'))
 
@@ -79,7 +79,7 @@ test('a production start, with API_ID set, loads neither packages/emulator and t
   assert.deepEqual(OPTIONAL_PACKAGES.filter((name) => packages.has(name)), [], 'a file store, no NATS_URL, JSON logs, no /docs: none of these is used')
 })
 
-test('a sandbox start, with no API_ID, loads the emulator, and the AWS SDK, pino-pretty and nats when asked for (the list sees them when they are there)', async (t) => {
+test('a sandbox start, with no API_ID, loads the emulator, and the AWS SDK, pino-pretty and the NATS client when asked for (the list sees them when they are there)', async (t) => {
   const s3 = await startS3rver(['sandbox'])
   t.after(() => s3.close())
   const { sources, packages } = await loaded('sandbox', {
@@ -94,5 +94,5 @@ test('a sandbox start, with no API_ID, loads the emulator, and the AWS SDK, pino
   }, /cannot open the sink; retrying/)
   assert.ok(sources.includes('packages/emulator/src/emulator.ts'), sources.join('\n'))
   assert.ok(s3Sources(sources).length > 0, 'the S3 store and the AWS SDK')
-  assert.ok(packages.has('pino-pretty') && packages.has('nats'), [...packages].join('\n'))
+  assert.ok(packages.has('pino-pretty') && packages.has('@nats-io/transport-node') && packages.has('@nats-io/jetstream'), [...packages].join('\n'))
 })

@@ -50,7 +50,8 @@ const weekAgo = (): string => new Date(Date.now() - 7 * 86_400_000).toISOString(
 
 test('SIGTERM lets a request in flight finish, saves the session with mode 0600 and exits 0; a restart is signed in without a login', async () => {
   const sessionPath = join(directory, 'graceful', 'session')
-  const env = { SESSION_URL: `file:${sessionPath}` }
+  // At debug, the log says when a request comes in (at info, only when it is answered).
+  const env = { SESSION_URL: `file:${sessionPath}`, LOG_LEVEL: 'debug' }
   const first = await startListening(env)
   const before = await health(first.url)
   assert.deepEqual({ authorized: before.authorized, sandbox: before.sandbox }, { authorized: false, sandbox: true })

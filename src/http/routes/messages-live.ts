@@ -5,6 +5,7 @@
  * flood wait during catch-up) can only end the stream, with a comment saying why, and
  * EventSource reconnects with its Last-Event-ID.
  */
+import type { OutgoingHttpHeaders } from 'node:http'
 import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Connector } from '../../connector.ts'
@@ -52,6 +53,8 @@ export function messagesLiveRoute(options: LiveRouteOptions): FastifyPluginAsync
         subscription.close()
       })
       response.writeHead(200, {
+        // What hooks set before the hijack (CORS) goes out too.
+        ...(reply.getHeaders() as OutgoingHttpHeaders),
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache',
         connection: 'keep-alive',

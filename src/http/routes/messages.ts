@@ -11,6 +11,15 @@ import type { Connector, SkippedChannel } from '../../connector.ts'
 import type { Clock } from '../../clock.ts'
 import type { MessageCursor } from '../../telegram/message-cursor.ts'
 
+/** The first `count` items; the source is closed (its reads stop) once they are taken. */
+async function* firstItems<T>(source: AsyncIterable<T>, count: number): AsyncGenerator<T> {
+  let taken = 0
+  for await (const item of source) {
+    yield item
+    if (++taken >= count) return
+  }
+}
+
 export function messagesRoute(connector: Connector, now: () => number, clock?: Clock): FastifyPluginAsync {
   return async (app) => {
     app.withTypeProvider<TypeBoxTypeProvider>().get('/messages', { schema: messagesSchema }, async (request, reply) => {
@@ -33,12 +42,13 @@ export function messagesRoute(connector: Connector, now: () => number, clock?: C
         if (!reply.raw.writableFinished) gone.abort(new Error('the client closed the connection'))
       })
       let started = false
+      const messages = connector.channelMessages(parsed.window, (channel) => skipped.push(channel), { channels }, {
+        started: () => started,
+        signal: gone.signal,
+        ...(after ? { after } : {}),
+      })
       const stream = await openMessageStream(
-        connector.channelMessages(parsed.window, (channel) => skipped.push(channel), { channels }, {
-          started: () => started,
-          signal: gone.signal,
-          ...(after ? { after } : {}),
-        }),
+        request.query.limit === undefined ? messages : firstItems(messages, request.query.limit),
         (message) => connector.serializeMessage(message),
         format,
         { clock },

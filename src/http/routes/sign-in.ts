@@ -3,10 +3,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { signInQrSchema, signInSchema } from '../schemas/sign-in.ts'
 import type { Connector } from '../../connector.ts'
 
-/** Accept names image/svg+xml and not JSON (RFC 9110 §12.5.1, without weighing q-values). */
-function wantsSvg(accept: string | undefined): boolean {
+/** The image Accept names, when it does not name JSON (RFC 9110 §12.5.1, without weighing q-values). */
+function wantedImage(accept: string | undefined): 'image/svg+xml' | 'image/png' | null {
   const types = (accept ?? '').split(',').map((part) => part.split(';')[0]!.trim().toLowerCase())
-  return types.includes('image/svg+xml') && !types.includes('application/json')
+  if (types.includes('application/json')) return null
+  return types.includes('image/svg+xml') ? 'image/svg+xml' : types.includes('image/png') ? 'image/png' : null
 }
 
 export function signInRoute(connector: Connector): FastifyPluginAsync {
@@ -26,9 +27,11 @@ export function signInRoute(connector: Connector): FastifyPluginAsync {
       if (outcome.next === 'two_factor_password') return reply.code(206).send({ next: outcome.next, hint: outcome.hint })
       // Loaded at the first QR sign-in, not at start-up: most starts never draw one.
       const { default: QRCode } = await import('qrcode')
+      // The image itself for a client that asks for it (/docs asks for the PNG, and draws it).
+      const image = wantedImage(request.headers.accept)
+      if (image === 'image/png') return reply.code(206).type(image).send(await QRCode.toBuffer(outcome.url, { type: 'png', margin: 2, scale: 6 }))
       const svg = await QRCode.toString(outcome.url, { type: 'svg', margin: 2 })
-      // The image itself for a client that asks for it (Swagger UI then draws it).
-      if (wantsSvg(request.headers.accept)) return reply.code(206).type('image/svg+xml').send(svg)
+      if (image === 'image/svg+xml') return reply.code(206).type(image).send(svg)
       return reply.code(206).send({ next: outcome.next, url: outcome.url, expires: new Date(outcome.expires * 1000).toISOString(), qr_svg: svg })
     })
   }

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { problems } from './problem.ts'
+import { problems, TELEGRAM_PROBLEMS } from './problem.ts'
 
 export const Me = Type.Object({
   id: Type.Integer({ description: 'Telegram user id' }),
@@ -13,7 +13,7 @@ export type Me = Static<typeof Me>
 export const meSchema = {
   summary: 'The signed-in account (no phone number)',
   tags: ['sign-in'],
-  response: { 200: Me, ...problems(401, 429, 502, 503) },
+  response: { 200: Me, ...problems({ 401: ['NOT_SIGNED_IN', 'UNAUTHORIZED'], ...TELEGRAM_PROBLEMS }) },
 }
 
 export const signOutSchema = {
@@ -24,6 +24,6 @@ export const signOutSchema = {
   tags: ['sign-in'],
   response: {
     200: Type.Null({ description: 'Signed out; the stored session is cleared' }),
-    ...problems(429, 502, 503),
+    ...problems({ 401: ['UNAUTHORIZED'], 403: ['CROSS_ORIGIN_FORBIDDEN'], ...TELEGRAM_PROBLEMS, 503: ['TELEGRAM_UNAVAILABLE', 'SESSION_STORE_UNAVAILABLE'] }),
   },
 }

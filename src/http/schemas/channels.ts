@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { problems } from './problem.ts'
+import { problems, TELEGRAM_PROBLEMS } from './problem.ts'
 
 export const Channel = Type.Object({
   id: Type.Integer({ description: 'The bare channel id, as in `PeerChannel.channel_id`', examples: [2200001688] }),
@@ -25,7 +25,8 @@ export const JoinBody = Type.Object(
       }),
     ),
   },
-  { examples: [{ username: 'durov' }, { link: 'https://t.me/durov' }, { link: 'https://t.me/+AbCdEf0123456789' }] },
+  // The first example is what "Try it out" pre-fills: the sandbox's public channel the account is not in yet.
+  { examples: [{ username: 'canal_5' }, { link: 'https://t.me/canal_5' }, { link: 'https://t.me/+AbCdEf0123456789' }] },
 )
 export type JoinBody = Static<typeof JoinBody>
 
@@ -41,7 +42,7 @@ export const listChannelsSchema = {
     '`Accept: application/x-ndjson` gives one channel per line.',
   tags: ['channels'],
   produces: ['application/json', 'application/x-ndjson'],
-  response: { 200: Type.Array(Channel), ...problems(401, 429, 502, 503) },
+  response: { 200: Type.Array(Channel), ...problems({ 401: ['NOT_SIGNED_IN', 'UNAUTHORIZED'], ...TELEGRAM_PROBLEMS }) },
 }
 
 export const joinChannelSchema = {
@@ -54,7 +55,16 @@ export const joinChannelSchema = {
   response: {
     200: Channel,
     201: Channel,
-    ...problems(400, 401, 403, 404, 409, 410, 429, 502, 503),
+    ...problems({
+      400: ['BAD_REQUEST', 'NOT_A_CHANNEL'],
+      401: ['NOT_SIGNED_IN', 'UNAUTHORIZED'],
+      403: ['CHANNEL_PRIVATE', 'INVITE_REQUEST_SENT', 'CROSS_ORIGIN_FORBIDDEN'],
+      404: ['CHANNEL_NOT_FOUND', 'INVITE_INVALID'],
+      409: ['CHANNELS_TOO_MUCH'],
+      410: ['INVITE_EXPIRED'],
+      415: ['UNSUPPORTED_MEDIA_TYPE'],
+      ...TELEGRAM_PROBLEMS,
+    }),
   },
 }
 
@@ -65,6 +75,6 @@ export const leaveChannelSchema = {
   params: ChannelParams,
   response: {
     204: Type.Null({ description: 'Left' }),
-    ...problems(400, 401, 404, 429, 502, 503),
+    ...problems({ 400: ['BAD_REQUEST'], 401: ['NOT_SIGNED_IN', 'UNAUTHORIZED'], 403: ['CROSS_ORIGIN_FORBIDDEN'], 404: ['CHANNEL_NOT_JOINED'], ...TELEGRAM_PROBLEMS }),
   },
 }

@@ -2,8 +2,8 @@ import { Type, type Static } from 'typebox'
 
 /** One sink of the live feed (docs/spec.md §8), as /health shows it: no account data, no target address. */
 export const SinkHealth = Type.Object({
-  state: Type.Enum(['starting', 'ok', 'retrying', 'unreachable', 'stopped'], {
-    description: 'starting: finding where to resume; ok: delivering; retrying: the last attempt failed and is being retried; unreachable: the target cannot be reached',
+  state: Type.Enum(['starting', 'ok', 'retrying', 'unreachable', 'gone', 'stopped'], {
+    description: 'starting: finding where to resume; ok: delivering; retrying: the last attempt failed and is being retried; unreachable: the target cannot be reached; gone: the webhook answered 410 Gone, and deliveries to it stopped until the service restarts',
   }),
   pending: Type.Integer({ minimum: 0, description: 'Events read from the feed and not yet delivered' }),
   lag_seconds: Type.Number({ minimum: 0, description: 'Seconds since the oldest pending event happened' }),
@@ -15,7 +15,9 @@ export const SinkHealth = Type.Object({
 export type SinkHealth = Static<typeof SinkHealth>
 
 export const Health = Type.Object({
-  status: Type.Literal('ok'),
+  status: Type.Enum(['ok', 'degraded'], {
+    description: 'ok; degraded (answered with 503 and Retry-After): Telegram is unreachable (a connection failed and none has succeeded since), so requests that need it fail at once with 503 TELEGRAM_UNAVAILABLE',
+  }),
   authorized: Type.Boolean(),
   // An enum, not a union of literals: the serializer writes it as it is, where a union (anyOf)
   // has it build a validator to pick the branch, which the first /health after a start waits for.
@@ -30,8 +32,9 @@ export const Health = Type.Object({
 export type Health = Static<typeof Health>
 
 export const healthSchema = {
-  summary: 'Liveness and sign-in state, without account data',
+  summary: 'Health and sign-in state, without account data',
+  description: '200 `ok`, or 503 `degraded` while Telegram is unreachable: a readiness check. The process answering at all is its liveness.',
   tags: ['health'],
   security: [],
-  response: { 200: Health },
+  response: { 200: Health, 503: { ...Health, description: 'Degraded: Telegram is unreachable' } },
 }

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { problems } from './problem.ts'
+import { problems, TELEGRAM_PROBLEMS } from './problem.ts'
 import { ChannelsQueryField } from './messages.ts'
 import { MAX_CURSOR_LENGTH } from '../../live/live-cursor.ts'
 
@@ -8,8 +8,7 @@ export const LiveQuery = Type.Object({
     Type.String({
       minLength: 1,
       maxLength: 64,
-      description: 'First send every message dated after this time (ISO 8601, a date or a Unix timestamp), oldest first, then go live',
-      examples: ['2025-07-01T00:00:00Z'],
+      description: 'First send every message dated after this time (ISO 8601, a date or a Unix timestamp), oldest first, then go live. E.g. `2025-07-01T00:00:00Z`',
     }),
   ),
   last_event_id: Type.Optional(
@@ -20,6 +19,12 @@ export const LiveQuery = Type.Object({
     }),
   ),
   channels: ChannelsQueryField,
+  stream_token: Type.Optional(
+    Type.String({
+      maxLength: 80,
+      description: 'With API_TOKEN, for browsers (`EventSource` sends no `Authorization`): a token from `POST /messages/live/token`, in place of the bearer token',
+    }),
+  ),
 })
 export type LiveQuery = Static<typeof LiveQuery>
 
@@ -65,6 +70,24 @@ export const liveSchema = {
         },
       },
     },
-    ...problems(400, 401, 404, 429, 502, 503),
+    ...problems({ 400: ['BAD_REQUEST', 'INVALID_CURSOR'], 401: ['NOT_SIGNED_IN', 'UNAUTHORIZED'], 404: ['CHANNEL_NOT_JOINED'], ...TELEGRAM_PROBLEMS }),
   },
+}
+
+export const StreamTokenAnswer = Type.Object({
+  token: Type.String({ description: 'Pass as `?stream_token=` to GET /messages/live; accepted nowhere else', examples: ['st1.mj0f3k2.q9V…'] }),
+  expires: Type.String({ format: 'date-time', description: 'After this the token opens no stream (one already open goes on)' }),
+})
+
+export const streamTokenSchema = {
+  summary: 'A short-lived token that opens the live feed from a browser',
+  description: [
+    'With `API_TOKEN` set, a browser\'s `EventSource` cannot send the bearer token. Ask for a stream token with',
+    'the bearer token (from your page\'s code, never put the bearer token in a URL), then open',
+    '`new EventSource(\'/messages/live?stream_token=…\')`. The token is good for GET /messages/live alone, for',
+    'five minutes (EventSource may reconnect with it meanwhile); after that, ask for another and resume with',
+    '`last_event_id`. Without `API_TOKEN` the live feed needs no token, and one is accepted and ignored.',
+  ].join('\n'),
+  tags: ['messages'],
+  response: { 201: StreamTokenAnswer, ...problems({ 401: ['UNAUTHORIZED'], 403: ['CROSS_ORIGIN_FORBIDDEN'] }) },
 }

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { problems } from './problem.ts'
+import { problems, TELEGRAM_PROBLEMS } from './problem.ts'
 
 /** `channels`: the same selection on GET /messages and GET /messages/live (http/channel-selection.ts). */
 export const ChannelsQueryField = Type.Optional(
@@ -7,8 +7,8 @@ export const ChannelsQueryField = Type.Optional(
     maxLength: 8192,
     description:
       'Only these channels, comma-separated: usernames (with or without "@"), bare ids or -100-prefixed ids. ' +
-      'Only they are read; one the account is not in is 404 `CHANNEL_NOT_JOINED` naming it. Absent: every channel.',
-    examples: ['durov,-1001234567890'],
+      'Only they are read; one the account is not in is 404 `CHANNEL_NOT_JOINED` naming it. Absent: every channel. ' +
+      'E.g. `canal_1,-1002200002931`.',
   }),
 )
 
@@ -29,8 +29,16 @@ export const MessagesQuery = Type.Object({
       maxLength: 120,
       description:
         'Resume a cut answer: DATE,CHANNEL_ID,MESSAGE_ID of the last message received (its `date`, `peer_id.channel_id` and `id`). ' +
-        'Only the messages after it in the answer\'s order (date descending, channel id ascending, message id descending) are returned.',
-      examples: ['2025-07-01T12:34:56+00:00,1234567890,42'],
+        'Only the messages after it in the answer\'s order (date descending, channel id ascending, message id descending) are returned. ' +
+        'E.g. `2025-07-01T12:34:56+00:00,1234567890,42`.',
+    }),
+  ),
+  limit: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 100_000,
+      description: 'At most this many messages: the newest of the window (with `after`, the next ones). Absent: the whole window.',
+      examples: [20],
     }),
   ),
 })
@@ -68,6 +76,6 @@ export const messagesSchema = {
   produces: ['application/json', 'application/x-ndjson'],
   response: {
     200: Type.Array(Type.Ref('TelethonMessage')),
-    ...problems(400, 401, 404, 429, 502, 503),
+    ...problems({ 400: ['BAD_REQUEST'], 401: ['NOT_SIGNED_IN', 'UNAUTHORIZED'], 404: ['CHANNEL_NOT_JOINED'], ...TELEGRAM_PROBLEMS }),
   },
 }

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { problems } from './problem.ts'
+import { problems, TELEGRAM_PROBLEMS } from './problem.ts'
 
 export const SignInBody = Type.Object(
   {
@@ -47,8 +47,9 @@ export const signInQrSchema = {
     'Returns a QR code to scan with a Telegram app where the account is signed in (Settings → Devices → Link Desktop Device). ' +
     'Call again (every second or two) until the code is accepted: 206 with the same code, or a fresh one once it has expired, ' +
     'then 200 — or 206 `two_factor_password`, finished with POST /sign_in `{two_factor_password}`. In the sandbox the demo account ' +
-    'accepts every code 3 seconds after it is issued. Already signed in: 200. With `Accept: image/svg+xml` (pick it below to see ' +
-    'the code here) a waiting code is answered as the SVG image itself.',
+    'accepts every code 3 seconds after it is issued. Already signed in: 200. With `Accept: image/png` or `image/svg+xml` a ' +
+    'waiting code is answered as the image itself: this page asks for the PNG unless a media type is picked below, so the ' +
+    'code shows here; pick `application/json` for the JSON answer, with `url`, `expires` and `qr_svg`.',
   tags: ['sign-in'],
   response: {
     200: Type.Null({ description: 'Signed in; the session is saved' }),
@@ -56,10 +57,11 @@ export const signInQrSchema = {
       description: 'A QR code to scan, or the two-step password next',
       content: {
         'application/json': { schema: QrNextStep },
+        'image/png': { schema: Type.String({ format: 'binary', description: 'The QR code (while waiting for the scan)' }) },
         'image/svg+xml': { schema: Type.String({ description: 'The QR code (while waiting for the scan)' }) },
       },
     },
-    ...problems(429, 502, 503),
+    ...problems({ 401: ['UNAUTHORIZED'], 403: ['CROSS_ORIGIN_FORBIDDEN'], ...TELEGRAM_PROBLEMS, 503: ['TELEGRAM_UNAVAILABLE', 'SESSION_STORE_UNAVAILABLE'] }),
   },
 }
 
@@ -74,6 +76,15 @@ export const signInSchema = {
   response: {
     200: Type.Null({ description: 'Signed in; the session is saved' }),
     206: SignInNextStep,
-    ...problems(400, 401, 403, 409, 410, 429, 502, 503),
+    ...problems({
+      400: ['BAD_REQUEST', 'PHONE_NUMBER_INVALID', 'PHONE_CODE_INVALID', 'PHONE_NUMBER_UNOCCUPIED'],
+      401: ['PASSWORD_HASH_INVALID', 'UNAUTHORIZED'],
+      403: ['EMAIL_SETUP_REQUIRED', 'CROSS_ORIGIN_FORBIDDEN'],
+      409: ['NO_PENDING_SIGN_IN', 'SEND_CODE_UNAVAILABLE'],
+      410: ['PHONE_CODE_EXPIRED'],
+      415: ['UNSUPPORTED_MEDIA_TYPE'],
+      ...TELEGRAM_PROBLEMS,
+      503: ['TELEGRAM_UNAVAILABLE', 'SESSION_STORE_UNAVAILABLE'],
+    }),
   },
 }

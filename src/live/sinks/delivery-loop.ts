@@ -29,8 +29,11 @@ export interface DeliveryLoopOptions {
   readAhead?: number | undefined
 }
 
-/** starting: finding where to resume; ok: the last attempt succeeded (or none failed); retrying: backing off after a failure. */
-export type DeliveryState = 'starting' | 'ok' | 'retrying' | 'stopped'
+/**
+ * starting: finding where to resume; ok: the last attempt succeeded (or none failed); retrying:
+ * backing off after a failure; gone: the target said it no longer exists, and delivery stopped.
+ */
+export type DeliveryState = 'starting' | 'ok' | 'retrying' | 'gone' | 'stopped'
 
 export interface SinkStatus {
   readonly sink: SinkName
@@ -111,7 +114,7 @@ export class DeliveryLoop {
     this.#subscription?.close()
     await this.#running
     await this.#sink.close()
-    this.#state = 'stopped'
+    if (this.#state !== 'gone') this.#state = 'stopped'
   }
 
   get #stopping(): boolean {
@@ -141,6 +144,7 @@ export class DeliveryLoop {
         for (let event = await ahead.take(); event !== undefined; event = await ahead.take()) {
           this.#inHand = event
           if (!(await this.#settle(event))) break
+          if (this.#state === 'gone') return
           cursor = event.id
           this.#inHand = null
         }
@@ -159,10 +163,12 @@ export class DeliveryLoop {
   /** The sink's resume cursor, retried until the target answers (or the loop stops). */
   async #openSink(): Promise<string | null> {
     const { log } = this.#options
+    // A stop does not wait for a connection attempt to time out (the sink's close ends it). One
+    // listener for every attempt: one per attempt would pile up on the signal while the target
+    // stays away.
+    const stopped = new Promise<'stopped'>((resolve) => this.#stop.signal.addEventListener('abort', () => resolve('stopped'), { once: true }))
     for (let attempt = 1; !this.#stopping; attempt++) {
       try {
-        // A stop does not wait for a connection attempt to time out (the sink's close ends it).
-        const stopped = new Promise<'stopped'>((resolve) => this.#stop.signal.addEventListener('abort', () => resolve('stopped'), { once: true }))
         const cursor = await Promise.race([this.#sink.open(), stopped])
         if (cursor === 'stopped') return null
         this.#state = 'ok'
@@ -195,6 +201,12 @@ export class DeliveryLoop {
         return true
       }
       if (this.#stopping) return false
+      if (result.kind === 'gone') {
+        this.#state = 'gone'
+        this.#lastError = result.reason
+        log.error({ sink, target: this.#sink.describe?.(), reason: result.reason, undelivered: event.id }, 'the target is gone; deliveries to it stop until the service restarts')
+        return true
+      }
       if (result.kind === 'refused') {
         this.#refused++
         metrics?.recordRefused(sink)

@@ -9,8 +9,10 @@
  * The client reconnects by itself, for ever; while it is away publishes fail (a timeout) and
  * the loop retries them, and `reachable()` says so for /health.
  */
-import type * as Nats from 'nats'
-import type { ConnectionOptions, JetStreamManager, NatsConnection, NatsError } from 'nats'
+import type * as NatsTransport from '@nats-io/transport-node'
+import type * as NatsJetStream from '@nats-io/jetstream'
+import type { NodeConnectionOptions, NatsConnection } from '@nats-io/transport-node'
+import type { JetStreamManager } from '@nats-io/jetstream'
 import type { NatsConfig } from '../../config.ts'
 import type { LiveEvent } from '../live-feed.ts'
 import { CURSOR_HEADER, EVENT_HEADER, natsMessageId, natsSubject } from './nats-message.ts'
@@ -29,17 +31,38 @@ export interface NatsSinkOptions {
   duplicateWindowMs?: number | undefined
 }
 
-/** JetStream's API error for "no message found" (a stream with nothing on the subjects yet). */
-const NO_MESSAGE_FOUND = 10037
+/** JetStream's API error for a stream that does not exist. */
 const STREAM_NOT_FOUND = 10059
 
-/** The client, loaded at the first connection: a service without NATS_URL never loads it. */
-let natsClient: Promise<typeof Nats> | undefined
-const loadNats = (): Promise<typeof Nats> => (natsClient ??= import('nats'))
+/** The client (the v3 modular one: the Node transport and JetStream), loaded at the first connection: a service without NATS_URL never loads it. */
+interface NatsModules {
+  transport: typeof NatsTransport
+  jetstream: typeof NatsJetStream
+}
+let natsClient: Promise<NatsModules> | undefined
+const loadNats = (): Promise<NatsModules> =>
+  (natsClient ??= Promise.all([import('@nats-io/transport-node'), import('@nats-io/jetstream')]).then(([transport, jetstream]) => ({ transport, jetstream })))
 
-function errorCode(err: unknown): string {
-  const code = (err as Partial<NatsError>).code
-  return typeof code === 'string' && code !== '' ? code : (err as Error).name ?? 'error'
+/**
+ * A short, stable reason for /health and the log. The v3 client names its errors by class
+ * (TimeoutError, JetStreamNotEnabled, …); a socket error underneath keeps its errno code.
+ */
+export function natsErrorCode(err: unknown): string {
+  const error = err as Error & { code?: unknown, cause?: unknown, isNoResponders?: () => boolean }
+  const errno = (error.cause as { code?: unknown } | undefined)?.code
+  switch (error.name) {
+    case 'TimeoutError': return 'TIMEOUT'
+    // A publish nobody answered: no stream takes the subject (or JetStream is off).
+    case 'JetStreamNotEnabled': return 'NO_STREAM'
+    case 'RequestError': return error.isNoResponders?.() === true ? 'NO_RESPONDERS' : 'REQUEST_FAILED'
+    case 'InvalidArgumentError': return /max_payload/.test(error.message) ? 'MAX_PAYLOAD_EXCEEDED' : 'INVALID_ARGUMENT'
+    case 'JetStreamApiError':
+    case 'StreamNotFoundError': return `JETSTREAM_${String(error.code)}`
+    default:
+      if (typeof errno === 'string') return errno
+      if (typeof error.code === 'string' && error.code !== '') return error.code
+      return error.name ?? 'error'
+  }
 }
 
 export class NatsSink implements Sink {
@@ -59,16 +82,13 @@ export class NatsSink implements Sink {
 
   async open(): Promise<string | null> {
     const manager = await this.#ready()
-    try {
-      const last = await manager.streams.getMessage(this.#config.stream, { last_by_subj: `${this.#config.subjectPrefix}.>` })
-      const cursor = last.header.get(CURSOR_HEADER)
-      if (cursor !== '') return cursor
-      this.#options.log.warn({ sink: this.name, seq: last.seq }, `the stream's last message has no ${CURSOR_HEADER} header; delivery starts with new events`)
-      return null
-    } catch (err) {
-      if ((err as NatsError).api_error?.err_code === NO_MESSAGE_FOUND) return null
-      throw err
-    }
+    // Null: nothing on the subjects yet.
+    const last = await manager.streams.getMessage(this.#config.stream, { last_by_subj: `${this.#config.subjectPrefix}.>` })
+    if (last === null) return null
+    const cursor = last.header.get(CURSOR_HEADER)
+    if (cursor !== '') return cursor
+    this.#options.log.warn({ sink: this.name, seq: last.seq }, `the stream's last message has no ${CURSOR_HEADER} header; delivery starts with new events`)
+    return null
   }
 
   async deliver(event: LiveEvent, signal: AbortSignal): Promise<DeliveryResult> {
@@ -77,9 +97,10 @@ export class NatsSink implements Sink {
       await this.#ready()
       connection = this.#connection!
     } catch (err) {
-      return { kind: 'retry', reason: errorCode(err) }
+      return { kind: 'retry', reason: natsErrorCode(err) }
     }
-    const messageHeaders = (await loadNats()).headers()
+    const { transport, jetstream } = await loadNats()
+    const messageHeaders = transport.headers()
     messageHeaders.set(CURSOR_HEADER, event.id)
     messageHeaders.set(EVENT_HEADER, event.event)
     // A stop does not wait for the ack: the publish may still land, and the next start then
@@ -92,7 +113,7 @@ export class NatsSink implements Sink {
     stopped.catch(() => {})
     try {
       if (signal.aborted) onAbort()
-      await Promise.race([stopped, connection.jetstream().publish(natsSubject(this.#config.subjectPrefix, event), new TextEncoder().encode(event.json), {
+      await Promise.race([stopped, jetstream.jetstream(connection).publish(natsSubject(this.#config.subjectPrefix, event), new TextEncoder().encode(event.json), {
         msgID: natsMessageId(event),
         headers: messageHeaders,
         expect: { streamName: this.#config.stream },
@@ -100,11 +121,11 @@ export class NatsSink implements Sink {
       })])
       return { kind: 'delivered' }
     } catch (err) {
-      const code = errorCode(err)
+      const code = natsErrorCode(err)
       // The server will never take a message over its max_payload: retrying cannot help.
       if (code === 'MAX_PAYLOAD_EXCEEDED') return { kind: 'refused', reason: code }
       // No stream answered: it may have been deleted; look for it (and create it) again.
-      if (code === '503') this.#streamReady = false
+      if (code === 'NO_STREAM' || code === 'NO_RESPONDERS') this.#streamReady = false
       return { kind: 'retry', reason: code }
     } finally {
       signal.removeEventListener('abort', onAbort)
@@ -135,7 +156,7 @@ export class NatsSink implements Sink {
       this.#manager = null
       if (this.#closed) throw new Error('the NATS sink is closed')
       const nats = await loadNats()
-      const connection = await nats.connect(this.#connectionOptions(nats))
+      const connection = await nats.transport.connect(this.#connectionOptions(nats.transport))
       // Closed while connecting: the new connection must not outlive the sink.
       if (this.#closed) {
         await connection.close()
@@ -143,17 +164,18 @@ export class NatsSink implements Sink {
       }
       this.#connection = connection
       this.#reachable = true
-      void this.#watch(connection, nats)
+      void this.#watch(connection)
     }
-    this.#manager ??= await this.#connection.jetstreamManager()
+    const nats = await loadNats()
+    this.#manager ??= await nats.jetstream.jetstreamManager(this.#connection)
     if (!this.#streamReady) {
-      await this.#ensureStream(this.#manager, await loadNats())
+      await this.#ensureStream(this.#manager, nats)
       this.#streamReady = true
     }
     return this.#manager
   }
 
-  async #ensureStream(manager: JetStreamManager, { StorageType, nanos }: typeof Nats): Promise<void> {
+  async #ensureStream(manager: JetStreamManager, { transport: { nanos }, jetstream: { StorageType } }: NatsModules): Promise<void> {
     const { stream, subjectPrefix } = this.#config
     const subjects = `${subjectPrefix}.>`
     try {
@@ -163,7 +185,7 @@ export class NatsSink implements Sink {
       }
       return
     } catch (err) {
-      if ((err as NatsError).api_error?.err_code !== STREAM_NOT_FOUND) throw err
+      if ((err as { code?: unknown }).code !== STREAM_NOT_FOUND) throw err
     }
     await manager.streams.add({
       name: stream,
@@ -174,12 +196,12 @@ export class NatsSink implements Sink {
     this.#options.log.info({ sink: this.name, stream, subjects }, 'created the JetStream stream')
   }
 
-  async #watch(connection: NatsConnection, { Events }: typeof Nats): Promise<void> {
+  async #watch(connection: NatsConnection): Promise<void> {
     for await (const status of connection.status()) {
-      if (status.type === Events.Disconnect) {
+      if (status.type === 'disconnect') {
         this.#reachable = false
         this.#options.log.warn({ sink: this.name }, 'lost the connection to NATS; reconnecting')
-      } else if (status.type === Events.Reconnect) {
+      } else if (status.type === 'reconnect') {
         this.#reachable = true
         this.#options.log.info({ sink: this.name }, 'reconnected to NATS')
       }
@@ -187,7 +209,7 @@ export class NatsSink implements Sink {
     if (this.#connection === connection) this.#reachable = false
   }
 
-  #connectionOptions({ credsAuthenticator }: typeof Nats): ConnectionOptions {
+  #connectionOptions({ credsAuthenticator }: typeof NatsTransport): NodeConnectionOptions {
     const { servers, creds, user, password, token } = this.#config
     return {
       servers: [...servers],

@@ -14,11 +14,13 @@ export type SinkName = 'webhook' | 'nats'
 /**
  * The outcome of one attempt. `retry`: the target did not take the event this time (down,
  * overloaded, too slow); the same event is offered again later. `refused`: the target will
- * never take this event; it is skipped.
+ * never take this event; it is skipped. `gone`: the target no longer exists (a webhook's 410);
+ * delivery to it stops, the event undelivered.
  */
 export type DeliveryResult =
   | { readonly kind: 'delivered' }
   | { readonly kind: 'refused', readonly reason: string }
+  | { readonly kind: 'gone', readonly reason: string }
   | { readonly kind: 'retry', readonly reason: string, readonly retryAfterMs?: number | undefined }
 
 export interface Sink {
@@ -40,6 +42,8 @@ export interface Sink {
    * while it is still writing an earlier one into one write of the latest.
    */
   commit(event: LiveEvent): Promise<void>
+  /** Where deliveries go, for logs, with no secret (a webhook's host). */
+  describe?(): string
   /** Whether the target can be reached right now, as far as the sink knows. */
   reachable(): boolean
   /** Finishes the cursor writes begun, and lets go of connections. */

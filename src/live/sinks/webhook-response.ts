@@ -1,7 +1,8 @@
 /**
  * What a webhook receiver's answer means (docs/spec.md §8): 2xx acknowledges the event; 5xx, 408 and
- * 429 are "not now" and retried (honouring Retry-After); any other 4xx refuses the event for
- * good. A redirect is not followed (a POST would turn into a GET) and counts as "not now": a
+ * 429 are "not now" and retried (honouring Retry-After); 410 Gone says the endpoint no longer
+ * exists, so deliveries to it stop (as Standard Webhooks senders do); any other 4xx refuses the
+ * event for good. A redirect is not followed (a POST would turn into a GET) and counts as "not now": a
  * misconfigured URL should stall the feed where it can be seen, not drop it.
  */
 import type { DeliveryResult } from './sink.ts'
@@ -9,6 +10,7 @@ import type { DeliveryResult } from './sink.ts'
 export function webhookOutcome(status: number, retryAfter: string | null, nowMs: number): DeliveryResult {
   if (status >= 200 && status < 300) return { kind: 'delivered' }
   const reason = `HTTP ${status}`
+  if (status === 410) return { kind: 'gone', reason }
   if (status >= 400 && status < 500 && status !== 408 && status !== 429) return { kind: 'refused', reason }
   return { kind: 'retry', reason, retryAfterMs: parseRetryAfter(retryAfter, nowMs) }
 }

@@ -3,7 +3,8 @@
  *
  *   {"event":"message"|"edit"|"delete","id":"<cursor>","data":<the SSE data>}
  *
- * signed with WEBHOOK_SECRET (webhook-signature.ts); the receiver's answer is read by
+ * signed with WEBHOOK_SECRET twice, Standard Webhooks and X-Connector-Signature
+ * (webhook-signature.ts); the receiver's answer is read by
  * webhook-response.ts. The cursor of the last event delivery passed is kept in the session
  * store (sink-cursor.ts), so a restart resumes right after the last acknowledged event. A
  * store write takes longer than a POST on a fast receiver, so while one is in flight the
@@ -17,7 +18,8 @@ import { HttpPoster, PostFailure } from './http-post.ts'
 import type { DeliveryResult, Sink, SinkLog } from './sink.ts'
 import { decodeSinkCursor, encodeSinkCursor } from './sink-cursor.ts'
 import { webhookOutcome } from './webhook-response.ts'
-import { SIGNATURE_HEADER, webhookSignature } from './webhook-signature.ts'
+import { SIGNATURE_HEADER, standardWebhookHeaders, standardWebhookKey, webhookSignature } from './webhook-signature.ts'
+import { deliveryId } from './delivery-id.ts'
 
 /** The store object beside the session that holds the webhook's cursor. */
 export const WEBHOOK_CURSOR_OBJECT = '.webhook-cursor'
@@ -48,6 +50,7 @@ export class WebhookSink implements Sink {
   readonly #options: WebhookSinkOptions
   readonly #clock: Clock
   readonly #poster: HttpPoster
+  readonly #standardKey: Buffer
   #reachable = true
   /** The latest cursor to store, the one stored last, and the write under way. */
   #latest: string | null = null
@@ -66,6 +69,7 @@ export class WebhookSink implements Sink {
     url.password = ''
     this.#host = url.host
     this.#poster = new HttpPoster(url.href)
+    this.#standardKey = standardWebhookKey(options.secret)
   }
 
   /** Where deliveries go, for logs: the host alone (the path or query may carry a token). */
@@ -81,10 +85,12 @@ export class WebhookSink implements Sink {
 
   async deliver(event: LiveEvent, signal: AbortSignal): Promise<DeliveryResult> {
     const body = webhookBody(event)
+    const seconds = Math.floor(this.#clock.now() / 1000)
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'user-agent': 'telegram-connector',
-      [SIGNATURE_HEADER]: webhookSignature(this.#options.secret, Math.floor(this.#clock.now() / 1000), body),
+      ...standardWebhookHeaders(this.#standardKey, deliveryId(event), seconds, body),
+      [SIGNATURE_HEADER]: webhookSignature(this.#options.secret, seconds, body),
     }
     if (this.#authorization !== null) headers.authorization = this.#authorization
     try {
