@@ -11,7 +11,8 @@ import { ConfigError, loadConfig, type Config, type LogLevel } from './config.ts
 import { createLogger } from './logger.ts'
 import type { BlobStore, WrittenAt } from './sessions/blob-store.ts'
 import { FencedStore } from './sessions/fenced-store.ts'
-import { SESSION_LEASE_TIMING, acquireLease, type SessionLease } from './sessions/lease.ts'
+import { acquireLease, type SessionLease } from './sessions/lease.ts'
+import { leaseTiming } from './sessions/lease-timing.ts'
 import type { LeaseStore } from './sessions/lease-store.ts'
 import { openStore } from './sessions/open-store.ts'
 import { SessionStoreError } from './sessions/session-store-error.ts'
@@ -54,17 +55,20 @@ export async function startCli(command: string, env: NodeJS.ProcessEnv = process
     throw err
   }
   const logger = await createLogger({ level: quieter(config.logLevel), format: config.logFormat, fd: 2, env })
-  const store = await openStore(config.sessionUrl, env)
+  const store = await openStore(config.sessionUrl, env, leaseTiming(config.sessionLeaseTtlSeconds).storeDeadlineMs)
   return { command, config, logger, store }
 }
 
 /** The session's lease, refused at once while another process holds it. */
 export async function holdSessionLease(startup: CliStartup): Promise<CliSession> {
-  const { command, store, logger } = startup
+  const { command, store, logger, config } = startup
+  const { ttlMs, renewEveryMs, giveUpBeforeMs } = leaseTiming(config.sessionLeaseTtlSeconds)
   let lease: SessionLease
   try {
     lease = await acquireLease(store, {
-      ...SESSION_LEASE_TIMING,
+      ttlMs,
+      renewEveryMs,
+      giveUpBeforeMs,
       wait: false,
       log: logger,
       onLost: (err) => exitWith(command, err.message),
@@ -73,5 +77,10 @@ export async function holdSessionLease(startup: CliStartup): Promise<CliSession>
     if (err instanceof SessionStoreError) exitWith(command, err.message)
     throw err
   }
-  return { lease, sessions: new FencedStore(store, lease, logger) }
+  const sessions = new FencedStore(store, lease, logger)
+  // Temporary copies a killed process left beside the session go, as at the service's start.
+  await sessions.removeLeftovers().catch((err: unknown) => {
+    logger.warn({ err: { message: (err as Error).message }, store: store.describe() }, 'could not remove temporary files left beside the session')
+  })
+  return { lease, sessions }
 }

@@ -12,6 +12,8 @@ import { SessionStoreError } from './sessions/session-store-error.ts'
 import { TelegramGateway } from './telegram/gateway.ts'
 import { openTelegramTarget } from './telegram-target.ts'
 import { acquireLease, serviceLeaseOptions } from './sessions/lease.ts'
+import { leaseTiming } from './sessions/lease-timing.ts'
+import { DEFAULT_LINGER_MS, limitSlowClients } from './http/slow-clients.ts'
 import { FencedStore } from './sessions/fenced-store.ts'
 import { createServiceMetrics } from './metrics/service-metrics.ts'
 import { defaultSleep } from './telegram/call-with-flood-wait.ts'
@@ -20,8 +22,13 @@ import { LiveHub } from './live/live-hub.ts'
 import { startSinks } from './live/sinks/start-sinks.ts'
 import { createSinkMetrics } from './metrics/sink-metrics.ts'
 
-/** How long in-flight requests may run after SIGTERM before the process stops anyway. */
+/** How long in-flight requests may run after SIGTERM before they are cut. */
 const SHUTDOWN_GRACE_MS = 10_000
+/**
+ * How long the whole shutdown may take — requests, the session's save (retried), the lease's
+ * release — before the process exits anyway, whatever the store is doing (README, Shutdown).
+ */
+const SHUTDOWN_LIMIT_MS = 20_000
 
 function fail(message: string): never {
   process.stderr.write(`telegram-connector: ${message}\n`)
@@ -40,17 +47,20 @@ async function main(): Promise<void> {
 
   // One logger for HTTP, the gateway and the sandbox.
   const logger = await createLogger({ level: config.logLevel, format: config.logFormat, fd: 1, env: process.env })
-  const store = await openStore(config.sessionUrl, process.env)
+  // Every call to the store has a deadline shorter than the lease lives (sessions/lease-timing.ts).
+  const timing = leaseTiming(config.sessionLeaseTtlSeconds)
+  const store = await openStore(config.sessionUrl, process.env, timing.storeDeadlineMs)
   const metrics = createServiceMetrics()
 
   // One live process per session (Telegram revokes an auth key used twice at once). The default
   // wait outlasts the lease's life, so a crashed predecessor's lease always runs out first.
   let lease: Awaited<ReturnType<typeof acquireLease>>
   try {
-    lease = await acquireLease(store, serviceLeaseOptions(config.sessionLockWaitSeconds, {
+    lease = await acquireLease(store, serviceLeaseOptions(timing, config.sessionLockWaitSeconds, {
       log: logger,
-      // Another process may own the session by now: exit without saving over its record, said
-      // in the log (for the collector) and on stderr (for the terminal).
+      // Another process may own the session by now, or may soon (a lease that could not be
+      // renewed in time): exit — which ends the Telegram connection — without saving over its
+      // record, said in the log (for the collector) and on stderr (for the terminal).
       onLost: (err) => {
         logger.error({ code: err.code, store: store.describe() }, err.message)
         fail(err.message)
@@ -63,6 +73,7 @@ async function main(): Promise<void> {
 
   // Every write from here on is fenced by the lease: a stale holder cannot save over a successor.
   const sessions = new FencedStore(store, lease, logger)
+  await removeLeftovers(sessions, logger)
   const { telegram, sandbox } = await openTelegramTarget(config, sessions, logger)
   if (sandbox) {
     logger.warn(
@@ -106,6 +117,12 @@ async function main(): Promise<void> {
     logger.warn('ALLOW_UNAUTHENTICATED=true: the API is reachable without a token on a non-loopback address')
   }
 
+  limitSlowClients(app.server, {
+    headersTimeoutMs: config.httpHeadersTimeoutSeconds * 1000,
+    requestTimeoutMs: config.httpRequestTimeoutSeconds * 1000,
+    lingerMs: DEFAULT_LINGER_MS,
+  })
+
   let stopping = false
   // server.close() ends the connections idle when it starts; a keep-alive connection whose
   // response finishes afterwards would stay open until its idle timeout and hold the shutdown.
@@ -123,6 +140,11 @@ async function main(): Promise<void> {
       void app.server.closeAllConnections()
     }, SHUTDOWN_GRACE_MS)
     grace.unref()
+    // Nothing below may hold the process past the limit: not a store that never answers.
+    setTimeout(() => {
+      logger.error({ limitSeconds: SHUTDOWN_LIMIT_MS / 1000 }, 'the shutdown did not finish in time; exiting without it')
+      process.exit(1)
+    }, SHUTDOWN_LIMIT_MS).unref()
     let code = 0
     // Deliveries in flight are cut (and made again at the next start), before their feed ends.
     await sinks.stop()
@@ -169,6 +191,20 @@ async function main(): Promise<void> {
       tokenRequired: config.apiToken !== null,
       now: Date.now(),
     }))
+  }
+}
+
+/**
+ * Temporary files a process killed in mid-write left beside the session (each may hold a whole
+ * session, auth key included) are removed at start, under the lease. A failure is logged and
+ * the start goes on: the next start tries again.
+ */
+async function removeLeftovers(sessions: FencedStore, logger: Awaited<ReturnType<typeof createLogger>>): Promise<void> {
+  try {
+    const removed = await sessions.removeLeftovers()
+    if (removed.length > 0) logger.warn({ store: sessions.describe(), removed: removed.length }, 'removed temporary copies of the session left by an interrupted write')
+  } catch (err) {
+    logger.warn({ err: { message: (err as Error).message }, store: sessions.describe() }, 'could not remove temporary files left beside the session')
   }
 }
 
