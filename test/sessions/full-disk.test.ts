@@ -22,6 +22,8 @@ import { waitUntil } from '../helpers/wait-until.ts'
 
 const mountPoint = await mkdtemp(join(tmpdir(), 'tc-full-disk-'))
 const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=128k,mode=0700', 'tmpfs', mountPoint], { encoding: 'utf8' })
+// Unmounted after the tests, and at exit should they be cut short.
+if (mounted.status === 0) process.once('exit', () => spawnSync('umount', ['-l', mountPoint]))
 const skip = mounted.status === 0 ? false : `mounting a small tmpfs is not permitted here (${(mounted.stderr || mounted.error?.message || 'mount failed').trim()}): a full disk cannot be made`
 
 function remount(options: string): void {
