@@ -3,7 +3,8 @@
  * mounted for the test (and unmounted after). Renewals of the lease fail with ENOSPC or EROFS;
  * they are retried until the disk recovers or the give-up time comes, with one warning for the
  * outage, and the lock is never deleted by a renewal that failed — not even by the exclusive
- * replace a late renewal makes (rename aside, write, link back). Mounting needs root (or
+ * replace a late renewal makes (rename aside, write, link back); the sandbox's state, saved at
+ * every change, is one error for the outage too. Mounting needs root (or
  * CAP_SYS_ADMIN); where it is not permitted the tests are skipped, saying so.
  */
 import { after, describe, test } from 'node:test'
@@ -19,9 +20,10 @@ import type { SessionStoreError } from '../../src/sessions/session-store-error.t
 import { RENEW, T0, TTL, leaseOptions, recordingLog, storedLease } from '../helpers/lease-contract.ts'
 import { ManualClock } from '../helpers/manual-clock.ts'
 import { waitUntil } from '../helpers/wait-until.ts'
+import { startSandbox } from '../../src/sandbox.ts'
 
 const mountPoint = await mkdtemp(join(tmpdir(), 'tc-full-disk-'))
-const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=128k,mode=0700', 'tmpfs', mountPoint], { encoding: 'utf8' })
+const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=8m,mode=0700', 'tmpfs', mountPoint], { encoding: 'utf8' })
 // Unmounted after the tests, and at exit should they be cut short.
 if (mounted.status === 0) process.once('exit', () => spawnSync('umount', ['-l', mountPoint]))
 const skip = mounted.status === 0 ? false : `mounting a small tmpfs is not permitted here (${(mounted.stderr || mounted.error?.message || 'mount failed').trim()}): a full disk cannot be made`
@@ -35,7 +37,7 @@ function remount(options: string): void {
 async function fill(): Promise<string> {
   const path = join(mountPoint, 'filler')
   const handle = await open(path, 'w')
-  const chunk = Buffer.alloc(4096, 1)
+  const chunk = Buffer.alloc(64 * 1024, 1)
   try {
     for (;;) await handle.write(chunk)
   } catch (err) {
@@ -167,5 +169,30 @@ describe('a file store on a disk that fills up or turns read-only', { skip }, ()
       await rm(filler)
     }
     await lease.release()
+  })
+
+  test('the sandbox\'s state on a full disk: one error for the outage, whatever the changes, and saved again once space comes back', async () => {
+    const store = new FileStore(freshPath())
+    const entries: Array<{ level: string, msg: string | undefined }> = []
+    const at = (level: string) => (_obj: object, msg?: string): void => void entries.push({ level, msg })
+    const log = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }
+    const sandbox = await startSandbox({ store, log, timer: { setInterval: () => 0, clearInterval: () => {} } })
+    try {
+      const filler = await fill()
+      try {
+        for (let post = 0; post < 5; post++) {
+          sandbox.emulator.setUnregistered(`+1555010${7100 + post}`)
+          await waitUntil(() => entries.filter((entry) => entry.msg?.startsWith('could not save the sandbox state')).length > post, 'the save failed')
+        }
+        assert.deepEqual(entries.filter((entry) => entry.level === 'error').map((entry) => entry.msg), ['could not save the sandbox state; it is saved again at its next change'])
+      } finally {
+        await rm(filler)
+      }
+      sandbox.emulator.setUnregistered('+15550107199')
+      await waitUntil(() => entries.some((entry) => entry.msg === 'the sandbox state is saved again'), 'the state is saved again')
+      assert.match((await store.read('.sandbox'))!.toString('utf8'), /15550107199/)
+    } finally {
+      await sandbox.stop()
+    }
   })
 })
