@@ -19,6 +19,10 @@ import { systemClock } from '../../src/clock.ts'
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.ts'
 import { ManualClock } from '../helpers/manual-clock.ts'
 import { S3RVER_CREDENTIALS, startS3rver, type S3rverHandle } from '../helpers/s3rver.ts'
+import { startMotoS3, type MotoS3Handle } from '../helpers/moto-s3.ts'
+import { RENEW, T0, TTL, leaseOptions, recordingLog, storedLease } from '../helpers/lease-contract.ts'
+import { waitUntil } from '../helpers/wait-until.ts'
+import { acquireLease } from '../../src/sessions/lease.ts'
 
 async function failure(promise: Promise<unknown>): Promise<SessionStoreError> {
   try {
@@ -121,5 +125,47 @@ describe('an S3 endpoint behind a proxy that fails', () => {
     } finally {
       await proxy.set({ kind: 'pass' })
     }
+  })
+})
+
+describe('a lease whose renewal is answered past its deadline but lands all the same (moto)', () => {
+  const BUCKET = 'sessions'
+  const DEADLINE_MS = 300
+  let s3: MotoS3Handle
+  let proxy: FaultProxy
+  let client: ReturnType<typeof createS3Client>
+  before(async () => {
+    s3 = await startMotoS3([BUCKET])
+    proxy = await startFaultProxy(Number(new URL(s3.endpoint).port))
+    client = createS3Client({ AWS_ENDPOINT_URL: proxy.endpoint, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' }, DEADLINE_MS)
+  })
+  after(async () => {
+    client?.destroy()
+    await proxy?.close()
+    await s3?.close()
+  })
+
+  test('the holder finds its own renewal in the store at the next one, keeps the lease, and says it is renewed again', async () => {
+    const store = new S3Store({ bucket: BUCKET, key: 'late/session', client, deadline: { ms: DEADLINE_MS, clock: systemClock } })
+    const clock = new ManualClock(T0)
+    const log = recordingLog()
+    const lost: string[] = []
+    const lease = await acquireLease(store, leaseOptions('instance-a', clock, { log, onLost: (err) => lost.push(err.message) }))
+    const direct = new S3Store({ bucket: BUCKET, key: 'late/session', client: s3.client })
+    await proxy.set({ kind: 'slow', delayMs: 2 * DEADLINE_MS })
+    clock.advance(RENEW)
+    await clock.whenSleepingUntil(clock.now() + 1000)
+    assert.ok(log.entries.some((entry) => entry.level === 'warn' && entry.msg?.startsWith('could not renew the session lease')))
+    // The renewal given up on reaches S3 late, and is written.
+    await waitUntil(async () => (await storedLease(direct))?.expiresAt === new Date(T0 + RENEW + TTL).toISOString(), 'the late renewal lands', 10_000)
+    await proxy.set({ kind: 'pass' })
+    clock.advance(1000)
+    await clock.whenSleepingUntil(clock.now() + RENEW)
+    assert.deepEqual(lost, [])
+    assert.ok(log.entries.some((entry) => entry.msg === 'the session lease is renewed again'))
+    clock.advance(RENEW)
+    await clock.whenSleepingUntil(clock.now() + RENEW)
+    assert.equal((await storedLease(direct))?.expiresAt, new Date(T0 + 2 * RENEW + 1000 + TTL).toISOString())
+    await lease.release()
   })
 })
