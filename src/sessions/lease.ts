@@ -314,15 +314,17 @@ class StoreLease implements SessionLease {
   }
 
   /**
-   * While the lease is comfortably unexpired nobody else may replace it, and it is renewed in
-   * place (the object never missing, so an instance waiting for it cannot slip in). A holder
-   * that comes back late (stalled past half its slack) renews as a taker would, exclusively.
+   * Before its give-up time the lease is comfortably unexpired: nobody else may replace it, and
+   * it is renewed in place (the object never missing, so an instance waiting for it cannot slip
+   * in — not even while a full disk fails renewal after renewal). The loop never renews later
+   * than that; a write after a stall past the lease's end (`assertHeld`) renews as a taker
+   * would, exclusively.
    */
   async #renew(): Promise<void> {
-    const { clock, ttlMs, renewEveryMs, name } = this.#settings
+    const { clock, ttlMs, name } = this.#settings
     const now = clock.now()
     const renewed: LeaseDocument = { ...this.#document, expiresAt: new Date(now + ttlMs).toISOString() }
-    const inPlace = now < this.expiresAt - (ttlMs - renewEveryMs) / 2
+    const inPlace = now < this.#giveUpAt
     let version: string | null
     try {
       version = inPlace

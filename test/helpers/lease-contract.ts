@@ -212,7 +212,7 @@ export function leaseContract(freshStore: () => LeaseStore, { enforced }: { enfo
     const clock = new ManualClock(T0)
     const losses: string[] = []
     const lease = await acquireLease(store, leaseOptions('instance-a', clock, { onLost: (err) => losses.push(err.message) }))
-    // Stalled for 22 of the lease's 30 seconds, short of its give-up time (25 s): it renews the exclusive way.
+    // Stalled for 22 of the lease's 30 seconds, short of its give-up time (25 s): it renews in place.
     clock.advance(22_000)
     await clock.whenSleepingUntil(clock.now() + RENEW)
     assert.deepEqual(losses, [])

@@ -2,8 +2,9 @@
  * A file store on a disk that fills up or turns read-only: a real file system, a small tmpfs
  * mounted for the test (and unmounted after). Renewals of the lease fail with ENOSPC or EROFS;
  * they are retried until the disk recovers or the give-up time comes, with one warning for the
- * outage, and the lock is never deleted by a renewal that failed — not even by the exclusive
- * replace a late renewal makes (rename aside, write, link back); the sandbox's state, saved at
+ * outage, and the lock is never deleted by a renewal that failed (renewed in place, it is
+ * never missing; the exclusive replace after a stall puts the claimed lock back when it cannot
+ * write the new one); the sandbox's state, saved at
  * every change, is one error for the outage too. Mounting needs root (or
  * CAP_SYS_ADMIN); where it is not permitted the tests are skipped, saying so.
  */
@@ -81,7 +82,7 @@ describe('a file store on a disk that fills up or turns read-only', { skip }, ()
     try {
       clock.advance(RENEW)
       await clock.whenSleepingUntil(clock.now() + 1000)
-      // Past 20 s the renewal is the exclusive replace: the lock is renamed aside and must come back.
+      // Never missing, not even for a moment: a waiting instance could slip in.
       await retryUntil(clock, T0 + 23_000, async () => {
         assert.deepEqual(await storedLease(store), held, 'the lock is the one last written')
       })
@@ -151,6 +152,21 @@ describe('a file store on a disk that fills up or turns read-only', { skip }, ()
     await sessions.write('', Buffer.from('session two'))
     assert.deepEqual(await store.read(''), Buffer.from('session two'))
     await lease.release()
+  })
+
+  test('an exclusive replace that cannot write the new lock puts the old one back', async () => {
+    const store = new FileStore(freshPath())
+    const version = await store.createIfAbsent('.lock', Buffer.from('the lease as it was'))
+    assert.ok(version !== null)
+    const filler = await fill()
+    try {
+      const err = await store.replaceIfVersion('.lock', Buffer.from('the renewed lease'), version).then(() => assert.fail('replaced on a full disk'), (err: SessionStoreError) => err)
+      assert.match(err.message, /ENOSPC/)
+      assert.deepEqual(await store.readVersioned('.lock'), { data: Buffer.from('the lease as it was'), version })
+      assert.deepEqual(await readdir(join(store.path, '..')), ['session.lock'])
+    } finally {
+      await rm(filler)
+    }
   })
 
   test('a session write on a full disk fails whole: the session stays as it was, no temporary file is left', async () => {
