@@ -7,7 +7,9 @@
  *
  * Every step is a conditional write (LeaseStore): of two instances creating, renewing or
  * taking over the same lease, exactly one succeeds. A holder whose renewal fails that way has
- * lost the lease and is told through `onLost`: it must disconnect.
+ * lost the lease and is told through `onLost`: it must disconnect. So is a holder that could not
+ * renew by its give-up time (the store down, hanging or full), a margin before the lease can
+ * be taken over: it must be off the session before anyone else may be on it.
  */
 import { randomBytes } from 'node:crypto'
 import { systemClock } from '../clock.ts'
