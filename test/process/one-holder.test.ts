@@ -110,7 +110,7 @@ describe('one account, two processes, a store that fails', () => {
     ['refuses connections', { kind: 'refuse' }],
   ]
   for (const [what, fault] of faults) {
-    test(`a store proxy that ${what}: the first process stops before the second answers`, async () => {
+    test(`a store proxy that ${what}: the first process stops before the second answers`, async (t) => {
       scenario++
       const sessionKey = `one-holder-${scenario}/session`
       const a = await startSignedIn(sessionKey, `+1555700571${scenario}`)
@@ -139,6 +139,7 @@ describe('one account, two processes, a store that fails', () => {
         const lastA = Math.max(...pollA.answers.filter((answer) => answer.status === 200).map((answer) => answer.answeredAt))
         const firstB = Math.min(...pollB.answers.filter((answer) => answer.status === 200).map((answer) => answer.sentAt))
         assert.ok(lastA < firstB, `A answered 200 until ${Math.round(lastA - faultAt)} ms after the fault, B from ${Math.round(firstB - faultAt)} ms`)
+        t.diagnostic(`after the fault: A's last 200 at ${Math.round(lastA - faultAt)} ms, B's first 200 at ${Math.round(firstB - faultAt)} ms`)
         // A gave up within the lease's life after its last renewal (it renews every 2 s).
         assert.ok(lastA - faultAt < LEASE_TTL_SECONDS * 1000, `${lastA - faultAt} ms`)
         assert.ok(logLines(b.stdout()).some((line) => String(line.msg).startsWith('took over a session lease')))
