@@ -13,6 +13,7 @@ import { parseChannelList } from './telegram/channel-reference.ts'
 import { ConfigError, httpUrl, parseSeconds, quote, read, readNamedFile } from './config-values.ts'
 import { parseNats, parseWebhook, type NatsConfig, type WebhookConfig } from './sink-config.ts'
 import { parseAccess, type AccessConfig } from './access-config.ts'
+import { DEFAULT_SESSION_LEASE_TTL_SECONDS, MIN_SESSION_LEASE_TTL_SECONDS } from './sessions/lease-timing.ts'
 
 export { ConfigError } from './config-values.ts'
 export { DEFAULT_NATS_STREAM, DEFAULT_NATS_SUBJECT_PREFIX, DEFAULT_WEBHOOK_TIMEOUT_SECONDS, type NatsConfig, type WebhookConfig } from './sink-config.ts'
@@ -51,6 +52,11 @@ export interface Config extends AccessConfig {
   readonly allowUnauthenticated: boolean
   /** How long a second instance waits for the session's lease before it gives up. */
   readonly sessionLockWaitSeconds: number
+  /** How long the session's lease lives without renewal; its renewals and deadlines follow (src/sessions/lease-timing.ts). */
+  readonly sessionLeaseTtlSeconds: number
+  /** How long a client may take to send a request's headers, and the whole request (src/http-limits.ts). */
+  readonly httpHeadersTimeoutSeconds: number
+  readonly httpRequestTimeoutSeconds: number
   /** The longest Telegram flood wait sat through once a response has started (FLOOD_WAIT_MAX, docs/spec.md §2, §7). */
   readonly floodWaitMaxSeconds: number
   /** AES-256 key for sessions at rest; null stores them in clear. */
@@ -72,6 +78,8 @@ export const DEFAULT_SESSION_URL = 'file:./data/session'
 /** Longer than the session lease lives (30 s), so a crashed predecessor's lease runs out first. */
 export const DEFAULT_SESSION_LOCK_WAIT_SECONDS = 45
 export const DEFAULT_FLOOD_WAIT_MAX_SECONDS = 300
+export const DEFAULT_HTTP_HEADERS_TIMEOUT_SECONDS = 10
+export const DEFAULT_HTTP_REQUEST_TIMEOUT_SECONDS = 30
 
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const host = read(env, 'HOST') ?? DEFAULT_HOST
@@ -96,6 +104,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     apiToken,
     allowUnauthenticated,
     sessionLockWaitSeconds: parseSeconds('SESSION_LOCK_WAIT', read(env, 'SESSION_LOCK_WAIT') ?? String(DEFAULT_SESSION_LOCK_WAIT_SECONDS)),
+    sessionLeaseTtlSeconds: parseLeaseTtl(env),
+    ...parseHttpTimeouts(env),
     floodWaitMaxSeconds: parseSeconds('FLOOD_WAIT_MAX', read(env, 'FLOOD_WAIT_MAX') ?? String(DEFAULT_FLOOD_WAIT_MAX_SECONDS)),
     sessionEncryptionKey: parseEncryptionKey(env),
     logLevel: parseLogLevel(env),
@@ -113,6 +123,24 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if (config.nats) Object.freeze(config.nats.servers)
   Object.freeze(config.nats)
   return Object.freeze(config)
+}
+
+function parseLeaseTtl(env: NodeJS.ProcessEnv): number {
+  const seconds = parseSeconds('SESSION_LEASE_TTL', read(env, 'SESSION_LEASE_TTL') ?? String(DEFAULT_SESSION_LEASE_TTL_SECONDS))
+  if (seconds < MIN_SESSION_LEASE_TTL_SECONDS) {
+    throw new ConfigError('SESSION_LEASE_TTL', `SESSION_LEASE_TTL must be at least ${MIN_SESSION_LEASE_TTL_SECONDS} seconds, got ${seconds}`)
+  }
+  return seconds
+}
+
+function parseHttpTimeouts(env: NodeJS.ProcessEnv): Pick<Config, 'httpHeadersTimeoutSeconds' | 'httpRequestTimeoutSeconds'> {
+  const headers = parseSeconds('HTTP_HEADERS_TIMEOUT', read(env, 'HTTP_HEADERS_TIMEOUT') ?? String(DEFAULT_HTTP_HEADERS_TIMEOUT_SECONDS))
+  const request = parseSeconds('HTTP_REQUEST_TIMEOUT', read(env, 'HTTP_REQUEST_TIMEOUT') ?? String(DEFAULT_HTTP_REQUEST_TIMEOUT_SECONDS))
+  if (headers < 1) throw new ConfigError('HTTP_HEADERS_TIMEOUT', `HTTP_HEADERS_TIMEOUT must be at least 1 second, got ${headers}`)
+  if (request < headers) {
+    throw new ConfigError('HTTP_REQUEST_TIMEOUT', `HTTP_REQUEST_TIMEOUT (${request} s) must be at least HTTP_HEADERS_TIMEOUT (${headers} s): the whole request includes its headers`)
+  }
+  return { httpHeadersTimeoutSeconds: headers, httpRequestTimeoutSeconds: request }
 }
 
 /**

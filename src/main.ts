@@ -13,11 +13,17 @@ import { defaultSleep } from './telegram/call-with-flood-wait.ts'
 import { saveWithRetry } from './telegram/save-with-retry.ts'
 import { assembleService, type Service } from './service.ts'
 import { exitWith, holdSession, openTelegram, start } from './startup.ts'
+import { DEFAULT_LINGER_MS, limitSlowClients } from './http/slow-clients.ts'
 
 const PROGRAM = 'telegram-connector'
 
-/** How long in-flight requests may run after SIGTERM before the process stops anyway. */
+/** How long in-flight requests may run after SIGTERM before they are cut. */
 const SHUTDOWN_GRACE_MS = 10_000
+/**
+ * How long the whole shutdown may take — requests, the session's save (retried), the lease's
+ * release — before the process exits anyway, whatever the store is doing (README, Shutdown).
+ */
+const SHUTDOWN_LIMIT_MS = 20_000
 
 async function main(): Promise<void> {
   limitHeapGrowth()
@@ -57,6 +63,18 @@ async function main(): Promise<void> {
     logger.warn('ALLOW_UNAUTHENTICATED=true: the API is reachable without a token on a non-loopback address')
   }
 
+  limitSlowClients(app.server, {
+    headersTimeoutMs: config.httpHeadersTimeoutSeconds * 1000,
+    requestTimeoutMs: config.httpRequestTimeoutSeconds * 1000,
+    lingerMs: DEFAULT_LINGER_MS,
+  })
+
+  limitSlowClients(app.server, {
+    headersTimeoutMs: config.httpHeadersTimeoutSeconds * 1000,
+    requestTimeoutMs: config.httpRequestTimeoutSeconds * 1000,
+    lingerMs: DEFAULT_LINGER_MS,
+  })
+
   let stopping = false
   // server.close() ends the connections idle when it starts; a keep-alive connection whose
   // response finishes afterwards would stay open until its idle timeout and hold the shutdown.
@@ -74,6 +92,11 @@ async function main(): Promise<void> {
       void app.server.closeAllConnections()
     }, SHUTDOWN_GRACE_MS)
     grace.unref()
+    // Nothing below may hold the process past the limit: not a store that never answers.
+    setTimeout(() => {
+      logger.error({ limitSeconds: SHUTDOWN_LIMIT_MS / 1000 }, 'the shutdown did not finish in time; exiting without it')
+      process.exit(1)
+    }, SHUTDOWN_LIMIT_MS).unref()
     let code = 0
     try {
       // Sinks, live streams, requests in flight (bounded by the grace timer), then the session saved.

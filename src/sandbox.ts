@@ -75,8 +75,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   emulator.setTwoFactorPassword(SANDBOX_TWO_STEP.phone, SANDBOX_TWO_STEP.password, SANDBOX_TWO_STEP.hint)
 
   // Saves are chained so two never overlap, and coalesced so a burst of changes writes once.
+  // A store that keeps failing (a full disk) is one error for the outage, not one per change.
   let saving: Promise<void> = Promise.resolve()
   let pending = false
+  let failedSaves = 0
   const save = (): Promise<void> => {
     if (pending) return saving
     pending = true
@@ -86,8 +88,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       try {
         await store.write(SANDBOX_NAME, key ? encryptSession(key, plaintext) : plaintext)
       } catch (err) {
-        log.error({ err: { message: (err as Error).message } }, 'could not save the sandbox state')
+        if (failedSaves++ === 0) log.error({ err: { message: (err as Error).message } }, 'could not save the sandbox state; it is saved again at its next change')
+        else log.debug({ err: { message: (err as Error).message }, failedSaves }, 'could not save the sandbox state')
+        return
       }
+      if (failedSaves > 0) log.info({ failedSaves }, 'the sandbox state is saved again')
+      failedSaves = 0
     })
     return saving
   }

@@ -13,7 +13,8 @@ import { ConfigError, loadConfig, type Config, type LogLevel } from './config.ts
 import { createLogger } from './logger.ts'
 import type { BlobStore, WrittenAt } from './sessions/blob-store.ts'
 import { FencedStore } from './sessions/fenced-store.ts'
-import { SESSION_LEASE_TIMING, acquireLease, serviceLeaseOptions, type SessionLease } from './sessions/lease.ts'
+import { acquireLease, serviceLeaseOptions, type SessionLease } from './sessions/lease.ts'
+import { leaseTiming } from './sessions/lease-timing.ts'
 import type { LeaseStore } from './sessions/lease-store.ts'
 import { openStore } from './sessions/open-store.ts'
 import { SessionStoreError } from './sessions/session-store-error.ts'
@@ -63,14 +64,16 @@ export async function start(program: string, logTo: LogTo, env: NodeJS.ProcessEn
   const logger = logTo === 'service'
     ? await createLogger({ level: config.logLevel, format: config.logFormat, fd: 1, env })
     : await createLogger({ level: quieter(config.logLevel), format: config.logFormat, fd: 2, env })
-  const store = await openStore(config.sessionUrl, env)
+  // Every call to the store has a deadline shorter than the lease lives (sessions/lease-timing.ts).
+  const store = await openStore(config.sessionUrl, env, leaseTiming(config.sessionLeaseTtlSeconds).storeDeadlineMs)
   return { program, logTo, config, logger, store }
 }
 
 /**
  * The session's lease — waited for by the service (SESSION_LOCK_WAIT), refused at once for a
- * command — and the store fenced by it. A lease lost later ends the process: another process
- * may own the session by now, and must not have its record saved over.
+ * command — and the store fenced by it. A lease lost later, or one that could not be renewed in
+ * time, ends the process (and with it the Telegram connection): another process may own the
+ * session by now, or soon, and must not have its record saved over.
  */
 export async function holdSession(startup: Startup): Promise<HeldSession> {
   const { program, logTo, config, store, logger } = startup
@@ -79,16 +82,33 @@ export async function holdSession(startup: Startup): Promise<HeldSession> {
     if (logTo === 'service') logger.error({ code: err.code, store: store.describe() }, err.message)
     exitWith(program, err.message)
   }
+  const timing = leaseTiming(config.sessionLeaseTtlSeconds)
   let lease: SessionLease
   try {
     lease = await acquireLease(store, logTo === 'service'
-      ? serviceLeaseOptions(config.sessionLockWaitSeconds, { log: logger, onLost })
-      : { ...SESSION_LEASE_TIMING, wait: false, log: logger, onLost })
+      ? serviceLeaseOptions(timing, config.sessionLockWaitSeconds, { log: logger, onLost })
+      : { ttlMs: timing.ttlMs, renewEveryMs: timing.renewEveryMs, giveUpBeforeMs: timing.giveUpBeforeMs, wait: false, log: logger, onLost })
   } catch (err) {
     if (err instanceof SessionStoreError) exitWith(program, err.message)
     throw err
   }
-  return { lease, sessions: new FencedStore(store, lease, logger) }
+  const sessions = new FencedStore(store, lease, logger)
+  await removeLeftovers(sessions, logger)
+  return { lease, sessions }
+}
+
+/**
+ * Temporary files a process killed in mid-write left beside the session (each may hold a whole
+ * session, auth key included) are removed at start, under the lease. A failure is logged and
+ * the start goes on: the next start tries again.
+ */
+async function removeLeftovers(sessions: FencedStore, logger: Logger): Promise<void> {
+  try {
+    const removed = await sessions.removeLeftovers()
+    if (removed.length > 0) logger.warn({ store: sessions.describe(), removed: removed.length }, 'removed temporary copies of the session left by an interrupted write')
+  } catch (err) {
+    logger.warn({ err: { message: (err as Error).message }, store: sessions.describe() }, 'could not remove temporary files left beside the session')
+  }
 }
 
 /** Which Telegram to reach; in sandbox mode the emulator is started here, its state beside the session. */

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ConfigError, isLoopbackHost, loadConfig, parseSessionUrl } from '../src/config.ts'
+import { leaseTiming } from '../src/sessions/lease-timing.ts'
 
 function configError(env: NodeJS.ProcessEnv): ConfigError {
   try {
@@ -33,6 +34,9 @@ test('an empty environment gives the documented defaults in sandbox mode', () =>
     apiToken: null,
     allowUnauthenticated: false,
     sessionLockWaitSeconds: 45,
+    sessionLeaseTtlSeconds: 30,
+    httpHeadersTimeoutSeconds: 10,
+    httpRequestTimeoutSeconds: 30,
     floodWaitMaxSeconds: 300,
     sessionEncryptionKey: null,
     logLevel: 'info',
@@ -225,6 +229,29 @@ test('SESSION_LOCK_WAIT is whole seconds, 45 by default', () => {
   assert.equal(loadConfig({ SESSION_LOCK_WAIT: '120' }).sessionLockWaitSeconds, 120)
   for (const bad of ['-1', '1.5', 'soon']) {
     assert.throws(() => loadConfig({ SESSION_LOCK_WAIT: bad }), (err: unknown) => err instanceof ConfigError && err.variable === 'SESSION_LOCK_WAIT')
+  }
+})
+
+test('SESSION_LEASE_TTL is whole seconds, 30 by default and at least 3; the lease\'s renewals and deadlines follow from it', () => {
+  assert.equal(loadConfig({}).sessionLeaseTtlSeconds, 30)
+  assert.equal(loadConfig({ SESSION_LEASE_TTL: '3' }).sessionLeaseTtlSeconds, 3)
+  assert.deepEqual(leaseTiming(loadConfig({ SESSION_LEASE_TTL: '60' }).sessionLeaseTtlSeconds), { ttlMs: 60_000, renewEveryMs: 20_000, storeDeadlineMs: 10_000, giveUpBeforeMs: 10_000 })
+  for (const bad of ['2', '0', '-1', '7.5', 'long']) {
+    assert.throws(() => loadConfig({ SESSION_LEASE_TTL: bad }), (err: unknown) => err instanceof ConfigError && err.variable === 'SESSION_LEASE_TTL')
+  }
+})
+
+test('HTTP_HEADERS_TIMEOUT and HTTP_REQUEST_TIMEOUT are whole seconds, 10 and 30 by default; a request may not be given less time than its headers', () => {
+  assert.deepEqual([loadConfig({}).httpHeadersTimeoutSeconds, loadConfig({}).httpRequestTimeoutSeconds], [10, 30])
+  const set = loadConfig({ HTTP_HEADERS_TIMEOUT: '2', HTTP_REQUEST_TIMEOUT: '2' })
+  assert.deepEqual([set.httpHeadersTimeoutSeconds, set.httpRequestTimeoutSeconds], [2, 2])
+  for (const [env, variable] of [
+    [{ HTTP_HEADERS_TIMEOUT: '0' }, 'HTTP_HEADERS_TIMEOUT'],
+    [{ HTTP_HEADERS_TIMEOUT: 'x' }, 'HTTP_HEADERS_TIMEOUT'],
+    [{ HTTP_REQUEST_TIMEOUT: '5' }, 'HTTP_REQUEST_TIMEOUT'],
+    [{ HTTP_REQUEST_TIMEOUT: '1.5' }, 'HTTP_REQUEST_TIMEOUT'],
+  ] as const) {
+    assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && err.variable === variable)
   }
 })
 

@@ -13,6 +13,12 @@ export interface BlobStore {
   remove(name: string): Promise<void>
   /** The store's location for logs and messages, e.g. "file:./data/session" or "s3://bucket/key"; no secrets. */
   describe(): string
+  /**
+   * Removes copies of its objects a killed process left behind (a file store's temporary
+   * files), sparing those of the objects named in `spare`; gives the names removed. A store
+   * that writes in one step (S3) has none, and need not have this method.
+   */
+  removeLeftovers?(spare?: readonly string[]): Promise<string[]>
 }
 
 /** When an object was last written (a file's mtime, an S3 object's Last-Modified): what `npm run session -- show` reports. */

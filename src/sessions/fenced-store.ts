@@ -23,7 +23,7 @@
  * then stop using the session — or the store's own error. Writes to one name run one at a time.
  */
 import type { BlobStore } from './blob-store.ts'
-import type { SessionLease } from './lease.ts'
+import { LEASE_OBJECT, type SessionLease } from './lease.ts'
 import type { LeaseStore } from './lease-store.ts'
 import { SessionStoreError } from './session-store-error.ts'
 
@@ -83,6 +83,17 @@ export class FencedStore implements BlobStore {
       }
       this.#seen.set(name, null)
     })
+  }
+
+  /**
+   * The store's leftovers (temporary files a killed process left, each possibly a whole
+   * session), removed under the lease, so that no other instance is writing its own meanwhile;
+   * the lease's own temporaries are spared (another instance may be taking it at this moment).
+   */
+  async removeLeftovers(): Promise<string[]> {
+    if (this.#store.removeLeftovers === undefined) return []
+    await this.#lease.assertHeld()
+    return this.#store.removeLeftovers([LEASE_OBJECT])
   }
 
   /** Creates when we saw nothing, else replaces the version we saw — never leaving the name missing. */

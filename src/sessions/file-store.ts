@@ -11,13 +11,22 @@
  * The lease (src/sessions/lease.ts) needs conditional writes, which files do not have as such;
  * they are built from the two file system calls that are atomic and exclusive: link(2), which
  * fails when the new name exists, and rename(2), which moves a given file exactly once.
+ *
+ * Every call has a deadline (src/sessions/deadline.ts): a file system that stops answering (a
+ * network mount gone away) fails the call as STORE_UNAVAILABLE rather than hold it for ever.
+ * A temporary file holds the whole object, session included, so none outlives its call; one left
+ * by a process killed mid-write is removed by `removeLeftovers`, which the lease holder calls at
+ * start and at sign-out.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { promises as fsp } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
+import { systemClock } from '../clock.ts'
 import { assertSiblingName } from './blob-store.ts'
 import type { BlobStore, WrittenAt } from './blob-store.ts'
+import { withinDeadline, type Deadline } from './deadline.ts'
+import { SESSION_LEASE_TIMING } from './lease-timing.ts'
 import type { LeaseStore, VersionedObject } from './lease-store.ts'
 import { SessionStoreError } from './session-store-error.ts'
 import type { SessionStoreErrorCode } from './session-store-error.ts'
@@ -25,18 +34,154 @@ import type { SessionStoreErrorCode } from './session-store-error.ts'
 const FILE_MODE = 0o600
 const DIRECTORY_MODE = 0o700
 
+export interface FileStoreOptions {
+  /** The longest one call may take (default: the default lease's store deadline, 5 s). */
+  deadline?: Deadline | undefined
+}
+
 export class FileStore implements BlobStore, LeaseStore, WrittenAt {
   readonly path: string
+  readonly #deadline: Deadline
 
-  constructor(path: string) {
+  constructor(path: string, options: FileStoreOptions = {}) {
     this.path = path
+    this.#deadline = options.deadline ?? { ms: SESSION_LEASE_TIMING.storeDeadlineMs, clock: systemClock }
   }
 
   describe(): string {
     return `file:${this.path}`
   }
 
-  async read(name = ''): Promise<Buffer | null> {
+  read(name = ''): Promise<Buffer | null> {
+    return this.#within('read', name, () => this.#read(name))
+  }
+
+  writtenAt(name = ''): Promise<Date | null> {
+    return this.#within('stat', name, async (target) => {
+      try {
+        return (await fsp.stat(target)).mtime
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
+        throw storeError('stat', target, err)
+      }
+    })
+  }
+
+  write(name: string, data: Buffer): Promise<void> {
+    return this.#within('write', name, () => this.#write(name, data))
+  }
+
+  remove(name: string): Promise<void> {
+    return this.#within('remove', name, async (target) => {
+      try {
+        await fsp.rm(target, { force: true })
+      } catch (err) {
+        throw storeError('remove', target, err)
+      }
+    })
+  }
+
+  readVersioned(name: string): Promise<VersionedObject | null> {
+    return this.#within('read', name, () => this.#readVersioned(name))
+  }
+
+  /**
+   * The bytes go to a temporary file that is then hard-linked to the target name: link(2)
+   * fails with EEXIST when the name exists, and the object appears with all its bytes at
+   * once, so a reader never sees a half-written lock.
+   */
+  createIfAbsent(name: string, data: Buffer): Promise<string | null> {
+    return this.#within('create', name, () => this.#createIfAbsent(name, data))
+  }
+
+  /**
+   * Whoever renames the current file aside owns it; it then checks that the file is the version
+   * it saw, and links the new file in its place. Between the two steps the name is free, and an
+   * exclusive create by someone else wins over this replace: that is still one winner. When the
+   * new file cannot be written (a full or read-only disk), the claimed file is linked back: a
+   * failed replace leaves the object as it was, never gone.
+   */
+  replaceIfVersion(name: string, data: Buffer, version: string): Promise<string | null> {
+    return this.#within('replace', name, async (target) => {
+      const aside = await claim(target, version).catch((err: unknown) => {
+        throw storeError('replace', target, err)
+      })
+      if (aside === 'gone' || aside === 'changed') return null
+      try {
+        return await this.#createIfAbsent(name, data)
+      } catch (err) {
+        await fsp.link(aside, target).catch(() => {})
+        throw err
+      } finally {
+        await discard(aside)
+      }
+    })
+  }
+
+  /**
+   * A check, then an atomic write (rename over the name): the name is never free, so someone
+   * waiting for the lease cannot slip in while it is renewed. Not exclusive between the check
+   * and the rename; the lease uses it only while its own lease is unexpired, when nobody else
+   * replaces it.
+   */
+  renewIfVersion(name: string, data: Buffer, version: string): Promise<string | null> {
+    return this.#within('write', name, async () => {
+      if ((await this.#readVersioned(name))?.version !== version) return null
+      await this.#write(name, data)
+      return digest(data)
+    })
+  }
+
+  removeIfVersion(name: string, version: string): Promise<boolean> {
+    return this.#within('remove', name, async (target) => {
+      const aside = await claim(target, version).catch((err: unknown) => {
+        throw storeError('remove', target, err)
+      })
+      if (aside === 'gone') return true
+      if (aside === 'changed') return false
+      await discard(aside)
+      await syncDirectory(dirname(target))
+      return true
+    })
+  }
+
+  async enforcesConditions(): Promise<boolean> {
+    return true
+  }
+
+  /**
+   * Removes the temporary files of this store's objects that a process killed in mid-write left
+   * beside them — each may hold a whole session — except those of writes in flight in this
+   * process and those of the `spare` objects (the lease's: another instance may be writing its
+   * own at this moment; they hold no session). Gives the names removed.
+   */
+  removeLeftovers(spare: readonly string[] = []): Promise<string[]> {
+    return this.#within('clean', '', async (target) => {
+      const directory = dirname(target)
+      const pattern = new RegExp(`^\\.${escapeRegExp(basename(target))}((?:\\.[A-Za-z0-9_-]+)*)\\.[0-9a-f]{12}\\.tmp$`)
+      let entries: string[]
+      try {
+        entries = await fsp.readdir(directory)
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
+        throw storeError('list', directory, err)
+      }
+      const removed: string[] = []
+      for (const entry of entries) {
+        const object = pattern.exec(entry)?.[1]
+        const path = join(directory, entry)
+        if (object === undefined || spare.includes(object) || inFlight.has(path)) continue
+        await fsp.rm(path, { force: true }).catch((err: unknown) => {
+          throw storeError('remove', path, err)
+        })
+        removed.push(entry)
+      }
+      if (removed.length > 0) await syncDirectory(directory)
+      return removed
+    })
+  }
+
+  async #read(name: string): Promise<Buffer | null> {
     const target = this.#target(name)
     try {
       return await fsp.readFile(target)
@@ -46,17 +191,12 @@ export class FileStore implements BlobStore, LeaseStore, WrittenAt {
     }
   }
 
-  async writtenAt(name = ''): Promise<Date | null> {
-    const target = this.#target(name)
-    try {
-      return (await fsp.stat(target)).mtime
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
-      throw storeError('stat', target, err)
-    }
+  async #readVersioned(name: string): Promise<VersionedObject | null> {
+    const data = await this.#read(name)
+    return data === null ? null : { data, version: digest(data) }
   }
 
-  async write(name: string, data: Buffer): Promise<void> {
+  async #write(name: string, data: Buffer): Promise<void> {
     const target = this.#target(name)
     try {
       await publish(target, data, (temporary) => fsp.rename(temporary, target))
@@ -65,26 +205,7 @@ export class FileStore implements BlobStore, LeaseStore, WrittenAt {
     }
   }
 
-  async remove(name: string): Promise<void> {
-    const target = this.#target(name)
-    try {
-      await fsp.rm(target, { force: true })
-    } catch (err) {
-      throw storeError('remove', target, err)
-    }
-  }
-
-  async readVersioned(name: string): Promise<VersionedObject | null> {
-    const data = await this.read(name)
-    return data === null ? null : { data, version: digest(data) }
-  }
-
-  /**
-   * The bytes go to a temporary file that is then hard-linked to the target name: link(2)
-   * fails with EEXIST when the name exists, and the object appears with all its bytes at
-   * once, so a reader never sees a half-written lock.
-   */
-  async createIfAbsent(name: string, data: Buffer): Promise<string | null> {
+  async #createIfAbsent(name: string, data: Buffer): Promise<string | null> {
     const target = this.#target(name)
     try {
       await publish(target, data, (temporary) => fsp.link(temporary, target))
@@ -95,50 +216,12 @@ export class FileStore implements BlobStore, LeaseStore, WrittenAt {
     return digest(data)
   }
 
-  /**
-   * Whoever renames the current file aside owns it; it then checks that the file is the version
-   * it saw, and links the new file in its place. Between the two steps the name is free, and an
-   * exclusive create by someone else wins over this replace: that is still one winner.
-   */
-  async replaceIfVersion(name: string, data: Buffer, version: string): Promise<string | null> {
+  async #within<T>(operation: string, name: string, call: (target: string) => Promise<T>): Promise<T> {
     const target = this.#target(name)
-    const aside = await claim(target, version).catch((err: unknown) => {
-      throw storeError('replace', target, err)
-    })
-    if (aside === 'gone' || aside === 'changed') return null
-    try {
-      return await this.createIfAbsent(name, data)
-    } finally {
-      await fsp.rm(aside, { force: true }).catch(() => {})
-    }
-  }
-
-  /**
-   * A check, then an atomic write (rename over the name): the name is never free, so someone
-   * waiting for the lease cannot slip in while it is renewed. Not exclusive between the check
-   * and the rename; the lease uses it only while its own lease is unexpired, when nobody else
-   * replaces it.
-   */
-  async renewIfVersion(name: string, data: Buffer, version: string): Promise<string | null> {
-    if ((await this.readVersioned(name))?.version !== version) return null
-    await this.write(name, data)
-    return digest(data)
-  }
-
-  async removeIfVersion(name: string, version: string): Promise<boolean> {
-    const target = this.#target(name)
-    const aside = await claim(target, version).catch((err: unknown) => {
-      throw storeError('remove', target, err)
-    })
-    if (aside === 'gone') return true
-    if (aside === 'changed') return false
-    await fsp.rm(aside, { force: true }).catch(() => {})
-    await syncDirectory(dirname(target))
-    return true
-  }
-
-  async enforcesConditions(): Promise<boolean> {
-    return true
+    return withinDeadline(this.#deadline, () => call(target), () => new SessionStoreError(
+      'STORE_UNAVAILABLE',
+      `cannot ${operation} session file ${JSON.stringify(target)}: no answer from the file system within ${this.#deadline.ms / 1000} s`,
+    ))
   }
 
   #target(name: string): string {
@@ -147,8 +230,24 @@ export class FileStore implements BlobStore, LeaseStore, WrittenAt {
   }
 }
 
+/** Temporary files of this process's writes still under way: `removeLeftovers` spares them. */
+const inFlight = new Set<string>()
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+/** Removes a temporary file this process made; it is no longer in flight. */
+async function discard(temporary: string): Promise<void> {
+  await fsp.rm(temporary, { force: true }).catch(() => {})
+  inFlight.delete(temporary)
+}
+
+/** A fresh temporary name beside `target`, counted in flight until `discard`ed. */
 function temporaryBeside(target: string): string {
-  return join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`)
+  const temporary = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`)
+  inFlight.add(temporary)
+  return temporary
 }
 
 async function makeDirectory(directory: string): Promise<void> {
@@ -171,7 +270,7 @@ async function publish(target: string, data: Buffer, place: (temporary: string) 
     await writeNewFile(temporary, data)
     await place(temporary)
   } finally {
-    await fsp.rm(temporary, { force: true }).catch(() => {})
+    await discard(temporary)
   }
   await syncDirectory(directory)
 }
@@ -205,6 +304,7 @@ async function claim(target: string, version: string): Promise<string | 'gone' |
   try {
     await fsp.rename(target, aside)
   } catch (err) {
+    inFlight.delete(aside)
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'gone'
     throw err
   }
@@ -219,7 +319,7 @@ async function claim(target: string, version: string): Promise<string | 'gone' |
     })
     return 'changed'
   } finally {
-    if (!kept) await fsp.rm(aside, { force: true }).catch(() => {})
+    if (!kept) await discard(aside)
   }
 }
 

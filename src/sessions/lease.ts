@@ -7,7 +7,9 @@
  *
  * Every step is a conditional write (LeaseStore): of two instances creating, renewing or
  * taking over the same lease, exactly one succeeds. A holder whose renewal fails that way has
- * lost the lease and is told through `onLost`: it must disconnect.
+ * lost the lease and is told through `onLost`: it must disconnect. So is a holder that could not
+ * renew by its give-up time (the store down, hanging or full), a margin before the lease can
+ * be taken over: it must be off the session before anyone else may be on it.
  */
 import { randomBytes } from 'node:crypto'
 import { systemClock } from '../clock.ts'
@@ -17,6 +19,7 @@ import type { LeaseDocument } from './lease-document.ts'
 import { holderName, localIdentity } from './lease-identity.ts'
 import type { LeaseIdentity } from './lease-identity.ts'
 import type { LeaseStore } from './lease-store.ts'
+import type { LeaseTiming } from './lease-timing.ts'
 import { SessionStoreError } from './session-store-error.ts'
 
 export interface SessionLease {
@@ -33,6 +36,7 @@ export interface SessionLease {
 }
 
 export interface LeaseLog {
+  debug?(obj: object, msg?: string): void
   info(obj: object, msg?: string): void
   warn(obj: object, msg?: string): void
   error(obj: object, msg?: string): void
@@ -45,6 +49,14 @@ export interface LeaseOptions {
   ttlMs: number
   /** How often the holder renews; well under ttlMs, so that a renewal can fail and be retried. */
   renewEveryMs: number
+  /**
+   * How long before its lease expires a holder that could not renew it gives up (reports the
+   * loss through `onLost`), so that it has stopped using the session before anyone else may take
+   * it; default renewEveryMs / 2. Covers the clocks of two hosts disagreeing and the time to stop.
+   */
+  giveUpBeforeMs?: number | undefined
+  /** How soon a failed renewal is tried again (default pollMs). */
+  retryMs?: number | undefined
   /** false: refuse at once when the session is in use; true: wait until it is free; a number: wait at most that many ms. */
   wait: boolean | number
   /** How often a waiting instance looks again (default 1 s, or renewEveryMs when shorter). */
@@ -61,17 +73,12 @@ export interface LeaseOptions {
 export const LEASE_OBJECT = '.lock'
 
 /**
- * The service's lease timing: renewed every 10 s, it lives 30 s without renewal, so a crashed
- * holder's lease runs out within 30 s and a waiter that waits longer always gets it.
+ * The lease a process of the service takes (src/main.ts): its timing from SESSION_LEASE_TTL
+ * (src/sessions/lease-timing.ts), waiting SESSION_LOCK_WAIT seconds for another holder to go
+ * before giving up.
  */
-export const SESSION_LEASE_TIMING = { ttlMs: 30_000, renewEveryMs: 10_000 } as const
-
-/**
- * The lease a process of the service takes (src/main.ts): SESSION_LEASE_TIMING, waiting
- * SESSION_LOCK_WAIT seconds for another holder to go before giving up.
- */
-export function serviceLeaseOptions(lockWaitSeconds: number, rest: Pick<LeaseOptions, 'log' | 'onLost' | 'clock'>): LeaseOptions {
-  return { ...SESSION_LEASE_TIMING, wait: lockWaitSeconds * 1000, ...rest }
+export function serviceLeaseOptions(timing: LeaseTiming, lockWaitSeconds: number, rest: Pick<LeaseOptions, 'log' | 'onLost' | 'clock'>): LeaseOptions {
+  return { ttlMs: timing.ttlMs, renewEveryMs: timing.renewEveryMs, giveUpBeforeMs: timing.giveUpBeforeMs, wait: lockWaitSeconds * 1000, ...rest }
 }
 
 /** Immediate retries after losing a race for a lease that just changed, before waiting a poll interval. */
@@ -119,6 +126,8 @@ interface Settings {
   holder: string
   ttlMs: number
   renewEveryMs: number
+  giveUpBeforeMs: number
+  retryMs: number
   pollMs: number
   onLost: ((error: SessionStoreError) => void) | undefined
   log: LeaseLog
@@ -133,12 +142,19 @@ function settle(options: LeaseOptions): Settings {
     throw new RangeError(`a lease needs 0 < renewEveryMs < ttlMs, got renewEveryMs ${renewEveryMs} and ttlMs ${ttlMs}`)
   }
   if (typeof options.wait === 'number' && !(options.wait >= 0)) throw new RangeError(`wait must be a boolean or a number of ms >= 0, got ${options.wait}`)
+  const giveUpBeforeMs = options.giveUpBeforeMs ?? renewEveryMs / 2
+  if (!(giveUpBeforeMs >= 0) || giveUpBeforeMs >= ttlMs - renewEveryMs) {
+    throw new RangeError(`a lease needs 0 <= giveUpBeforeMs < ttlMs - renewEveryMs, got giveUpBeforeMs ${giveUpBeforeMs}`)
+  }
   const identity = options.identity ?? localIdentity()
+  const pollMs = options.pollMs ?? Math.min(1000, renewEveryMs)
   return {
     holder: options.holder ?? holderName(identity),
     ttlMs,
     renewEveryMs,
-    pollMs: options.pollMs ?? Math.min(1000, renewEveryMs),
+    giveUpBeforeMs,
+    retryMs: options.retryMs ?? pollMs,
+    pollMs,
     onLost: options.onLost,
     log: options.log ?? silentLog,
     clock: options.clock ?? systemClock,
@@ -189,7 +205,11 @@ function lockedError(store: LeaseStore, current: LeaseDocument | null, waitedMs:
   return new SessionStoreError('SESSION_LOCKED', `the session at ${store.describe()} is in use by ${who}: a second connection would make Telegram revoke its auth key, so stop the other instance first${waited}`)
 }
 
-/** A held lease: renewed on a timer until released or lost. */
+/**
+ * A held lease: renewed on a timer until released or lost. One loop watches it: it starts a
+ * renewal when one falls due (sooner again after a failure) and, whether or not a renewal is
+ * still waiting on the store, gives the lease up `giveUpBeforeMs` before it expires unrenewed.
+ */
 class StoreLease implements SessionLease {
   readonly holder: string
   readonly #store: LeaseStore
@@ -202,7 +222,13 @@ class StoreLease implements SessionLease {
   #released = false
   /** Renewals one after the other: two at once would race each other for the same version. */
   #renewal: Promise<void> = Promise.resolve()
-  #renewing: Promise<void>
+  /** The renewal the loop started and still waits for, or null. */
+  #inFlight: Promise<void> | null = null
+  /** Wakes the loop from its sleep: its renewal ended, or the lease was released or lost. */
+  #wake = new AbortController()
+  /** Failed renewals since the last that succeeded: one warning per outage, not one per attempt. */
+  #outage: { since: number, attempts: number } | null = null
+  #watching: Promise<void>
   #releasing: Promise<void> | undefined
 
   constructor(store: LeaseStore, settings: Settings, document: LeaseDocument, version: string) {
@@ -211,12 +237,17 @@ class StoreLease implements SessionLease {
     this.#settings = settings
     this.#document = document
     this.#version = version
-    this.#renewing = this.#renewLoop()
+    this.#watching = this.#watch()
   }
 
   /** When the lease ends unless renewed, in ms since the epoch. */
   get expiresAt(): number {
     return Date.parse(this.#document.expiresAt)
+  }
+
+  /** When a holder that has not renewed by then stops. */
+  get #giveUpAt(): number {
+    return this.expiresAt - this.#settings.giveUpBeforeMs
   }
 
   release(): Promise<void> {
@@ -242,7 +273,8 @@ class StoreLease implements SessionLease {
   async #release(): Promise<void> {
     this.#released = true
     this.#stop.abort()
-    await this.#renewing
+    this.#wake.abort()
+    await this.#watching
     await this.#renewal
     if (this.#lostWhy !== null) return
     const { log, name } = this.#settings
@@ -255,13 +287,26 @@ class StoreLease implements SessionLease {
     }
   }
 
-  async #renewLoop(): Promise<void> {
-    const { clock, renewEveryMs } = this.#settings
-    const signal = this.#stop.signal
-    while (!signal.aborted && this.#lostWhy === null) {
-      await clock.sleep(renewEveryMs, { signal, keepAlive: false })
-      if (signal.aborted) return
-      await this.#renewSerially()
+  async #watch(): Promise<void> {
+    const { clock, renewEveryMs, retryMs } = this.#settings
+    const stop = this.#stop.signal
+    let dueAt = clock.now() + renewEveryMs
+    while (!stop.aborted && this.#lostWhy === null) {
+      const now = clock.now()
+      if (now >= this.#giveUpAt) {
+        this.#lose(`it could not be renewed in time: it expires at ${this.#document.expiresAt}, and this instance stops before then so that it is not using the session when another may take it`)
+        return
+      }
+      const wake = this.#wake = new AbortController()
+      if (this.#inFlight === null && now >= dueAt) {
+        this.#inFlight = this.#renewSerially().finally(() => {
+          this.#inFlight = null
+          dueAt = clock.now() + (this.#outage === null ? renewEveryMs : retryMs)
+          this.#wake.abort()
+        })
+      }
+      const wakeAt = this.#inFlight === null ? Math.min(dueAt, this.#giveUpAt) : this.#giveUpAt
+      await clock.sleep(Math.max(0, wakeAt - now), { signal: wake.signal, keepAlive: false })
     }
   }
 
@@ -271,39 +316,66 @@ class StoreLease implements SessionLease {
   }
 
   /**
-   * While the lease is comfortably unexpired nobody else may replace it, and it is renewed in
-   * place (the object never missing, so an instance waiting for it cannot slip in). A holder
-   * that comes back late (stalled past half its slack) renews as a taker would, exclusively.
+   * Before its give-up time the lease is comfortably unexpired: nobody else may replace it, and
+   * it is renewed in place (the object never missing, so an instance waiting for it cannot slip
+   * in — not even while a full disk fails renewal after renewal). The loop never renews later
+   * than that; a write after a stall past the lease's end (`assertHeld`) renews as a taker
+   * would, exclusively.
    */
   async #renew(): Promise<void> {
-    const { clock, ttlMs, renewEveryMs, name, log } = this.#settings
+    const { clock, ttlMs, name } = this.#settings
     const now = clock.now()
     const renewed: LeaseDocument = { ...this.#document, expiresAt: new Date(now + ttlMs).toISOString() }
-    const inPlace = now < this.expiresAt - (ttlMs - renewEveryMs) / 2
+    const inPlace = now < this.#giveUpAt
     let version: string | null
     try {
       version = inPlace
         ? await this.#store.renewIfVersion(name, encodeLease(renewed), this.#version)
         : await this.#store.replaceIfVersion(name, encodeLease(renewed), this.#version)
     } catch (err) {
-      // Until the lease expires nobody else may take it, so a store that is briefly down is retried.
-      if (clock.now() < this.expiresAt) {
-        log.warn({ err, store: this.#store.describe(), expiresAt: this.#document.expiresAt }, 'could not renew the session lease: retrying')
+      // Until the lease expires nobody else may take it, so a store that is down (unreachable,
+      // hanging past its deadline, a full or read-only disk) is retried; the loop gives up in time.
+      this.#failed(err)
+      return
+    }
+    if (version === null) {
+      const found = await this.#store.readVersioned(name).catch((err: unknown) => {
+        this.#failed(err)
+        return undefined
+      })
+      if (found === undefined) return
+      const current = found === null ? null : parseLease(found.data)
+      if (current?.token === this.#document.token) {
+        // Our own earlier renewal, answered too late to count (past its deadline), landed after all.
+        this.#renewedTo(current, found!.version)
         return
       }
-      this.#lose(`it expired at ${this.#document.expiresAt} while the store could not be written`, err)
+      this.#lose(found === null ? 'it was removed from the store' : `${current?.holder ?? 'another instance'} holds it now`)
       return
     }
-    if (version !== null) {
-      this.#document = renewed
-      this.#version = version
+    this.#renewedTo(renewed, version)
+  }
+
+  #renewedTo(document: LeaseDocument, version: string): void {
+    this.#document = document
+    this.#version = version
+    if (this.#outage !== null) {
+      const { since, attempts } = this.#outage
+      this.#outage = null
+      this.#settings.log.info({ store: this.#store.describe(), failedAttempts: attempts, since: new Date(since).toISOString() }, 'the session lease is renewed again')
+    }
+  }
+
+  #failed(err: unknown): void {
+    const { clock, log } = this.#settings
+    const reason = { message: (err as Error)?.message ?? String(err), code: (err as { code?: unknown })?.code }
+    if (this.#outage === null) {
+      this.#outage = { since: clock.now(), attempts: 1 }
+      log.warn({ err: reason, store: this.#store.describe(), expiresAt: this.#document.expiresAt, giveUpAt: new Date(this.#giveUpAt).toISOString() }, 'could not renew the session lease: retrying until it is renewed or the lease runs out')
       return
     }
-    const why = await this.#store.readVersioned(name).then(
-      (found) => found === null ? 'it was removed from the store' : `${parseLease(found.data)?.holder ?? 'another instance'} holds it now`,
-      () => 'another instance holds it now',
-    )
-    this.#lose(why)
+    this.#outage.attempts++
+    log.debug?.({ err: reason, attempts: this.#outage.attempts }, 'could not renew the session lease: retrying')
   }
 
   #lostError(why: string, cause?: unknown): SessionStoreError {
@@ -314,6 +386,7 @@ class StoreLease implements SessionLease {
   #lose(why: string, cause?: unknown): void {
     if (this.#lostWhy !== null) return
     this.#lostWhy = why
+    this.#wake.abort()
     const error = this.#lostError(why, cause)
     const { onLost, log } = this.#settings
     if (onLost === undefined) {

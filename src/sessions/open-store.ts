@@ -3,18 +3,26 @@
  * loaded only for an s3:// URL: it is a large module graph, and a service whose session is in a
  * file would pay for it at every start.
  */
+import type { Clock } from '../clock.ts'
+import { systemClock } from '../clock.ts'
 import type { SessionUrl } from '../config.ts'
 import type { BlobStore, WrittenAt } from './blob-store.ts'
 import type { LeaseStore } from './lease-store.ts'
 import { FileStore } from './file-store.ts'
+import { SESSION_LEASE_TIMING } from './lease-timing.ts'
 
-export async function openStore(sessionUrl: SessionUrl, env: NodeJS.ProcessEnv): Promise<BlobStore & LeaseStore & WrittenAt> {
+/**
+ * Every call to the store it opens has `deadlineMs` (default: the default lease's, 5 s): the
+ * lease's timing sets it shorter than the lease lives (src/sessions/lease-timing.ts).
+ */
+export async function openStore(sessionUrl: SessionUrl, env: NodeJS.ProcessEnv, deadlineMs: number = SESSION_LEASE_TIMING.storeDeadlineMs, clock: Clock = systemClock): Promise<BlobStore & LeaseStore & WrittenAt> {
+  const deadline = { ms: deadlineMs, clock }
   switch (sessionUrl.scheme) {
     case 'file':
-      return new FileStore(sessionUrl.path)
+      return new FileStore(sessionUrl.path, { deadline })
     case 's3': {
       const { S3Store, createS3Client } = await import('./s3-store.ts')
-      return new S3Store({ bucket: sessionUrl.bucket, key: sessionUrl.key, client: createS3Client(env) })
+      return new S3Store({ bucket: sessionUrl.bucket, key: sessionUrl.key, client: createS3Client(env, deadlineMs), deadline })
     }
   }
 }

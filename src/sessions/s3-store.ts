@@ -11,6 +11,10 @@
  * 412 Precondition Failed otherwise). Not every S3-compatible server honours these headers, and
  * one that does not simply writes; the store finds out once, with a probe object, and then
  * checks by reading before and after instead — which narrows the race without closing it.
+ * Every request has a deadline (src/sessions/deadline.ts): past it, the request is aborted (its
+ * socket destroyed) and the call fails as STORE_UNAVAILABLE, so an endpoint that accepts a
+ * connection and never answers cannot hold the lease's renewal for ever.
+ *
  * (MinIO releases before August 2025 honour both headers but let If-Match write a key that no
  * longer exists — minio/minio#21526; the lease only meets that case when a lease is removed and
  * taken over at the same instant.)
@@ -18,8 +22,11 @@
 import { createHash } from 'node:crypto'
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import type { S3ClientConfig } from '@aws-sdk/client-s3'
+import { systemClock } from '../clock.ts'
 import { parseS3Endpoint } from '../config.ts'
 import { assertSiblingName } from './blob-store.ts'
+import { withinDeadline, type Deadline } from './deadline.ts'
+import { SESSION_LEASE_TIMING } from './lease-timing.ts'
 import type { BlobStore, WrittenAt } from './blob-store.ts'
 import type { LeaseStore, VersionedObject } from './lease-store.ts'
 import { SessionStoreError } from './session-store-error.ts'
@@ -29,18 +36,22 @@ export interface S3StoreOptions {
   bucket: string
   key: string
   client: S3Client
+  /** The longest one request may take (default: the default lease's store deadline, 5 s). */
+  deadline?: Deadline | undefined
 }
 
 export class S3Store implements BlobStore, LeaseStore, WrittenAt {
   readonly bucket: string
   readonly key: string
   readonly #client: S3Client
+  readonly #deadline: Deadline
   #conditions: Promise<boolean> | undefined
 
   constructor(options: S3StoreOptions) {
     this.bucket = options.bucket
     this.key = options.key
     this.#client = options.client
+    this.#deadline = options.deadline ?? { ms: SESSION_LEASE_TIMING.storeDeadlineMs, clock: systemClock }
   }
 
   describe(): string {
@@ -50,7 +61,7 @@ export class S3Store implements BlobStore, LeaseStore, WrittenAt {
   async read(name = ''): Promise<Buffer | null> {
     const key = this.#key(name)
     try {
-      const answer = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }))
+      const answer = await this.#request((abortSignal) => this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal }))
       if (answer.Body === undefined) return Buffer.alloc(0)
       return Buffer.from(await answer.Body.transformToByteArray())
     } catch (err) {
@@ -62,7 +73,7 @@ export class S3Store implements BlobStore, LeaseStore, WrittenAt {
   async writtenAt(name = ''): Promise<Date | null> {
     const key = this.#key(name)
     try {
-      const answer = await this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))
+      const answer = await this.#request((abortSignal) => this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal }))
       return answer.LastModified ?? null
     } catch (err) {
       if (isMissingObject(err)) return null
@@ -73,12 +84,12 @@ export class S3Store implements BlobStore, LeaseStore, WrittenAt {
   async write(name: string, data: Buffer): Promise<void> {
     const key = this.#key(name)
     try {
-      await this.#client.send(new PutObjectCommand({
+      await this.#request((abortSignal) => this.#client.send(new PutObjectCommand({
         Bucket: this.bucket,
         Key: key,
         Body: data,
         ContentType: 'application/octet-stream',
-      }))
+      }), { abortSignal }))
     } catch (err) {
       throw this.#error('write', key, err)
     }
@@ -87,7 +98,7 @@ export class S3Store implements BlobStore, LeaseStore, WrittenAt {
   async remove(name: string): Promise<void> {
     const key = this.#key(name)
     try {
-      await this.#client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }))
+      await this.#request((abortSignal) => this.#client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal }))
     } catch (err) {
       if (isMissingObject(err)) return
       throw this.#error('remove', key, err)
@@ -97,7 +108,7 @@ export class S3Store implements BlobStore, LeaseStore, WrittenAt {
   async readVersioned(name: string): Promise<VersionedObject | null> {
     const key = this.#key(name)
     try {
-      const answer = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }))
+      const answer = await this.#request((abortSignal) => this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal }))
       const data = answer.Body === undefined ? Buffer.alloc(0) : Buffer.from(await answer.Body.transformToByteArray())
       // Every S3 server sends an ETag; a digest stands in so that versions still differ without one.
       return { data, version: answer.ETag ?? `sha256:${createHash('sha256').update(data).digest('base64url')}` }
@@ -135,7 +146,7 @@ export class S3Store implements BlobStore, LeaseStore, WrittenAt {
     const key = this.#key(name)
     const enforced = await this.enforcesConditions()
     try {
-      await this.#client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key, ...(enforced ? { IfMatch: version } : {}) }))
+      await this.#request((abortSignal) => this.#client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key, ...(enforced ? { IfMatch: version } : {}) }), { abortSignal }))
       return true
     } catch (err) {
       const { status } = describeFailure(err)
@@ -167,13 +178,13 @@ export class S3Store implements BlobStore, LeaseStore, WrittenAt {
     const key = this.#key(name)
     const probe = Buffer.from('lease probe\n')
     try {
-      await this.#client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: probe }))
+      await this.#request((abortSignal) => this.#client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: probe }), { abortSignal }))
     } catch (err) {
       throw this.#error('write', key, err)
     }
     const refuses = async (condition: { IfNoneMatch: string } | { IfMatch: string }): Promise<boolean> => {
       try {
-        await this.#client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: probe, ...condition }))
+        await this.#request((abortSignal) => this.#client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: probe, ...condition }), { abortSignal }))
         return false
       } catch (err) {
         const { status } = describeFailure(err)
@@ -197,13 +208,13 @@ export class S3Store implements BlobStore, LeaseStore, WrittenAt {
   async #conditionalPut(name: string, data: Buffer, condition: { IfNoneMatch: string } | { IfMatch: string }): Promise<string | null> {
     const key = this.#key(name)
     try {
-      const answer = await this.#client.send(new PutObjectCommand({
+      const answer = await this.#request((abortSignal) => this.#client.send(new PutObjectCommand({
         Bucket: this.bucket,
         Key: key,
         Body: data,
         ContentType: 'application/octet-stream',
         ...condition,
-      }))
+      }), { abortSignal }))
       return answer.ETag ?? (await this.readVersioned(name))?.version ?? null
     } catch (err) {
       const { name: errorName, status } = describeFailure(err)
@@ -219,12 +230,19 @@ export class S3Store implements BlobStore, LeaseStore, WrittenAt {
     return stored !== null && stored.data.equals(data) ? stored.version : null
   }
 
+  /** One request, aborted at the deadline. */
+  #request<T>(send: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return withinDeadline(this.#deadline, send, () => new SessionStoreError('STORE_UNAVAILABLE', `cannot reach ${this.describe()}: no answer from S3 within ${this.#deadline.ms / 1000} s`))
+  }
+
   #key(name: string): string {
     assertSiblingName(name)
     return this.key + name
   }
 
   #error(operation: string, key: string, err: unknown): SessionStoreError {
+    // Already ours: a request past its deadline.
+    if (err instanceof SessionStoreError) return err
     const { name, status, errno } = describeFailure(err)
     const code = classify(name, status, errno)
     const facts = [name === 'Error' ? undefined : name, status === undefined ? undefined : `HTTP ${status}`, errno]
@@ -280,9 +298,11 @@ function classify(name: string | undefined, status: number | undefined, errno: s
  * the environment and the shared config files). A custom endpoint — MinIO, R2, a local S3 —
  * gets path-style addressing, since those rarely serve bucket subdomains.
  */
-export function createS3Client(env: NodeJS.ProcessEnv): S3Client {
+export function createS3Client(env: NodeJS.ProcessEnv, deadlineMs: number = SESSION_LEASE_TIMING.storeDeadlineMs): S3Client {
   const endpoint = parseS3Endpoint(env)
-  const options: S3ClientConfig = {}
+  // Each attempt is bounded too (the SDK retries within the call's deadline), and its socket
+  // closed when it is exceeded.
+  const options: S3ClientConfig = { requestHandler: { connectionTimeout: deadlineMs, requestTimeout: deadlineMs, throwOnRequestTimeout: true } }
   if (endpoint !== null) {
     options.endpoint = endpoint
     options.forcePathStyle = true

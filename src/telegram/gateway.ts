@@ -189,6 +189,7 @@ export class TelegramGateway implements Connector<TelethonDict> {
         await this.#client.notifyLoggedOut()
       }
       await this.#session.commit({ ...EMPTY_SESSION_RECORD })
+      await this.#session.removeCopies()
       this.#deps.log.info({}, 'signed out of Telegram; session cleared')
     })
   }

@@ -4,9 +4,12 @@
  * cost a new login (docs/spec.md §5: "saved at shutdown"). Every failure is logged, the last one at
  * error level, so a lost save is never silent; the caller turns `false` into exit code 1.
  *
+ * A lost lease ends the retries at once: the store may be another instance's by now.
+ *
  * Only the error's message is logged: store errors name the store and the reason, never the
  * session's content.
  */
+import { SessionStoreError } from '../sessions/session-store-error.ts'
 import type { Sleep } from './call-with-flood-wait.ts'
 
 export interface SaveRetryLog {
@@ -37,7 +40,9 @@ export async function saveWithRetry(deps: SaveRetryDeps, policy: SaveRetryPolicy
       return true
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err)
-      if (attempt >= policy.attempts) {
+      // Another instance may hold the session now: no later attempt may write it.
+      const leaseLost = err instanceof SessionStoreError && err.code === 'SESSION_LEASE_LOST'
+      if (attempt >= policy.attempts || leaseLost) {
         deps.log.error({ err: { message: reason }, attempts: attempt }, 'could not save the session; giving up: the next start may need a new sign-in')
         return false
       }

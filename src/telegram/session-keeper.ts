@@ -79,6 +79,23 @@ export class SessionKeeper {
     }
   }
 
+  /**
+   * After a sign-out, with the cleared record saved: the copies of the account's session beside
+   * it go too — a revoked login kept aside (`.revoked`) and any temporary file a killed process
+   * left — so that nothing of the account stays in the store. A failure is logged, not thrown:
+   * the sign-out itself is done.
+   */
+  async removeCopies(): Promise<void> {
+    const { log, store } = this.#deps
+    try {
+      await store.remove(REVOKED_RECORD)
+      const removed = await store.removeLeftovers?.() ?? []
+      if (removed.length > 0) log.info({ store: store.describe(), removed: removed.length }, 'removed temporary copies of the session left by an interrupted write')
+    } catch (err) {
+      log.error({ err: { message: (err as Error).message }, store: store.describe() }, 'signed out, but copies of the session beside it could not be removed')
+    }
+  }
+
   /** The signed-in session as the client has it now (it records DC moves), taken before the save at shutdown. */
   async refresh(exportSession: () => Promise<string>): Promise<void> {
     if (this.#record.session === null) return

@@ -134,7 +134,7 @@ export function leaseContract(freshStore: () => LeaseStore, { enforced }: { enfo
     const lease = await acquireLease(store, leaseOptions('instance-a', clock))
     for (let round = 1; round <= 5; round++) {
       clock.advance(RENEW)
-      await clock.whenSleeping(1)
+      await clock.whenSleepingUntil(clock.now() + RENEW)
       assert.equal((await storedLease(store))?.expiresAt, new Date(T0 + round * RENEW + TTL).toISOString())
     }
     // 50 s after the start, 20 s past the first lease's end.
@@ -191,11 +191,11 @@ export function leaseContract(freshStore: () => LeaseStore, { enforced }: { enfo
       throw new Error('instance-b took the lease while instance-a was renewing it')
     })
     for (let round = 1; round <= 10; round++) {
-      await Promise.race([clock.whenSleeping(2), slippedIn])
       // The renewal and the poll fall due together.
+      await Promise.race([clock.whenSleepingUntil(clock.now() + RENEW, 2), slippedIn])
       clock.advance(RENEW)
     }
-    await Promise.race([clock.whenSleeping(2), slippedIn])
+    await Promise.race([clock.whenSleepingUntil(clock.now() + RENEW, 2), slippedIn])
     assert.deepEqual(losses, [])
     assert.equal(taken.lease === undefined, true, 'instance-b is still waiting')
     assert.equal((await storedLease(store))?.expiresAt, new Date(T0 + 10 * RENEW + TTL).toISOString())
@@ -212,11 +212,11 @@ export function leaseContract(freshStore: () => LeaseStore, { enforced }: { enfo
     const clock = new ManualClock(T0)
     const losses: string[] = []
     const lease = await acquireLease(store, leaseOptions('instance-a', clock, { onLost: (err) => losses.push(err.message) }))
-    // Stalled for 25 of the lease's 30 seconds: it renews the exclusive way.
-    clock.advance(25_000)
-    await clock.whenSleeping(1)
+    // Stalled for 22 of the lease's 30 seconds, short of its give-up time (25 s): it renews in place.
+    clock.advance(22_000)
+    await clock.whenSleepingUntil(clock.now() + RENEW)
     assert.deepEqual(losses, [])
-    assert.equal((await storedLease(store))?.expiresAt, new Date(T0 + 25_000 + TTL).toISOString())
+    assert.equal((await storedLease(store))?.expiresAt, new Date(T0 + 22_000 + TTL).toISOString())
     await lease.release()
     assert.equal(await store.readVersioned('.lock'), null)
   })

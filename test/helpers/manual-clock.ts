@@ -13,7 +13,7 @@ interface Sleeper {
 export class ManualClock implements Clock {
   #now: number
   readonly #sleepers = new Set<Sleeper>()
-  #watchers: Array<{ count: number, resolve(): void }> = []
+  #watchers: Array<{ ready(): boolean, resolve(): void }> = []
 
   constructor(startMs: number) {
     this.#now = startMs
@@ -47,8 +47,21 @@ export class ManualClock implements Clock {
 
   /** Resolves once at least `count` sleeps are pending. */
   whenSleeping(count = 1): Promise<void> {
+    return this.#when(() => this.#sleepers.size >= count)
+  }
+
+  /**
+   * Resolves once `count` sleeps ending at `until` are pending: the step that sets that sleep has run
+   * (a lease renewal done sleeps until the next one, while it is in flight only until the
+   * lease's give-up time).
+   */
+  whenSleepingUntil(until: number, count = 1): Promise<void> {
+    return this.#when(() => [...this.#sleepers].filter((sleeper) => sleeper.until === until).length >= count)
+  }
+
+  #when(ready: () => boolean): Promise<void> {
     return new Promise((resolve) => {
-      this.#watchers.push({ count, resolve })
+      this.#watchers.push({ ready, resolve })
       this.#notify()
     })
   }
@@ -69,8 +82,8 @@ export class ManualClock implements Clock {
   }
 
   #notify(): void {
-    const ready = this.#watchers.filter((watcher) => this.#sleepers.size >= watcher.count)
-    this.#watchers = this.#watchers.filter((watcher) => this.#sleepers.size < watcher.count)
+    const ready = this.#watchers.filter((watcher) => watcher.ready())
+    this.#watchers = this.#watchers.filter((watcher) => !ready.includes(watcher))
     for (const watcher of ready) watcher.resolve()
   }
 }

@@ -1,18 +1,21 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { mkdtemp, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FileStore } from '../../src/sessions/file-store.ts'
 import { loadConfig } from '../../src/config.ts'
 import { acquireLease, serviceLeaseOptions } from '../../src/sessions/lease.ts'
+import { leaseTiming } from '../../src/sessions/lease-timing.ts'
 import { encodeLease } from '../../src/sessions/lease-document.ts'
 import { localIdentity } from '../../src/sessions/lease-identity.ts'
 import type { LeaseStore } from '../../src/sessions/lease-store.ts'
 import type { SessionStoreError } from '../../src/sessions/session-store-error.ts'
 import { RENEW, T0, TTL, leaseContract, leaseOptions, locked, recordingLog, storedLease, testIdentity } from '../helpers/lease-contract.ts'
 import { ManualClock } from '../helpers/manual-clock.ts'
+import { waitUntil } from '../helpers/wait-until.ts'
 
 describe('session lease in a file store', () => {
   let root = ''
@@ -76,78 +79,110 @@ describe('session lease in a file store', () => {
     if (process.platform === 'linux') assert.match(identity.pidScope ?? '', /^[0-9a-f-]{36}\/pid:\[\d+\]$/)
   })
 
-  test('a renewal that fails before the lease expires is retried, not reported as a loss', async () => {
+  /** The file store, with its renewals failing while `failing()` says so. */
+  function failingRenewals(failing: () => boolean): LeaseStore {
     const files = new FileStore(freshPath())
-    let failing = false
-    const store: LeaseStore = {
+    return {
       describe: () => files.describe(),
       readVersioned: (name) => files.readVersioned(name),
       createIfAbsent: (name, data) => files.createIfAbsent(name, data),
-      replaceIfVersion: (name, data, version) => failing
+      replaceIfVersion: (name, data, version) => failing()
         ? Promise.reject(new Error('store down'))
         : files.replaceIfVersion(name, data, version),
-      renewIfVersion: (name, data, version) => failing
+      renewIfVersion: (name, data, version) => failing()
         ? Promise.reject(new Error('store down'))
         : files.renewIfVersion(name, data, version),
       removeIfVersion: (name, version) => files.removeIfVersion(name, version),
       enforcesConditions: () => files.enforcesConditions(),
     }
+  }
+
+  test('a renewal that fails is retried every second, with one warning for the outage, and not reported as a loss', async () => {
+    let failing = false
+    const store = failingRenewals(() => failing)
     const clock = new ManualClock(T0)
     const log = recordingLog()
     const lost: string[] = []
     const lease = await acquireLease(store, leaseOptions('instance-a', clock, { log, onLost: (err) => lost.push(err.code) }))
     failing = true
     clock.advance(RENEW)
-    await clock.whenSleeping(1)
-    clock.advance(RENEW)
-    await clock.whenSleeping(1)
+    await clock.whenSleepingUntil(clock.now() + 1000)
+    for (let attempt = 2; attempt <= 10; attempt++) {
+      clock.advance(1000)
+      await clock.whenSleepingUntil(clock.now() + 1000)
+    }
     assert.deepEqual(lost, [])
-    assert.equal(log.entries.filter((entry) => entry.msg === 'could not renew the session lease: retrying').length, 2)
+    const warnings = log.entries.filter((entry) => entry.level === 'warn')
+    assert.deepEqual(warnings.map((entry) => entry.msg), ['could not renew the session lease: retrying until it is renewed or the lease runs out'])
+    assert.equal((warnings[0]!.obj as { giveUpAt: string }).giveUpAt, new Date(T0 + TTL - RENEW / 2).toISOString())
     failing = false
-    clock.advance(RENEW)
-    await clock.whenSleeping(1)
-    assert.equal((await storedLease(store))?.expiresAt, new Date(T0 + 3 * RENEW + TTL).toISOString())
+    clock.advance(1000)
+    await clock.whenSleepingUntil(clock.now() + RENEW)
+    assert.equal((await storedLease(store))?.expiresAt, new Date(T0 + 20_000 + TTL).toISOString())
+    const recovered = log.entries.find((entry) => entry.msg === 'the session lease is renewed again')
+    assert.deepEqual(recovered?.obj, { store: store.describe(), failedAttempts: 10, since: new Date(T0 + RENEW).toISOString() })
     assert.deepEqual(lost, [])
     await lease.release()
   })
 
-  test('a renewal still failing when the lease expires is reported as a loss', async () => {
-    const files = new FileStore(freshPath())
-    const store: LeaseStore = {
-      describe: () => files.describe(),
-      readVersioned: (name) => files.readVersioned(name),
-      createIfAbsent: (name, data) => files.createIfAbsent(name, data),
-      replaceIfVersion: () => Promise.reject(new Error('store down')),
-      renewIfVersion: () => Promise.reject(new Error('store down')),
-      removeIfVersion: (name, version) => files.removeIfVersion(name, version),
-      enforcesConditions: () => files.enforcesConditions(),
-    }
+  test('a holder that cannot renew gives up before its lease expires, and leaves the lease in the store', async () => {
+    const store = failingRenewals(() => true)
     const clock = new ManualClock(T0)
     const losses: SessionStoreError[] = []
-    let reportLoss!: () => void
-    const reported = new Promise<void>((resolve) => {
-      reportLoss = resolve
-    })
-    const lease = await acquireLease(store, leaseOptions('instance-a', clock, {
-      onLost: (err) => {
-        losses.push(err)
-        reportLoss()
-      },
-    }))
-    for (let round = 0; round < 2; round++) {
-      clock.advance(RENEW)
-      await clock.whenSleeping(1)
+    const lease = await acquireLease(store, leaseOptions('instance-a', clock, { onLost: (err) => losses.push(err) }))
+    clock.advance(RENEW)
+    await clock.whenSleepingUntil(clock.now() + 1000)
+    // Retried every second up to the give-up time, 5 s before the lease's end.
+    while (clock.now() < T0 + TTL - RENEW / 2 - 1000) {
+      clock.advance(1000)
+      await clock.whenSleepingUntil(clock.now() + 1000)
     }
     assert.equal(losses.length, 0)
-    // The third renewal falls on the lease's end.
-    clock.advance(RENEW)
-    await reported
-    assert.equal(losses.length, 1)
+    clock.advance(1000)
+    await waitUntil(() => losses.length > 0, 'the lease is given up')
+    assert.equal(clock.now(), T0 + 25_000)
     assert.equal(losses[0]!.code, 'SESSION_LEASE_LOST')
-    assert.match(losses[0]!.message, /it expired at 2025-07-01T12:00:30.000Z while the store could not be written/)
-    assert.equal(clock.sleeping, 0, 'a lost lease is no longer renewed')
+    assert.match(losses[0]!.message, /could not be renewed in time: it expires at 2025-07-01T12:00:30.000Z/)
+    await waitUntil(() => clock.sleeping === 0, 'renewals stop')
     await lease.release()
-    assert.notEqual(await store.readVersioned('.lock'), null, 'a lost lease is not removed: it may be someone else\'s by now')
+    assert.notEqual(await store.readVersioned('.lock'), null, 'a lease given up is not removed: it may be someone else\'s by now')
+  })
+
+  test('a holder stalled past its give-up time gives the lease up on waking, though nobody took it', async () => {
+    const store = new FileStore(freshPath())
+    const clock = new ManualClock(T0)
+    const losses: SessionStoreError[] = []
+    const lease = await acquireLease(store, leaseOptions('instance-a', clock, { onLost: (err) => losses.push(err) }))
+    clock.advance(26_000)
+    await waitUntil(() => losses.length > 0, 'the lease is given up')
+    assert.match(losses[0]!.message, /could not be renewed in time/)
+    await lease.release()
+  })
+
+  test('a renewal the file system never answers: the holder gives up in time all the same', async () => {
+    const path = freshPath()
+    const store = new FileStore(path, { deadline: { ms: 3_600_000, clock: new ManualClock(T0) } })
+    const clock = new ManualClock(T0)
+    const losses: SessionStoreError[] = []
+    const lease = await acquireLease(store, leaseOptions('instance-a', clock, { onLost: (err) => losses.push(err) }))
+    // The lock becomes a FIFO: reading it blocks until a writer comes, as a hung mount would.
+    await rm(`${path}.lock`)
+    assert.equal(spawnSync('mkfifo', [`${path}.lock`]).status, 0)
+    try {
+      clock.advance(RENEW)
+      await clock.whenSleepingUntil(T0 + TTL - RENEW / 2)
+      clock.advance(TTL - RENEW / 2 - RENEW)
+      await waitUntil(() => losses.length > 0, 'the lease is given up')
+      assert.match(losses[0]!.message, /could not be renewed in time/)
+    } finally {
+      // Unblocks the read still waiting in the thread pool: a writer comes, a plain file takes
+      // the FIFO's name (so that no later read blocks), and the writer leaves (end of file).
+      const writer = await open(`${path}.lock`, constants.O_WRONLY | constants.O_NONBLOCK)
+      await writeFile(`${path}.unblocked`, 'not a lease')
+      await rename(`${path}.unblocked`, `${path}.lock`)
+      await writer.close()
+    }
+    await lease.release()
   })
 
   test('SESSION_LOCK_WAIT is how long the service waits for a held lease: still waiting a millisecond before, refused at the time', async () => {
@@ -157,7 +192,7 @@ describe('session lease in a file store', () => {
     const config = loadConfig({ SESSION_LOCK_WAIT: '2' })
     const log = recordingLog()
     let settled = false
-    const waiting = locked(acquireLease(store, { ...serviceLeaseOptions(config.sessionLockWaitSeconds, { log, clock }), identity: testIdentity(200) }))
+    const waiting = locked(acquireLease(store, { ...serviceLeaseOptions(leaseTiming(config.sessionLeaseTtlSeconds), config.sessionLockWaitSeconds, { log, clock }), identity: testIdentity(200) }))
       .finally(() => {
         settled = true
       })

@@ -50,6 +50,24 @@ test('a save that fails twice is retried after 200 and 400 ms and then succeeds,
   assert.deepEqual(log.entries[0]!.obj.err, { message: 'cannot write file:/data/session (EIO), attempt 1' })
 })
 
+test('a save refused because the lease is lost is not retried', async () => {
+  const sleeps: number[] = []
+  const log = recordingLog()
+  let calls = 0
+  const saved = await saveWithRetry({
+    save: async () => {
+      calls++
+      throw new SessionStoreError('SESSION_LEASE_LOST', 'the lease on the session at file:/data/session was lost')
+    },
+    sleep: async (ms) => void sleeps.push(ms),
+    log,
+  })
+  assert.equal(saved, false)
+  assert.equal(calls, 1)
+  assert.deepEqual(sleeps, [])
+  assert.deepEqual(log.entries.map((e) => [e.level, e.obj.attempts]), [['error', 1]])
+})
+
 test('a save that always fails is tried five times with doubling waits, then given up at error level', async () => {
   const sleeps: number[] = []
   const log = recordingLog()
