@@ -52,6 +52,8 @@ export interface Config {
   readonly sessionLockWaitSeconds: number
   /** The longest Telegram flood wait sat through once a response has started (FLOOD_WAIT_MAX, SPEC §2, §7). */
   readonly floodWaitMaxSeconds: number
+  /** The longest sat through before a response has started; longer is a 429 (FLOOD_WAIT_THRESHOLD). */
+  readonly floodWaitThresholdSeconds: number
   /** AES-256 key for sessions at rest; null stores them in clear. */
   readonly sessionEncryptionKey: Buffer | null
   readonly logLevel: LogLevel
@@ -71,6 +73,8 @@ export const DEFAULT_SESSION_URL = 'file:./data/session'
 /** Longer than the session lease lives (30 s), so a crashed predecessor's lease runs out first. */
 export const DEFAULT_SESSION_LOCK_WAIT_SECONDS = 45
 export const DEFAULT_FLOOD_WAIT_MAX_SECONDS = 300
+/** Telethon's default flood_sleep_threshold: the waits the predecessor sat through before answering. */
+export const DEFAULT_FLOOD_WAIT_THRESHOLD_SECONDS = 60
 
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const host = read(env, 'HOST') ?? DEFAULT_HOST
@@ -96,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     allowUnauthenticated,
     sessionLockWaitSeconds: parseSeconds('SESSION_LOCK_WAIT', read(env, 'SESSION_LOCK_WAIT') ?? String(DEFAULT_SESSION_LOCK_WAIT_SECONDS)),
     floodWaitMaxSeconds: parseSeconds('FLOOD_WAIT_MAX', read(env, 'FLOOD_WAIT_MAX') ?? String(DEFAULT_FLOOD_WAIT_MAX_SECONDS)),
+    floodWaitThresholdSeconds: parseSeconds('FLOOD_WAIT_THRESHOLD', read(env, 'FLOOD_WAIT_THRESHOLD') ?? String(DEFAULT_FLOOD_WAIT_THRESHOLD_SECONDS)),
     sessionEncryptionKey: parseEncryptionKey(env),
     logLevel: parseLogLevel(env),
     webhook: parseWebhook(env),

@@ -80,6 +80,7 @@ async function main(): Promise<void> {
       log: logger,
       metrics,
       floodWaitMax: config.floodWaitMaxSeconds,
+      floodWaitThreshold: config.floodWaitThresholdSeconds,
     })
   } catch (err) {
     await sandbox?.stop()

@@ -31,7 +31,7 @@ export interface ServiceOptions {
   store?: BlobStore
   sessionKey?: Buffer | null
   apiToken?: string
-  gateway?: Partial<Pick<GatewayDeps, 'floodWaitThreshold' | 'callTimeoutMs' | 'historyConcurrency' | 'now' | 'connectWaitMs' | 'clock' | 'floodWaitMax' | 'floodProbeCalls'>>
+  gateway?: Partial<Pick<GatewayDeps, 'floodWaitThreshold' | 'callTimeoutMs' | 'historyConcurrency' | 'now' | 'connectWaitMs' | 'clock' | 'floodWaitMax'>>
   /**
    * The per-call deadline, asked again each time the gateway reads it (in place of
    * `gateway.callTimeoutMs`; undefined: the gateway's default): a test of an outage shortens it

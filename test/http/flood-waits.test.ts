@@ -7,6 +7,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import http from 'node:http'
 import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
 import type { RateRule } from '../../src/emulator/flood-control.ts'
 import { createServiceMetrics, type ServiceMetrics } from '../../src/metrics/service-metrics.ts'
@@ -145,26 +146,58 @@ test('two requests at once share each wait: every wait is met by one call, and n
     const counters = s.emulator.floodControl.counters
     assert.equal(counters.callsDuringWait(HISTORY), 0)
     const metrics = await (await fetch(`${s.service.url}/metrics`)).text()
-    assert.equal(metricValue(metrics, `telegram_flood_waits_total{method="${HISTORY}"}`), counters.waits(HISTORY), 'each wait met once, by one request')
+    // Each wait met once, by one call of one request (and by the calls in flight as it began).
+    assert.equal(metricValue(metrics, `telegram_flood_waits_total{method="${HISTORY}"}`), counters.waits(HISTORY) + counters.callsInFlightAtWait(HISTORY))
     assert.ok(counters.waits(HISTORY) <= 3)
   } finally {
     await s.close()
   }
 })
 
-test('a wait longer than 10 s before the first byte is a 429 with Retry-After, and the next request sends nothing until it is over', async () => {
-  const s = await setUp({ channels: 3, perChannel: 500, rates: [{ method: HISTORY, burst: 2, perSecond: 0.1, penaltySeconds: 30 }] })
+test('a wait longer than FLOOD_WAIT_THRESHOLD (60 s) before the first byte is a 429 with Retry-After, and the next request sends nothing until it is over', async () => {
+  const s = await setUp({ channels: 3, perChannel: 500, rates: [{ method: HISTORY, burst: 2, perSecond: 0.01, penaltySeconds: 90 }] })
   try {
     const first = await fetch(`${s.service.url}/messages?${s.query}`)
     await assertProblem(first, 429, 'FLOOD_WAIT')
-    assert.equal(first.headers.get('retry-after'), '30')
+    assert.equal(first.headers.get('retry-after'), '90')
     const calls = s.emulator.faults.counters.get(HISTORY)
 
     s.clock.advance(12_000)
     const second = await fetch(`${s.service.url}/messages?${s.query}`)
     await assertProblem(second, 429, 'FLOOD_WAIT')
-    assert.equal(second.headers.get('retry-after'), '18')
+    assert.equal(second.headers.get('retry-after'), '78')
     assert.equal(s.emulator.faults.counters.get(HISTORY), calls, 'nothing of the method is sent during the wait')
+    assert.equal(s.emulator.floodControl.counters.callsDuringWait(HISTORY), 0)
+  } finally {
+    await s.close()
+  }
+})
+
+test('a wait of up to FLOOD_WAIT_THRESHOLD before the first byte is sat through: 102 Processing every 15 s meanwhile, the log and a Flood-Waits header name it, and the window is whole', async () => {
+  const s = await setUp({ channels: 3, perChannel: 500, rates: [{ method: HISTORY, burst: 2, perSecond: 0.5, penaltySeconds: 40 }] })
+  try {
+    const interim: number[] = []
+    const read = new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string; trailers: NodeJS.Dict<string> }>((resolve, reject) => {
+      const request = http.get(`${s.service.url}/messages?${s.query}`, (response) => {
+        let body = ''
+        response.setEncoding('utf8')
+        response.on('data', (chunk: string) => (body += chunk))
+        response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body, trailers: response.trailers }))
+        response.on('error', reject)
+      })
+      request.on('information', (info) => interim.push(info.statusCode))
+      request.on('error', reject)
+    })
+    const { status, headers, body, trailers } = await withTimeRunning(s, read)
+    assert.equal(status, 200)
+    assert.deepEqual(keysOf(JSON.parse(body)), s.expected)
+    assert.match(String(headers['flood-waits']), /^messages\.getHistory;seconds=\d+/)
+    assert.ok(interim.length >= 2 && interim.every((code) => code === 102), `interim responses: ${interim.join(', ')}`)
+    assert.match(String(trailers['flood-waits']), /messages\.getHistory;seconds=\d+/)
+    const held = s.service.logText().split('\n').filter((line) => line.includes('GET /messages waits')).map((line) => JSON.parse(line))
+    assert.ok(held.length >= 1)
+    assert.equal(held[0].level, 30, 'info')
+    assert.equal(held[0].answerStarted, false)
     assert.equal(s.emulator.floodControl.counters.callsDuringWait(HISTORY), 0)
   } finally {
     await s.close()
@@ -212,15 +245,20 @@ async function readLines(response: Response): Promise<{ lines: Array<{ id: numbe
   return { lines: whole.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line)), failure, text }
 }
 
-test('a wait past FLOOD_WAIT_MAX mid-stream aborts the body, and resuming after the last message received gets the rest with no gap and no duplicate', async () => {
-  const s = await setUp({ channels: 3, perChannel: 500, rates: [{ method: HISTORY, burst: 4, perSecond: 0.5, penaltySeconds: 60 }], floodWaitMax: 30 })
+test('JSON: a wait past FLOOD_WAIT_MAX mid-stream aborts the body: the array is never closed and the body does not end', async () => {
+  const s = await setUp({ channels: 3, perChannel: 500, rates: [{ method: HISTORY, burst: 4, perSecond: 0.5, penaltySeconds: 90 }], floodWaitMax: 30 })
   try {
-    // JSON: the array is never closed and the body does not end.
     const cutJson = await withTimeRunning(s, fetch(`${s.service.url}/messages?${s.query}`))
     assert.equal(cutJson.status, 200)
     await assert.rejects(cutJson.text(), TypeError, 'the body is aborted, not ended')
-    s.clock.advance(60_000)
+  } finally {
+    await s.close()
+  }
+})
 
+test('NDJSON: a wait past FLOOD_WAIT_MAX mid-stream aborts the body, and resuming after the last message received gets the rest with no gap and no duplicate', async () => {
+  const s = await setUp({ channels: 3, perChannel: 500, rates: [{ method: HISTORY, burst: 4, perSecond: 0.5, penaltySeconds: 90 }], floodWaitMax: 30 })
+  try {
     const cut = await withTimeRunning(s, fetch(`${s.service.url}/messages?${s.query}`, { headers: { accept: 'application/x-ndjson' } }))
     assert.equal(cut.status, 200)
     const first = await withTimeRunning(s, readLines(cut))
@@ -229,7 +267,7 @@ test('a wait past FLOOD_WAIT_MAX mid-stream aborts the body, and resuming after 
     assert.equal(s.emulator.floodControl.counters.callsDuringWait(HISTORY), 0)
 
     // The account waits out the wait, then the client resumes after the last message it kept.
-    s.clock.advance(60_000)
+    s.clock.advance(90_000)
     const last = first.lines.at(-1)!
     const after = encodeURIComponent(`${last.date},${last.peer_id.channel_id},${last.id}`)
     const rest = await withTimeRunning(s, fetch(`${s.service.url}/messages?${s.query}&after=${after}`, { headers: { accept: 'application/x-ndjson' } }))
