@@ -30,11 +30,11 @@
 import { fittingRates } from './flood-bounds.ts'
 
 /** The share of the lowest rate that fits that is paced at. */
-const MAX_SHARE = 0.97
+const MAX_SHARE = 0.99
 /** Calls per second never paced below (one a minute). */
 const MIN_PACE = 1 / 60
 /** The slow start speeds up by this factor... */
-const SLOW_START_GROWTH = 1.5
+const SLOW_START_GROWTH = 1.3
 /** ...every this many calls admitted at its pace. */
 const SLOW_START_STEP = 4
 /** Send times kept between two walls, for the bound that holds with a full bucket. */
@@ -125,11 +125,11 @@ export class FloodPacer {
 
   /**
    * Telegram answered a call sent at `sentAt` (with anything but a flood wait): its bucket let it
-   * through. One sent before the last wall began was in flight then: it counts towards what came
-   * before that wall (the first's burst), not towards the rate after it.
+   * through. One sent before the call that met the last wall (`beforeLastWall`) was in flight
+   * then: it counts towards what came before that wall (the first's burst), not the rate after.
    */
-  admitted(sentAt: number): void {
-    if (this.#lastWall !== null && sentAt < this.#lastWall) {
+  admitted(sentAt: number, beforeLastWall = false): void {
+    if (beforeLastWall) {
       this.admittedTotal++
       if (this.walls === 1 && !this.learned) this.burst++
       return

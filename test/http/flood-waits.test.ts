@@ -1,107 +1,14 @@
 /**
- * /messages under the emulator's flood control (SPEC §7), every clock one manual clock the test
- * moves — the emulator's buckets, the service's flood gate and its keep-alive timer — so a 15 s
- * wait costs no real time. Time moves only when the flood gate is waiting for it (a flood wait or
- * its pacing) and Telegram has no call in flight, towards the end of the gate's next sleep in
- * steps of at most 5 s; keep-alive timers fire as that time passes.
+ * /messages under the emulator's flood control (SPEC §7), on one manual clock the test moves
+ * (test/helpers/flood-read.ts): waits sat through before and after the answer starts, 429 past
+ * the threshold, keep-alives, cuts past FLOOD_WAIT_MAX and resuming them.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import http from 'node:http'
-import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
 import type { RateRule } from '../../src/emulator/flood-control.ts'
-import { createServiceMetrics, type ServiceMetrics } from '../../src/metrics/service-metrics.ts'
-import { signIn, startService, type Service } from '../helpers/service.ts'
 import { assertProblem } from '../helpers/problem.ts'
-import { ManualClock } from '../helpers/manual-clock.ts'
-import type { Clock } from '../../src/clock.ts'
-import { expectedChannelMessages, isoTime } from '../helpers/world-messages.ts'
-
-const NOW = 1_750_000_000
-const SPAN = 86_400
-const PHONE = '+15557008888'
-const HISTORY = 'messages.getHistory'
-
-/** The gate's view of the manual clock, which knows when the gate's own sleeps end. */
-class GateClock implements Clock {
-  readonly #ends = new Map<symbol, number>()
-  constructor(readonly clock: ManualClock) {}
-  now(): number {
-    return this.clock.now()
-  }
-  sleep(ms: number, options: Parameters<Clock['sleep']>[1]): Promise<void> {
-    const key = Symbol('sleep')
-    this.#ends.set(key, this.clock.now() + ms)
-    return this.clock.sleep(ms, options).finally(() => this.#ends.delete(key))
-  }
-  /** When the gate's earliest pending sleep ends, or undefined. */
-  get nextWake(): number | undefined {
-    const ends = [...this.#ends.values()]
-    return ends.length === 0 ? undefined : Math.min(...ends)
-  }
-}
-
-interface Setup {
-  emulator: Emulator
-  service: Service
-  clock: ManualClock
-  gateClock: GateClock
-  metrics: ServiceMetrics
-  query: string
-  expected: string[]
-  close(): Promise<void>
-}
-
-async function setUp(options: { channels: number; perChannel: number; rates: RateRule[]; floodWaitMax?: number }): Promise<Setup> {
-  const clock = new ManualClock(NOW * 1000)
-  const gateClock = new GateClock(clock)
-  const emulator = await startEmulator({
-    world: { seed: 31, channels: options.channels, messagesPerChannel: options.perChannel, spanSeconds: SPAN, now: NOW },
-    rates: options.rates,
-    floodClock: () => clock.now(),
-  })
-  emulator.floodControl.extendWaitOnEarlyCalls = true
-  const metrics = createServiceMetrics({ processMetrics: false })
-  const service = await startService({
-    sharedEmulator: emulator,
-    metrics,
-    streamClock: clock,
-    gateway: { clock: gateClock, ...(options.floodWaitMax === undefined ? {} : { floodWaitMax: options.floodWaitMax }) },
-  })
-  assert.equal((await signIn(service.url, { phone: PHONE })).status, 206)
-  assert.equal((await signIn(service.url, { phone: PHONE, password: emulator.lastCode(PHONE) })).status, 200)
-  const after = NOW - SPAN - 10
-  return {
-    emulator,
-    service,
-    clock,
-    gateClock,
-    metrics,
-    query: `start_time=${isoTime(after)}&end_time=${isoTime(NOW)}`,
-    expected: expectedChannelMessages(emulator.world, after, NOW).map((ref) => `${ref.channel.id}:${ref.id}`),
-    async close() {
-      await service.close()
-      await emulator.stop()
-    },
-  }
-}
-
-/** Settles `work` while time runs: whenever the gate waits and Telegram is idle, the clock jumps to the gate's next wake. */
-async function withTimeRunning<T>(s: Setup, work: Promise<T>): Promise<T> {
-  let settled = false
-  const watched = work.finally(() => {
-    settled = true
-  })
-  watched.catch(() => {})
-  while (!settled) {
-    await new Promise((resolve) => setTimeout(resolve, 2))
-    const next = s.gateClock.nextWake
-    const busy = s.emulator.faults.counters.inFlight(HISTORY) + s.emulator.faults.counters.inFlight('messages.getDialogs')
-    // In steps of at most 5 s, so that timers shorter than a wait (the keep-alive's) fire on time.
-    if (next !== undefined && busy === 0) s.clock.advance(Math.min(5_000, Math.max(0, next - s.clock.now())))
-  }
-  return watched
-}
+import { HISTORY, NOW, SPAN, setUpFloodRead as setUp, withTimeRunning, type FloodSetup as Setup } from '../helpers/flood-read.ts'
 
 const keysOf = (messages: Array<{ id: number; peer_id: { channel_id: number } }>): string[] => messages.map((m) => `${m.peer_id.channel_id}:${m.id}`)
 
