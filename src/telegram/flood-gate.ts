@@ -9,7 +9,7 @@
  * - it paces each method from what the waits taught it (./flood-pacer.ts), so long reads meet
  *   few waits, and what it learned can be kept with the session (`limits`, `onLearned`);
  * - it lets as many calls of a method be in flight at once as the limits allow: while a method
- *   has met no wait, one, then two, then four (up to `maxConcurrency`) as calls come back; one at
+ *   has met no wait, two, then four (up to `maxConcurrency`) as calls come back; one at
  *   a time from its first wait until its pace is learned (a call in flight when a wait begins
  *   reaches Telegram during it); then as many as keep up that pace.
  *
@@ -249,8 +249,8 @@ export class FloodGate {
 
   #concurrency(state: MethodState): number {
     const pacer = state.pacer
-    // No wait yet: 1, 2, 4, … as calls come back.
-    if (pacer.pace === null) return Math.min(this.#maxConcurrency, 2 ** pacer.admittedTotal)
+    // No wait yet: 2, then 4, … as calls come back.
+    if (pacer.pace === null) return Math.min(this.#maxConcurrency, 2 ** (pacer.admittedTotal + 1))
     if (!pacer.learned || state.latencyMs === 0) return 1
     // Calls in flight that keep up the learned pace: pace × time per call.
     return Math.max(1, Math.min(this.#maxConcurrency, Math.ceil((pacer.pace * state.latencyMs) / 1000)))

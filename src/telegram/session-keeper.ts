@@ -85,6 +85,8 @@ export class SessionKeeper {
    */
   rememberFloodLimits(limits: Readonly<Record<string, unknown>>, save: boolean): void {
     if (this.#record.session === null) return
+    // Nothing learned, nothing kept: the record stays as it was written.
+    if (Object.keys(limits).length === 0 && this.#record.floodLimits === undefined) return
     this.#record = { ...this.#record, floodLimits: limits }
     this.#dirty = true
     if (!save) return
