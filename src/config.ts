@@ -59,6 +59,8 @@ export interface Config extends AccessConfig {
   readonly httpRequestTimeoutSeconds: number
   /** The longest Telegram flood wait sat through once a response has started (FLOOD_WAIT_MAX, docs/spec.md §2, §7). */
   readonly floodWaitMaxSeconds: number
+  /** The longest sat through before a response has started; longer is a 429 (FLOOD_WAIT_THRESHOLD). */
+  readonly floodWaitThresholdSeconds: number
   /** AES-256 key for sessions at rest; null stores them in clear. */
   readonly sessionEncryptionKey: Buffer | null
   readonly logLevel: LogLevel
@@ -80,6 +82,8 @@ export const DEFAULT_SESSION_LOCK_WAIT_SECONDS = 45
 export const DEFAULT_FLOOD_WAIT_MAX_SECONDS = 300
 export const DEFAULT_HTTP_HEADERS_TIMEOUT_SECONDS = 10
 export const DEFAULT_HTTP_REQUEST_TIMEOUT_SECONDS = 30
+/** Telethon's default flood_sleep_threshold: the waits the predecessor sat through before answering. */
+export const DEFAULT_FLOOD_WAIT_THRESHOLD_SECONDS = 60
 
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const host = read(env, 'HOST') ?? DEFAULT_HOST
@@ -107,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     sessionLeaseTtlSeconds: parseLeaseTtl(env),
     ...parseHttpTimeouts(env),
     floodWaitMaxSeconds: parseSeconds('FLOOD_WAIT_MAX', read(env, 'FLOOD_WAIT_MAX') ?? String(DEFAULT_FLOOD_WAIT_MAX_SECONDS)),
+    floodWaitThresholdSeconds: parseSeconds('FLOOD_WAIT_THRESHOLD', read(env, 'FLOOD_WAIT_THRESHOLD') ?? String(DEFAULT_FLOOD_WAIT_THRESHOLD_SECONDS)),
     sessionEncryptionKey: parseEncryptionKey(env),
     logLevel: parseLogLevel(env),
     webhook: parseWebhook(env),

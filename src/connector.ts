@@ -8,6 +8,7 @@ import type { ChannelName, JoinTarget } from './telegram/channel-reference.ts'
 
 export type { SkippedChannel } from './telegram/channel-list.ts'
 import type { MessageCursor } from './telegram/message-cursor.ts'
+import type { HeldWait } from './telegram/flood-gate.ts'
 
 export interface SignInInput {
   /** Required but to complete a QR sign-in's two-step verification. */
@@ -68,6 +69,8 @@ export interface ReadOptions {
   started?: () => boolean
   /** Stops the read, waits included (the client went away). */
   signal?: AbortSignal
+  /** Told of each flood wait the read sits through (which method, how long). */
+  onWait?: (wait: HeldWait) => void
   /** Resumes a cut answer: only the messages after this one, in the answer's order. */
   after?: MessageCursor
 }

@@ -21,8 +21,8 @@ export interface ServiceDeps {
   sessions: BlobStore
   telegram: TelegramSettings
   log: Logger & TelegramLog
-  /** The settings of the configuration the service reads: the session key, FLOOD_WAIT_MAX, the sinks. */
-  config: Pick<Config, 'sessionEncryptionKey' | 'floodWaitMaxSeconds' | 'webhook' | 'nats' | 'liveChannels'>
+  /** The settings of the configuration the service reads: the session key, FLOOD_WAIT_MAX and FLOOD_WAIT_THRESHOLD, the sinks. */
+  config: Pick<Config, 'sessionEncryptionKey' | 'floodWaitMaxSeconds' | 'floodWaitThresholdSeconds' | 'webhook' | 'nats' | 'liveChannels'>
   /** GET /metrics, and what the gateway and the live feed count; absent: nothing is counted. */
   metrics?: ServiceMetrics | undefined
   /** The sinks' metrics, registered once in `metrics`'s registry however often the service is assembled. */
@@ -55,6 +55,7 @@ export async function assembleService(deps: ServiceDeps): Promise<Service> {
   const { config, log, metrics } = deps
   const gatewayDeps: GatewayDeps = {
     floodWaitMax: config.floodWaitMaxSeconds,
+    floodWaitThreshold: config.floodWaitThresholdSeconds,
     store: deps.sessions,
     sessionKey: config.sessionEncryptionKey,
     telegram: deps.telegram,

@@ -38,6 +38,7 @@ test('an empty environment gives the documented defaults in sandbox mode', () =>
     httpHeadersTimeoutSeconds: 10,
     httpRequestTimeoutSeconds: 30,
     floodWaitMaxSeconds: 300,
+    floodWaitThresholdSeconds: 60,
     sessionEncryptionKey: null,
     logLevel: 'info',
     webhook: null,
@@ -216,6 +217,8 @@ test('a value with control characters is quoted so the message stays on one line
 
 test('FLOOD_WAIT_MAX is whole seconds, 300 by default', () => {
   assert.equal(loadConfig({}).floodWaitMaxSeconds, 300)
+  assert.equal(loadConfig({}).floodWaitThresholdSeconds, 60, "Telethon's flood_sleep_threshold")
+  assert.equal(loadConfig({ FLOOD_WAIT_THRESHOLD: '10' }).floodWaitThresholdSeconds, 10)
   assert.equal(loadConfig({ FLOOD_WAIT_MAX: '0' }).floodWaitMaxSeconds, 0)
   assert.equal(loadConfig({ FLOOD_WAIT_MAX: '900' }).floodWaitMaxSeconds, 900)
   for (const bad of ['-1', '2.5', 'forever']) {

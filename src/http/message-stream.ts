@@ -2,7 +2,8 @@
  * Streams an async sequence of messages as a JSON array or as NDJSON, pulling one message per
  * write so memory stays flat whatever the window's size. The first message is awaited before
  * the response starts, so the errors that come first (not signed in, a long flood wait) still
- * get their own status code.
+ * get their own status code; while it is awaited (a flood wait sat through before answering),
+ * `beforeFirst` is called every `keepAliveMs`, for an interim response that keeps the connection.
  *
  * After that the answer is a 200 that may take long (Telegram's flood waits are sat through,
  * docs/spec.md §7), so:
@@ -29,6 +30,8 @@ export interface MessageStreamOptions {
   /** How long the next message may be awaited before whitespace is written (default 15 000 ms). */
   keepAliveMs?: number | undefined
   clock?: Clock | undefined
+  /** Called every `keepAliveMs` while the first message is awaited, before the response starts. */
+  beforeFirst?: (() => void) | undefined
 }
 
 export const DEFAULT_KEEP_ALIVE_MS = 15_000
@@ -124,6 +127,27 @@ export async function openMessageStream<T>(
   options: MessageStreamOptions = {},
 ): Promise<Readable> {
   const iterator = source[Symbol.asyncIterator]()
-  const first = await iterator.next()
+  const first = await keptAlive(iterator.next(), options)
   return new MessageStream(first, iterator, serialize, format, options)
+}
+
+/** `pending`, with `options.beforeFirst` called every `keepAliveMs` until it settles. */
+async function keptAlive<T>(pending: Promise<T>, options: MessageStreamOptions): Promise<T> {
+  const beforeFirst = options.beforeFirst
+  if (beforeFirst === undefined) return pending
+  const clock = options.clock ?? systemClock
+  const every = options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS
+  const settled = new AbortController()
+  void (async () => {
+    for (;;) {
+      await clock.sleep(every, { signal: settled.signal, keepAlive: false })
+      if (settled.signal.aborted) return
+      beforeFirst()
+    }
+  })()
+  try {
+    return await pending
+  } finally {
+    settled.abort()
+  }
 }

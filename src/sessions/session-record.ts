@@ -46,6 +46,11 @@ export interface SessionRecord {
   /** mtcute session string of the signed-in account, or null when not signed in. */
   session: string | null
   pendingSignIn: PendingSignIn | null
+  /**
+   * What the service learned of the account's flood limits, by method (read and checked by
+   * src/telegram/learned-limits.ts), so that a restart does not learn them again by meeting waits.
+   */
+  floodLimits?: Readonly<Record<string, unknown>>
 }
 
 export const EMPTY_SESSION_RECORD: Readonly<SessionRecord> = Object.freeze({ version: 1, session: null, pendingSignIn: null })
@@ -63,7 +68,12 @@ export function parseSessionRecord(bytes: Buffer): SessionRecord {
 }
 
 export function serializeSessionRecord(record: SessionRecord): Buffer {
-  const document: SessionRecord = { version: 1, session: record.session, pendingSignIn: pendingDocument(record.pendingSignIn) }
+  const document: SessionRecord = {
+    version: 1,
+    session: record.session,
+    pendingSignIn: pendingDocument(record.pendingSignIn),
+    ...(record.floodLimits === undefined || record.session === null ? {} : { floodLimits: record.floodLimits }),
+  }
   return Buffer.from(`${JSON.stringify(document, null, 2)}\n`, 'utf8')
 }
 
@@ -87,7 +97,8 @@ function parseRecordJson(text: string): SessionRecord {
   if (document.version !== 1) throw corrupt(`unknown record version ${JSON.stringify(document.version)}`)
   const session = document.session ?? null
   if (session !== null && !isMtcuteSessionString(session)) throw corrupt('"session" is not an mtcute session string')
-  return { version: 1, session, pendingSignIn: parsePending(document.pendingSignIn ?? null) }
+  const floodLimits = isObject(document.floodLimits) ? { floodLimits: document.floodLimits } : {}
+  return { version: 1, session, pendingSignIn: parsePending(document.pendingSignIn ?? null), ...floodLimits }
 }
 
 function parsePending(value: unknown): PendingSignIn | null {

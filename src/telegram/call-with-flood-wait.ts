@@ -3,9 +3,10 @@
  * X seconds" (https://core.telegram.org/api/errors#420-flood), for the whole account: every call
  * passes the account's flood gate (./flood-gate.ts), which holds it while a wait runs, paces the
  * method and refuses callers that will not wait as long as Telegram asks. A call that meets a
- * wait is retried once the gate lets it through; a wait longer than the caller's
- * `maxWaitSeconds` surfaces as FLOOD_WAIT (429 with Retry-After before a response has started).
- * Every other failure is converted once, here.
+ * wait is retried once the gate lets it through, however many waits that takes: what ends it is
+ * a single wait longer than the caller's `maxWaitSeconds` (FLOOD_WAIT: 429 with Retry-After
+ * before a response has started), Telegram unreachable, or the caller's signal (it went away,
+ * the service stops). Every other failure is converted once, here.
  *
  * Every attempt goes through `meteredCall`, the one place RPCs and flood waits are counted
  * (GET /metrics: telegram_rpc_calls_total, telegram_flood_waits_total).
@@ -13,7 +14,7 @@
 import type { ITelegramClient, tl } from '@mtcute/core'
 import type { TelegramMetrics } from '../metrics/service-metrics.ts'
 import { callTimeout } from './call-timeout.ts'
-import type { FloodGate } from './flood-gate.ts'
+import type { FloodGate, HeldWait } from './flood-gate.ts'
 import { floodWaitSeconds, toAppError } from './rpc-errors.ts'
 
 export type Sleep = (ms: number) => Promise<void>
@@ -27,12 +28,11 @@ export interface GatedCallOptions {
   metrics?: TelegramMetrics | undefined
   /** Stops waiting in the gate (the caller went away, the service stops). */
   signal?: AbortSignal | undefined
+  /** Told of each flood wait the call sits through. */
+  onWait?: ((wait: HeldWait) => void) | undefined
 }
 
-export interface FloodWaitPolicy extends GatedCallOptions {
-  /** How many times one call is retried after flood waits before giving up. */
-  maxRetries: number
-}
+export type FloodWaitPolicy = GatedCallOptions
 
 export type RpcCaller = Pick<ITelegramClient, 'call'>
 
@@ -82,12 +82,12 @@ export async function callWithFloodWait<T extends tl.RpcMethod>(
   policy: FloodWaitPolicy,
   request: T,
 ): Promise<tl.RpcCallReturn[T['_']]> {
-  for (let attempt = 0; ; attempt++) {
+  for (;;) {
     try {
       return await gatedCall(client, policy, request)
     } catch (err) {
       // The gate has recorded the wait; the next attempt waits it out or is refused.
-      if (floodWaitSeconds(err) === null || attempt >= policy.maxRetries) throw toAppError(err)
+      if (floodWaitSeconds(err) === null) throw toAppError(err)
     }
   }
 }

@@ -120,9 +120,22 @@ async function checkInvite(client: RpcCaller, policy: FloodWaitPolicy, hash: str
   }
 }
 
-/** The channel as listed, with the date of its newest message (one message of history). */
+/**
+ * The channel as listed, with the date of its newest message (one message of history). It is a
+ * detail of an answer whose action is done (joined, or already in): it waits for no flood wait,
+ * and when it cannot be had now the date is left unknown (`lastMessageDate: null`) rather than
+ * the join reported as failed.
+ */
 async function withNewestDate(client: RpcCaller, policy: FloodWaitPolicy, chat: tl.RawChannel): Promise<ChannelRef> {
   const ref = channelRef(chat, 0)
+  try {
+    return { ...ref, topDate: await newestDate(client, { ...policy, maxWaitSeconds: () => 0 }, ref) }
+  } catch {
+    return ref
+  }
+}
+
+async function newestDate(client: RpcCaller, policy: FloodWaitPolicy, ref: ChannelRef): Promise<number> {
   const page = await callWithFloodWait(client, policy, {
     _: 'messages.getHistory',
     peer: ref.peer,
@@ -135,7 +148,7 @@ async function withNewestDate(client: RpcCaller, policy: FloodWaitPolicy, chat: 
     hash: Long.ZERO,
   })
   const newest = page._ === 'messages.messagesNotModified' ? undefined : page.messages.find((message) => message._ !== 'messageEmpty')
-  return { ...ref, topDate: newest?.date ?? 0 }
+  return newest?.date ?? 0
 }
 
 /** The channel an Updates answer names (the one with `channelId`, else the first). */

@@ -7,25 +7,27 @@
  * - a wait holds every call of its method until it is over, and none is sent meanwhile; a caller
  *   that will not wait that long (`maxWaitSeconds`) is refused at once with FLOOD_WAIT;
  * - it paces each method from what the waits taught it (./flood-pacer.ts), so long reads meet
- *   few waits;
- * - it lets no more calls of a method be in flight at once than the limits reward: one while a
- *   method is new (a call in flight when a wait begins would reach Telegram during it), more only
- *   once the method has shown no limit over many calls, or when its learned rate outruns one call
- *   at a time.
+ *   few waits, and what it learned can be kept with the session (`limits`, `onLearned`);
+ * - it lets as many calls of a method be in flight at once as the limits allow: while a method
+ *   has met no wait, two, then four (up to `maxConcurrency`) as calls come back; one at
+ *   a time from its first wait until its pace is learned (a call in flight when a wait begins
+ *   reaches Telegram during it); then as many as keep up that pace.
  *
  * Callers are served in arrival order per method.
  */
 import type { Clock } from '../clock.ts'
 import { AppError, floodWait } from '../errors.ts'
-import { FloodPacer } from './flood-pacer.ts'
+import { FloodPacer, type LearnedLimit } from './flood-pacer.ts'
 
 export interface FloodGateOptions {
   clock: Clock
   log?: { info(obj: object, msg?: string): void } | undefined
   /** Calls of one method in flight at once, at most (default 4). */
   maxConcurrency?: number | undefined
-  /** Calls of a method sent one at a time before it may overlap, unless a wait comes first (default 64). */
-  probeCalls?: number | undefined
+  /** What an earlier process learned of the account's limits, per method. */
+  limits?: Readonly<Record<string, LearnedLimit>> | undefined
+  /** Told when a wait has taught the gate something new about a method's limit. */
+  onLearned?: (() => void) | undefined
 }
 
 export interface GateRequest {
@@ -33,6 +35,15 @@ export interface GateRequest {
   maxWaitSeconds: () => number
   /** Gives up waiting (the caller went away, the service stops): the acquire rejects with its reason. */
   signal?: AbortSignal | undefined
+  /** Told of each flood wait this caller is held by (once per wait), before it waits. */
+  onWait?: ((wait: HeldWait) => void) | undefined
+}
+
+/** A flood wait a caller sits through. */
+export interface HeldWait {
+  method: string
+  /** Seconds left of it when the caller met it. */
+  seconds: number
 }
 
 /** A call the gate let through; `done` reports how it went, exactly once. */
@@ -43,6 +54,8 @@ export interface GatePass {
 
 interface Waiter {
   request: GateRequest
+  /** The wait (its end) this waiter was last told of. */
+  toldOf: number
   resolve(pass: GatePass): void
   reject(err: unknown): void
 }
@@ -57,23 +70,28 @@ interface MethodState {
   latencyMs: number
   /** The pending wake-up, if any. */
   wake: { at: number; cancel: AbortController } | null
+  /** A pump is due once the answers that came in together are all recorded. */
+  pumpQueued: boolean
+  /** Calls let through so far, and which of them met the last wall: the order calls were sent in. */
+  granted: number
+  wallCall: number
 }
 
 const DEFAULT_MAX_CONCURRENCY = 4
-const DEFAULT_PROBE_CALLS = 64
 
 export class FloodGate {
   readonly #clock: Clock
   readonly #log: FloodGateOptions['log']
   readonly #maxConcurrency: number
-  readonly #probeCalls: number
+  readonly #onLearned: (() => void) | undefined
   readonly #methods = new Map<string, MethodState>()
 
   constructor(options: FloodGateOptions) {
     this.#clock = options.clock
     this.#log = options.log
     this.#maxConcurrency = options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY
-    this.#probeCalls = options.probeCalls ?? DEFAULT_PROBE_CALLS
+    this.#onLearned = options.onLearned
+    for (const [method, limit] of Object.entries(options.limits ?? {})) this.#state(method).pacer = FloodPacer.from(limit)
   }
 
   /** Milliseconds until calls of `method` may be sent again (0: now). */
@@ -83,9 +101,20 @@ export class FloodGate {
   }
 
   /** What the gate has learned of `method`, for logs and tests. */
-  describe(method: string): { blockedForMs: number; ratePerSecond: number | null; waits: number } {
+  describe(method: string): { blockedForMs: number; pacePerSecond: number | null; learned: boolean; waits: number } {
     const state = this.#methods.get(method)
-    return { blockedForMs: this.blockedFor(method), ratePerSecond: state?.pacer.rate ?? null, waits: state?.pacer.walls ?? 0 }
+    return { blockedForMs: this.blockedFor(method), pacePerSecond: state?.pacer.pace ?? null, learned: state?.pacer.learned ?? false, waits: state?.pacer.walls ?? 0 }
+  }
+
+  /** What was learned of every method that met a wait, to keep with the session. */
+  limits(): Record<string, LearnedLimit> {
+    const now = this.#clock.now()
+    const limits: Record<string, LearnedLimit> = {}
+    for (const [method, state] of this.#methods) {
+      const limit = state.pacer.snapshot(now)
+      if (limit !== null) limits[method] = limit
+    }
+    return limits
   }
 
   /**
@@ -97,7 +126,7 @@ export class FloodGate {
     const state = this.#state(method)
     return new Promise<GatePass>((resolve, reject) => {
       if (request.signal?.aborted) return reject(request.signal.reason)
-      const waiter: Waiter = { request, resolve, reject }
+      const waiter: Waiter = { request, toldOf: 0, resolve, reject }
       const onAbort = (): void => {
         const index = state.waiters.indexOf(waiter)
         if (index < 0) return
@@ -120,7 +149,7 @@ export class FloodGate {
   #state(method: string): MethodState {
     let state = this.#methods.get(method)
     if (state === undefined) {
-      state = { blockedUntil: 0, inFlight: 0, waiters: [], pacer: new FloodPacer(), latencyMs: 0, wake: null }
+      state = { blockedUntil: 0, inFlight: 0, waiters: [], pacer: new FloodPacer(), latencyMs: 0, wake: null, pumpQueued: false, granted: 0, wallCall: -1 }
       this.#methods.set(method, state)
     }
     return state
@@ -130,12 +159,12 @@ export class FloodGate {
   #pump(method: string, state: MethodState): void {
     const now = this.#clock.now()
     if (state.blockedUntil > now) {
-      this.#refuseImpatient(state, state.blockedUntil - now)
+      this.#holdOrRefuse(method, state, state.blockedUntil - now)
       if (state.waiters.length > 0) this.#wakeAt(method, state, state.blockedUntil)
       return
     }
     while (state.waiters.length > 0 && state.inFlight < this.#concurrency(state)) {
-      // Pacing is ours, not Telegram's: it delays calls (at most a few seconds) and refuses none.
+      // Pacing is ours, not Telegram's: it delays calls and refuses none.
       const delay = state.pacer.delay(now)
       if (delay > 0) {
         this.#wakeAt(method, state, now + delay)
@@ -145,17 +174,24 @@ export class FloodGate {
     }
   }
 
-  #refuseImpatient(state: MethodState, waitMs: number): void {
+  #holdOrRefuse(method: string, state: MethodState, waitMs: number): void {
     state.waiters = state.waiters.filter((waiter) => {
-      if (waitMs <= waiter.request.maxWaitSeconds() * 1000) return true
-      waiter.reject(floodWait(Math.ceil(waitMs / 1000)))
-      return false
+      if (waitMs > waiter.request.maxWaitSeconds() * 1000) {
+        waiter.reject(floodWait(Math.ceil(waitMs / 1000)))
+        return false
+      }
+      if (waiter.toldOf !== state.blockedUntil) {
+        waiter.toldOf = state.blockedUntil
+        waiter.request.onWait?.({ method, seconds: Math.ceil(waitMs / 1000) })
+      }
+      return true
     })
   }
 
   #grant(method: string, state: MethodState, waiter: Waiter, now: number): void {
     state.pacer.take(now)
     state.inFlight++
+    const call = state.granted++
     let finished = false
     waiter.resolve({
       done: (floodWaitSeconds) => {
@@ -164,33 +200,60 @@ export class FloodGate {
         state.inFlight--
         const end = this.#clock.now()
         state.latencyMs = state.latencyMs === 0 ? end - now : state.latencyMs * 0.8 + (end - now) * 0.2
-        if (floodWaitSeconds === null || floodWaitSeconds === undefined) state.pacer.admitted()
-        else this.#recordWait(method, state, floodWaitSeconds, end)
-        this.#pump(method, state)
+        if (floodWaitSeconds === null || floodWaitSeconds === undefined) state.pacer.admitted(now, call < state.wallCall)
+        else this.#recordWait(method, state, floodWaitSeconds, now, call)
+        this.#pumpSoon(method, state)
       },
     })
   }
 
-  #recordWait(method: string, state: MethodState, seconds: number, now: number): void {
+  /**
+   * Answers that arrive together are all recorded before anyone is let through, so that a call
+   * is never sent on the strength of an answer while the wait another one brought is unread.
+   */
+  #pumpSoon(method: string, state: MethodState): void {
+    if (state.pumpQueued) return
+    state.pumpQueued = true
+    setImmediate(() => {
+      state.pumpQueued = false
+      this.#pump(method, state)
+    })
+  }
+
+  /** The `call`-th call, sent at `sentAt`, met FLOOD_WAIT_`seconds`. */
+  #recordWait(method: string, state: MethodState, seconds: number, sentAt: number, call: number): void {
+    const now = this.#clock.now()
     // FLOOD_WAIT_0 still means "not right now".
     const until = now + Math.max(1, seconds) * 1000
     if (until <= state.blockedUntil) return
+    const pacer = state.pacer
+    const before = { pace: pacer.pace, learned: pacer.learned }
     // A call that was in flight when the wait began reports it again: one wait, not two.
-    if (state.blockedUntil <= now) state.pacer.wall(now, until - now)
+    if (state.blockedUntil <= sentAt) {
+      pacer.wall(sentAt, until - sentAt)
+      state.wallCall = call
+    }
     state.blockedUntil = until
-    const rate = state.pacer.rate
+    const pace = pacer.pace
     this.#log?.info(
-      { method, seconds: Math.max(1, seconds), waiting: state.waiters.length, ...(rate === null ? {} : { pacedPerSecond: Number(rate.toFixed(3)) }) },
+      {
+        method,
+        seconds: Math.max(1, seconds),
+        waiting: state.waiters.length,
+        ...(pace === null ? {} : { pacedPerSecond: Number(pace.toFixed(3)), learned: pacer.learned }),
+      },
       `Telegram flood wait: no ${method} for ${Math.max(1, seconds)} s; its calls wait`,
     )
+    if (pace !== before.pace || pacer.learned !== before.learned) this.#onLearned?.()
   }
 
   #concurrency(state: MethodState): number {
-    const rate = state.pacer.rate
-    if (state.pacer.walls === 0) return state.pacer.admittedTotal >= this.#probeCalls ? this.#maxConcurrency : 1
-    if (rate === null) return 1
-    // Calls in flight that keep up the learned pace: rate × time per call.
-    return Math.max(1, Math.min(this.#maxConcurrency, Math.ceil((rate * state.latencyMs) / 1000)))
+    const pacer = state.pacer
+    // No wait yet: 2, then 4, … as calls come back.
+    if (pacer.pace === null) return Math.min(this.#maxConcurrency, 2 ** (pacer.admittedTotal + 1))
+    if (!pacer.learned || state.latencyMs === 0) return 1
+    // Calls in flight that keep up the learned pace: pace × time per call.
+    return Math.max(1, Math.min(this.#maxConcurrency, Math.ceil((pacer.pace * state.latencyMs) / 1000)))
   }
 
   #wakeAt(method: string, state: MethodState, at: number): void {

@@ -1,117 +1,213 @@
 /**
  * What one method's flood waits teach about its limit, and the pace that follows from it.
- * Telegram publishes no numbers; what a client sees is a token bucket: a burst of calls, then a
- * steady rate, then FLOOD_WAIT. Each wait ("wall") says the account's bucket was empty just then,
- * so between two walls the calls Telegram let through are what it refilled:
+ * Telegram publishes no numbers and no rules; what a client sees is a token bucket: a burst of
+ * calls, then a steady rate, then FLOOD_WAIT. How the bucket behaves around a wait (whether it
+ * refills during it, whether a call during it extends it, how long waits are, whether methods
+ * share a bucket, whether the limit changes) is unknown, so nothing here depends on it:
  *
- *   rate ≈ calls admitted between two walls ÷ the time between them
+ * - The calls admitted before the first wait ("wall") are the burst.
+ * - After a wall nothing is sent until the wait is over, and then calls start slowly and speed
+ *   up ("slow start"): from a pace of half a burst per wait, ×1.5 every few calls, from an empty
+ *   bucket of our own. Calls sent below Telegram's rate are not lost: its bucket keeps them for
+ *   later (up to its burst), so the slow start costs little.
+ * - The next wall ends the slow start: between two walls Telegram let through what it refilled,
+ *   so rate ≈ calls admitted ÷ the time since the previous wall began. Counting from its
+ *   beginning rather than its end is right when the bucket refills during waits and low when
+ *   it does not, by the wait's share of the interval, which the slow start keeps small. The
+ *   estimate is discounted for the ±1 call it may be off by, and becomes the pace, the one no
+ *   further wall is met at.
+ * - A wall met with no call admitted since the previous one means the pace was too fast from the
+ *   start: it is halved (multiplicative backoff), and the slow start begins again from there.
+ * - A wall met at a learned pace (the limit went down) is another slow start, from half of it.
  *
- * (the count is off by at most one call at either wall, so the estimate is trusted less when it
- * rests on few calls) — unless the wait was long enough for the bucket to fill to its burst, in
- * which case the burst is taken out first: rate ≈ (admitted − burst) ÷ (time past the wait), or,
- * when too little time passed for that to say anything, the one rate sure to be safe: a burst
- * per wait. The calls admitted before the first wall are
- * the burst. Until a rate is known nothing is paced; a pace is never slower than one call per
- * five seconds (a lower estimate is more likely wrong than Telegram that slow, and a wall would
- * correct it). After that, calls are spent from
- * a bucket of our own that refills at a little under the learned rate, capped at the burst, so
- * that the account's bucket never runs dry again; a later wall (the limit changed, or the
- * estimate was high) refines the rate from the longer interval.
+ * Calls are spent from a bucket of our own that refills at the pace, capped at the burst, and
+ * empty when a wait ends (as if Telegram's were), so a wait is never followed by a call it would
+ * refuse. What was learned (`LearnedLimit`) is kept with the session, so a restart paces from
+ * where the last process left off.
  *
  * Pure: time comes in as arguments (milliseconds).
  */
+import { fittingRates } from './flood-bounds.ts'
 
-/** Never pace above this share of the observed rate, however many calls the estimate rests on. */
-const MAX_SHARE = 0.97
-/** Never below this share. */
-const MIN_SHARE = 0.5
-/** The count behind an estimate may be off by about this many calls. */
-const COUNT_ERROR = 1.5
-/** Calls per second never paced below. */
-const MIN_RATE = 0.2
-/** A count this close to the burst may have been a full bucket. */
-const FULL_BUCKET_SHARE = 0.9
+/** The share of the lowest rate that fits that is paced at. */
+const MAX_SHARE = 0.99
+/** Calls per second never paced below (one a minute). */
+const MIN_PACE = 1 / 60
+/** The slow start speeds up by this factor... */
+const SLOW_START_GROWTH = 1.3
+/** ...every this many calls admitted at its pace. */
+const SLOW_START_STEP = 4
+/** Send times kept between two walls, for the bound that holds with a full bucket. */
+const MAX_TIMES_KEPT = 4096
+/** When the two readings of the rate differ by more than this factor, the higher is tried first. */
+const TRY_HIGHER_ABOVE = 1.05
 
-/** How much of an estimate resting on `calls` to trust: less the fewer calls it counts. */
-function shareFor(calls: number): number {
-  return Math.min(MAX_SHARE, Math.max(MIN_SHARE, 1 - COUNT_ERROR / calls - 0.03))
+/** What was learned of a method's limit, as kept with the session. */
+export interface LearnedLimit {
+  /** Calls admitted at once after an idle spell. */
+  burst: number
+  /** Calls per second paced at, or null: not paced (no wall met). */
+  pace: number | null
+  /** Whether `pace` rests on an estimate (true) or is still a slow start (false). */
+  learned: boolean
+  /** The pace to fall back to should `pace` (one being tried) meet a wall, or null. */
+  fallback: number | null
+  /** The pacer's own bucket then, and when (ms): a restart refills it from there. */
+  tokens: number
+  at: number
 }
 
 export class FloodPacer {
-  /** Calls per second this client allows itself, or null before it has learned one. */
-  rate: number | null = null
+  /** Calls per second this client allows itself, or null: unpaced. */
+  pace: number | null = null
+  /** The pace rests on what two walls showed (no slow start under way). */
+  learned = false
   /** Calls that may go at once after an idle spell (what the first burst let through). */
   burst = Number.POSITIVE_INFINITY
   /** Walls met so far. */
   walls = 0
   /** Calls admitted over the pacer's life. */
   admittedTotal = 0
+  /** The rate the last estimate showed, before its discount; null before one. */
+  observedRate: number | null = null
   #tokens = 0
   #at = 0
   #admittedSinceWall = 0
+  #admittedAtPace = 0
   #lastWall: number | null = null
-  /** When the last wall's wait ended, ms. */
   #lastWaitEnd = 0
-  #lastWaitMs = 0
+  /** When the calls admitted since the last wall were sent, ms (at most MAX_TIMES_KEPT). */
+  #admittedTimes: number[] = []
+  /** The pace to fall back to if the one tried meets a wall, or null. */
+  #fallback: number | null = null
+
+  /** A pacer that starts from what an earlier process learned. */
+  static from(limit: LearnedLimit): FloodPacer {
+    const pacer = new FloodPacer()
+    pacer.burst = limit.burst
+    pacer.pace = limit.pace
+    pacer.learned = limit.learned
+    pacer.#fallback = limit.fallback
+    pacer.#tokens = limit.tokens
+    pacer.#at = limit.at
+    pacer.walls = limit.pace === null ? 0 : 1
+    return pacer
+  }
+
+  /** What to keep with the session, or null when nothing was learned. */
+  snapshot(now: number): LearnedLimit | null {
+    if (!Number.isFinite(this.burst)) return null
+    this.#refill(now)
+    return { burst: this.burst, pace: this.pace, learned: this.learned, fallback: this.#fallback, tokens: this.#tokens, at: this.#at }
+  }
 
   /** Milliseconds until the next call may be sent (0: now). */
   delay(now: number): number {
-    if (this.rate === null) return 0
+    if (this.pace === null) return 0
+    if (now < this.#at) return this.#at - now + Math.ceil(1000 / this.pace)
     this.#refill(now)
-    return this.#tokens >= 1 ? 0 : Math.ceil(((1 - this.#tokens) / this.rate) * 1000)
+    return this.#tokens >= 1 ? 0 : Math.ceil(((1 - this.#tokens) / this.pace) * 1000)
+  }
+
+  /** Tokens of our own bucket now: calls that may go without waiting. */
+  available(now: number): number {
+    if (this.pace === null) return Number.POSITIVE_INFINITY
+    this.#refill(now)
+    return now < this.#at ? 0 : this.#tokens
   }
 
   /** A call is sent now. */
   take(now: number): void {
-    if (this.rate === null) return
+    if (this.pace === null) return
     this.#refill(now)
     this.#tokens -= 1
   }
 
-  /** Telegram answered a call (with anything but a flood wait): its bucket let it through. */
-  admitted(): void {
+  /**
+   * Telegram answered a call sent at `sentAt` (with anything but a flood wait): its bucket let it
+   * through. One sent before the call that met the last wall (`beforeLastWall`) was in flight
+   * then: it counts towards what came before that wall (the first's burst), not the rate after.
+   */
+  admitted(sentAt: number, beforeLastWall = false): void {
+    if (beforeLastWall) {
+      this.admittedTotal++
+      if (this.walls === 1 && !this.learned) this.burst++
+      return
+    }
     this.#admittedSinceWall++
     this.admittedTotal++
+    if (this.#admittedTimes.length < MAX_TIMES_KEPT) this.#admittedTimes.push(sentAt)
+    if (this.pace === null || this.learned) return
+    // The slow start speeds up while Telegram keeps up.
+    if (++this.#admittedAtPace >= SLOW_START_STEP) {
+      this.#admittedAtPace = 0
+      this.pace *= SLOW_START_GROWTH
+    }
   }
 
   /** A flood wait of `waitMs` began at `now`: the account's bucket is empty. */
   wall(now: number, waitMs: number): void {
     this.walls++
-    if (this.#lastWall === null) {
-      this.burst = Math.max(1, this.#admittedSinceWall)
+    const admitted = this.#admittedSinceWall
+    if (this.pace === null && admitted > 0) {
+      // The first with calls before it: they were the burst; a slow start from a third of a burst per wait.
+      this.burst = admitted
+      this.#slowStart(this.burst / 3 / Math.max(1, waitMs / 1000))
+    } else if (this.pace === null && this.#lastWall === null) {
+      // A wait before any call went through (another client spent the bucket): nothing learned yet.
+    } else if (admitted === 0) {
+      // Too fast from the start: back off.
+      this.#slowStart((this.pace ?? 1 / Math.max(1, waitMs / 1000)) / 2)
+    } else if (this.#lastWall === null || (this.learned && this.#fallback === null)) {
+      // The limit went down (or a restored pace met a wall): find it again, from half the pace that met it.
+      this.#slowStart(this.pace! / 2)
     } else {
-      const observed = this.#observedRate(now)
-      if (observed !== null) this.rate = Math.max(MIN_RATE, observed)
+      this.#estimate(now)
     }
     this.#lastWall = now
     this.#lastWaitEnd = now + waitMs
-    this.#lastWaitMs = waitMs
     this.#admittedSinceWall = 0
+    this.#admittedTimes = []
+    this.#admittedAtPace = 0
     this.#tokens = 0
-    this.#at = now
+    this.#at = now + waitMs
   }
 
-  /** The rate the interval since the last wall shows, discounted for its uncertainty; null when it shows none. */
-  #observedRate(now: number): number | null {
-    let admitted = this.#admittedSinceWall
-    let seconds = (now - this.#lastWall!) / 1000
-    const waitSeconds = this.#lastWaitMs / 1000
-    // Whether the bucket may have been full when the wait ended, as far as we can tell.
-    const mayHaveFilled = this.rate === null ? admitted >= this.burst * FULL_BUCKET_SHARE : this.rate * waitSeconds >= this.burst * FULL_BUCKET_SHARE
-    if (mayHaveFilled) {
-      // What it held then says nothing of the rate.
-      admitted -= this.burst
-      seconds = (now - this.#lastWaitEnd) / 1000
-      // It refilled a whole burst within one wait, at least.
-      if (admitted < 2 || seconds < 1) return (this.burst / Math.max(1, waitSeconds)) * shareFor(this.burst)
+  /**
+   * Between two walls Telegram let through what it refilled: the rates that fit what was seen
+   * (./flood-bounds.ts), were the bucket to refill during waits and were it to refill only after
+   * them. The lowest rate that fits either way is safe, and becomes the pace; when the other
+   * way's is well above it, that is tried once, and a wall at it settles on the safe one.
+   */
+  #estimate(now: number): void {
+    const times = this.#admittedTimes
+    const lows = fittingRates({ wallAt: this.#lastWall!, waitEnd: this.#lastWaitEnd, admitted: times, nextWallAt: now, burst: this.burst }).map((fit) => fit.low)
+    // Counted from the last wall's start, what was admitted is never above the rate, whatever the bucket did.
+    const counted = times.length / Math.max(1, (now - this.#lastWall!) / 1000)
+    const safe = Math.max(counted, lows.length === 0 ? 0 : Math.min(...lows))
+    const settled = Math.max(MIN_PACE, safe * MAX_SHARE)
+    this.observedRate = safe
+    this.learned = true
+    if (this.#fallback !== null) {
+      // The pace tried met a wall: settle.
+      this.pace = Math.max(this.#fallback, settled)
+      this.#fallback = null
+      return
     }
-    if (admitted < 1 || seconds <= 0) return null
-    return (admitted / seconds) * shareFor(admitted)
+    const higher = Math.max(0, ...lows)
+    this.pace = higher > safe * TRY_HIGHER_ABOVE ? Math.max(MIN_PACE, higher * MAX_SHARE) : settled
+    this.#fallback = this.pace === settled ? null : settled
+  }
+
+  #slowStart(pace: number): void {
+    this.pace = Math.max(MIN_PACE, pace)
+    this.learned = false
+    this.#fallback = null
   }
 
   #refill(now: number): void {
-    if (this.rate === null) return
-    if (now > this.#at) this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#at) / 1000) * this.rate)
-    this.#at = Math.max(this.#at, now)
+    if (this.pace === null || now <= this.#at) return
+    this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#at) / 1000) * this.pace)
+    this.#at = now
   }
 }

@@ -34,6 +34,7 @@ import { Listeners } from './listeners.ts'
 import { liveSource } from './live-source.ts'
 import { runQrSignIn } from './qr-sign-in.ts'
 import { readPolicy } from './read-policy.ts'
+import { readLearnedLimits } from './learned-limits.ts'
 import { confirmRevoked } from './revocation-check.ts'
 import { isSignedOut, rpcErrorText, toAppError } from './rpc-errors.ts'
 import { SessionKeeper } from './session-keeper.ts'
@@ -57,7 +58,7 @@ export interface GatewayDeps {
   sessionKey?: Buffer | null | undefined
   telegram: TelegramSettings
   log: TelegramLog
-  /** Flood waits up to this many seconds are waited out before a response has started (default 10). */
+  /** Flood waits up to this many seconds are waited out before a response has started (FLOOD_WAIT_THRESHOLD, default 60). */
   floodWaitThreshold?: number | undefined
   /** Flood waits up to this many seconds are waited out once it has started (FLOOD_WAIT_MAX, default 300). */
   floodWaitMax?: number | undefined
@@ -74,8 +75,6 @@ export interface GatewayDeps {
   now?: (() => number) | undefined
   /** Flood waits and pacing (default: the system clock). */
   clock?: Clock | undefined
-  /** Calls of one method sent one at a time before they may overlap (default 64; see flood-gate.ts). */
-  floodProbeCalls?: number | undefined
   /** Counts RPCs, flood waits and session saves (GET /metrics); absent, nothing is counted. */
   metrics?: (TelegramMetrics & ChannelMetrics & SessionMetrics) | undefined
 }
@@ -107,7 +106,9 @@ export class TelegramGateway implements Connector<TelethonDict> {
       clock: deps.clock ?? systemClock,
       log: deps.log,
       maxConcurrency: deps.historyConcurrency,
-      probeCalls: deps.floodProbeCalls,
+      // What an earlier process learned of the account's limits, and what this one learns, kept with the session.
+      limits: readLearnedLimits(session.record.floodLimits),
+      onLearned: () => this.#session.rememberFloodLimits(this.#floodGate.limits(), true),
     })
     this.#channelTooLong = channelTooLong
   }
@@ -336,6 +337,7 @@ export class TelegramGateway implements Connector<TelethonDict> {
     this.#closing.abort(new AppError('TELEGRAM_UNAVAILABLE', 'The Telegram gateway is shutting down.'))
     try {
       await this.#session.refresh(() => this.#client.exportSession())
+      this.#session.rememberFloodLimits(this.#floodGate.limits(), false)
       await this.save()
     } finally {
       await this.#client.destroy()

@@ -1,22 +1,20 @@
 /**
  * How the account's reads meet Telegram's flood waits (docs/spec.md §7): every call through the
  * account's one flood gate; before the reader has begun answering, waits up to the threshold
- * (10 s) are sat through and a longer one is refused (429); once it has begun, waits up to
+ * (FLOOD_WAIT_THRESHOLD, 60 s: what Telethon's flood_sleep_threshold sat through for the
+ * predecessor) are sat through and a longer one is refused (429); once it has begun, waits up to
  * FLOOD_WAIT_MAX are; a read gives up when its own signal aborts or the gateway closes.
  */
-import { DEFAULT_FLOOD_WAIT_MAX_SECONDS } from '../config.ts'
+import { DEFAULT_FLOOD_WAIT_MAX_SECONDS, DEFAULT_FLOOD_WAIT_THRESHOLD_SECONDS } from '../config.ts'
 import type { ReadOptions } from '../connector.ts'
 import type { TelegramMetrics } from '../metrics/service-metrics.ts'
 import type { FloodWaitPolicy } from './call-with-flood-wait.ts'
 import type { FloodGate } from './flood-gate.ts'
 
-const DEFAULT_FLOOD_WAIT_THRESHOLD_SECONDS = 10
-/** How many times one call is retried after flood waits before giving up. */
-const FLOOD_WAIT_RETRIES = 5
 
 export interface ReadPolicySettings {
   gate: FloodGate
-  /** Waits sat through before the answer has started (default 10 s). */
+  /** Waits sat through before the answer has started (FLOOD_WAIT_THRESHOLD, default 60 s). */
   thresholdSeconds?: number | undefined
   /** Waits sat through once it has (FLOOD_WAIT_MAX, default 300 s; never below the threshold). */
   maxSeconds?: number | undefined
@@ -33,7 +31,7 @@ export function readPolicy(settings: ReadPolicySettings, read: ReadOptions = {})
   return {
     gate: settings.gate,
     maxWaitSeconds: started === undefined ? () => threshold : () => (started() ? max : threshold),
-    maxRetries: FLOOD_WAIT_RETRIES,
+    onWait: read.onWait,
     callTimeoutMs: settings.callTimeoutMs,
     metrics: settings.metrics,
     signal: read.signal === undefined ? settings.closing : AbortSignal.any([read.signal, settings.closing]),

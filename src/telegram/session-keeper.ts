@@ -96,6 +96,22 @@ export class SessionKeeper {
     }
   }
 
+  /**
+   * What the flood gate learned of the account's limits, kept with the signed-in session; saved
+   * now when `save` (a failed write is logged and made again with the next save).
+   */
+  rememberFloodLimits(limits: Readonly<Record<string, unknown>>, save: boolean): void {
+    if (this.#record.session === null) return
+    // Nothing learned, nothing kept: the record stays as it was written.
+    if (Object.keys(limits).length === 0 && this.#record.floodLimits === undefined) return
+    this.#record = { ...this.#record, floodLimits: limits }
+    this.#dirty = true
+    if (!save) return
+    this.save().catch((err: unknown) => {
+      this.#deps.log.warn({ err: { message: (err as Error).message }, store: this.#deps.store.describe() }, 'could not save what was learned of the flood limits; it is saved with the session later')
+    })
+  }
+
   /** The signed-in session as the client has it now (it records DC moves), taken before the save at shutdown. */
   async refresh(exportSession: () => Promise<string>): Promise<void> {
     if (this.#record.session === null) return

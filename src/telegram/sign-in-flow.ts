@@ -171,9 +171,18 @@ export function passwordStep(pending: PendingSignIn): { done: false; next: 'two_
   return { done: false, next: 'two_factor_password', hint: pending.hint ?? null }
 }
 
-/** account.password.hint, the reminder the owner chose; absent when none was set. */
+/**
+ * account.password.hint, the reminder the owner chose; absent when none was set — or when it
+ * cannot be had now (a flood wait, an outage): Telegram has taken the code, and a detail looked
+ * up after it never turns that into a failure.
+ */
 export async function passwordHint(ctx: SignInContext): Promise<string | undefined> {
-  const state = await call(ctx, { _: 'account.getPassword' })
+  let state: tl.account.TypePassword
+  try {
+    state = await call(ctx, { _: 'account.getPassword' })
+  } catch {
+    return undefined
+  }
   return state.hint === undefined || state.hint === '' ? undefined : state.hint
 }
 

@@ -1,7 +1,6 @@
 /**
  * A flood policy for tests that read Telegram directly (not through a gateway): a flood gate of
- * its own on a clock whose sleeps end at once, calls overlapping from the first — for tests of
- * paging and listing, not of pacing (test/telegram/flood-gate.test.ts is for that).
+ * its own on a clock whose sleeps end at once — for tests of paging and listing, not of pacing (test/telegram/flood-gate.test.ts is for that).
  */
 import type { FloodWaitPolicy } from '../../src/telegram/call-with-flood-wait.ts'
 import { FloodGate } from '../../src/telegram/flood-gate.ts'
@@ -9,9 +8,8 @@ import { RecordingClock } from './recording-clock.ts'
 
 export function freshPolicy(maxWaitSeconds = 10): FloodWaitPolicy {
   return {
-    gate: new FloodGate({ clock: new RecordingClock(), probeCalls: 0 }),
+    gate: new FloodGate({ clock: new RecordingClock() }),
     maxWaitSeconds: () => maxWaitSeconds,
-    maxRetries: 5,
     callTimeoutMs: 10_000,
   }
 }

@@ -19,7 +19,7 @@ import type { BlobStore } from '../../src/sessions/blob-store.ts'
 import type { TelegramGateway, GatewayDeps } from '../../src/telegram/gateway.ts'
 import { loggerOptions } from '../../src/logger.ts'
 import type { ServiceMetrics } from '../../src/metrics/service-metrics.ts'
-import type { Config } from '../../src/config.ts'
+import { DEFAULT_FLOOD_WAIT_MAX_SECONDS, DEFAULT_FLOOD_WAIT_THRESHOLD_SECONDS, type Config } from '../../src/config.ts'
 import type { LiveSinks, SinkDeps } from '../../src/live/sinks/start-sinks.ts'
 import { createSinkMetrics, type SinkMetrics } from '../../src/metrics/sink-metrics.ts'
 import type { Clock } from '../../src/clock.ts'
@@ -35,7 +35,7 @@ export interface ServiceOptions {
   /** ALLOWED_HOSTS and CORS_ORIGINS, as src/main.ts passes them. */
   allowedHosts?: string[]
   corsOrigins?: string[]
-  gateway?: Partial<Pick<GatewayDeps, 'floodWaitThreshold' | 'callTimeoutMs' | 'historyConcurrency' | 'now' | 'connectWaitMs' | 'clock' | 'floodWaitMax' | 'floodProbeCalls'>>
+  gateway?: Partial<Pick<GatewayDeps, 'floodWaitThreshold' | 'callTimeoutMs' | 'historyConcurrency' | 'now' | 'connectWaitMs' | 'clock' | 'floodWaitMax'>>
   /**
    * The per-call deadline, asked again each time the gateway reads it (in place of
    * `gateway.callTimeoutMs`; undefined: the gateway's default): a test of an outage shortens it
@@ -104,7 +104,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
         publicKeyPem: emulator.publicKeyPem,
       },
       log,
-      config: { sessionEncryptionKey: options.sessionKey ?? null, floodWaitMaxSeconds: options.gateway?.floodWaitMax ?? 300, webhook, nats, liveChannels },
+      config: { sessionEncryptionKey: options.sessionKey ?? null, floodWaitMaxSeconds: DEFAULT_FLOOD_WAIT_MAX_SECONDS, floodWaitThresholdSeconds: DEFAULT_FLOOD_WAIT_THRESHOLD_SECONDS, webhook, nats, liveChannels },
       metrics: options.metrics,
       sinkMetrics,
       gateway: gatewayOptions,

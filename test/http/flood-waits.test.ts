@@ -1,110 +1,14 @@
 /**
- * /messages under the emulator's flood control (docs/spec.md §7), every clock one manual clock the test
- * moves — the emulator's buckets, the service's flood gate and its keep-alive timer — so a 15 s
- * wait costs no real time. Time moves only when the flood gate is waiting for it (a flood wait or
- * its pacing) and Telegram has no call in flight, towards the end of the gate's next sleep in
- * steps of at most 5 s; keep-alive timers fire as that time passes.
+ * /messages under the emulator's flood control (docs/spec.md §7), on one manual clock the test moves
+ * (test/helpers/flood-read.ts): waits sat through before and after the answer starts, 429 past
+ * the threshold, keep-alives, cuts past FLOOD_WAIT_MAX and resuming them.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startEmulator, type Emulator } from '@telegram-connector/emulator'
+import http from 'node:http'
 import type { RateRule } from '@telegram-connector/emulator/testing'
-import { createServiceMetrics, type ServiceMetrics } from '../../src/metrics/service-metrics.ts'
-import { signIn, startService, type Service } from '../helpers/service.ts'
 import { assertProblem } from '../helpers/problem.ts'
-import { ManualClock } from '../helpers/manual-clock.ts'
-import type { Clock } from '../../src/clock.ts'
-import { expectedChannelMessages, isoTime } from '../helpers/world-messages.ts'
-
-const NOW = 1_750_000_000
-const SPAN = 86_400
-const PHONE = '+15557008888'
-const HISTORY = 'messages.getHistory'
-
-/** The gate's view of the manual clock, which knows when the gate's own sleeps end. */
-class GateClock implements Clock {
-  readonly #ends = new Map<symbol, number>()
-  readonly clock: ManualClock
-
-  constructor(clock: ManualClock) {
-    this.clock = clock
-  }
-  now(): number {
-    return this.clock.now()
-  }
-  sleep(ms: number, options: Parameters<Clock['sleep']>[1]): Promise<void> {
-    const key = Symbol('sleep')
-    this.#ends.set(key, this.clock.now() + ms)
-    return this.clock.sleep(ms, options).finally(() => this.#ends.delete(key))
-  }
-  /** When the gate's earliest pending sleep ends, or undefined. */
-  get nextWake(): number | undefined {
-    const ends = [...this.#ends.values()]
-    return ends.length === 0 ? undefined : Math.min(...ends)
-  }
-}
-
-interface Setup {
-  emulator: Emulator
-  service: Service
-  clock: ManualClock
-  gateClock: GateClock
-  metrics: ServiceMetrics
-  query: string
-  expected: string[]
-  close(): Promise<void>
-}
-
-async function setUp(options: { channels: number; perChannel: number; rates: RateRule[]; floodWaitMax?: number }): Promise<Setup> {
-  const clock = new ManualClock(NOW * 1000)
-  const gateClock = new GateClock(clock)
-  const emulator = await startEmulator({
-    world: { seed: 31, channels: options.channels, messagesPerChannel: options.perChannel, spanSeconds: SPAN, now: NOW },
-    rates: options.rates,
-    floodClock: () => clock.now(),
-  })
-  emulator.floodControl.extendWaitOnEarlyCalls = true
-  const metrics = createServiceMetrics({ processMetrics: false })
-  const service = await startService({
-    sharedEmulator: emulator,
-    metrics,
-    streamClock: clock,
-    gateway: { clock: gateClock, ...(options.floodWaitMax === undefined ? {} : { floodWaitMax: options.floodWaitMax }) },
-  })
-  assert.equal((await signIn(service.url, { phone: PHONE })).status, 206)
-  assert.equal((await signIn(service.url, { phone: PHONE, password: emulator.lastCode(PHONE) })).status, 200)
-  const after = NOW - SPAN - 10
-  return {
-    emulator,
-    service,
-    clock,
-    gateClock,
-    metrics,
-    query: `start_time=${isoTime(after)}&end_time=${isoTime(NOW)}`,
-    expected: expectedChannelMessages(emulator.world, after, NOW).map((ref) => `${ref.channel.id}:${ref.id}`),
-    async close() {
-      await service.close()
-      await emulator.stop()
-    },
-  }
-}
-
-/** Settles `work` while time runs: whenever the gate waits and Telegram is idle, the clock jumps to the gate's next wake. */
-async function withTimeRunning<T>(s: Setup, work: Promise<T>): Promise<T> {
-  let settled = false
-  const watched = work.finally(() => {
-    settled = true
-  })
-  watched.catch(() => {})
-  while (!settled) {
-    await new Promise((resolve) => setTimeout(resolve, 2))
-    const next = s.gateClock.nextWake
-    const busy = s.emulator.faults.counters.inFlight(HISTORY) + s.emulator.faults.counters.inFlight('messages.getDialogs')
-    // In steps of at most 5 s, so that timers shorter than a wait (the keep-alive's) fire on time.
-    if (next !== undefined && busy === 0) s.clock.advance(Math.min(5_000, Math.max(0, next - s.clock.now())))
-  }
-  return watched
-}
+import { HISTORY, NOW, SPAN, setUpFloodRead as setUp, withTimeRunning, type FloodSetup as Setup } from '../helpers/flood-read.ts'
 
 const keysOf = (messages: Array<{ id: number; peer_id: { channel_id: number } }>): string[] => messages.map((m) => `${m.peer_id.channel_id}:${m.id}`)
 
@@ -149,26 +53,58 @@ test('two requests at once share each wait: every wait is met by one call, and n
     const counters = s.emulator.floodControl.counters
     assert.equal(counters.callsDuringWait(HISTORY), 0)
     const metrics = await (await fetch(`${s.service.url}/metrics`)).text()
-    assert.equal(metricValue(metrics, `telegram_flood_waits_total{method="${HISTORY}"}`), counters.waits(HISTORY), 'each wait met once, by one request')
+    // Each wait met once, by one call of one request (and by the calls in flight as it began).
+    assert.equal(metricValue(metrics, `telegram_flood_waits_total{method="${HISTORY}"}`), counters.waits(HISTORY) + counters.callsInFlightAtWait(HISTORY))
     assert.ok(counters.waits(HISTORY) <= 3)
   } finally {
     await s.close()
   }
 })
 
-test('a wait longer than 10 s before the first byte is a 429 with Retry-After, and the next request sends nothing until it is over', async () => {
-  const s = await setUp({ channels: 3, perChannel: 500, rates: [{ method: HISTORY, burst: 2, perSecond: 0.1, penaltySeconds: 30 }] })
+test('a wait longer than FLOOD_WAIT_THRESHOLD (60 s) before the first byte is a 429 with Retry-After, and the next request sends nothing until it is over', async () => {
+  const s = await setUp({ channels: 3, perChannel: 500, rates: [{ method: HISTORY, burst: 2, perSecond: 0.01, penaltySeconds: 90 }] })
   try {
     const first = await fetch(`${s.service.url}/messages?${s.query}`)
     await assertProblem(first, 429, 'FLOOD_WAIT')
-    assert.equal(first.headers.get('retry-after'), '30')
+    assert.equal(first.headers.get('retry-after'), '90')
     const calls = s.emulator.faults.counters.get(HISTORY)
 
     s.clock.advance(12_000)
     const second = await fetch(`${s.service.url}/messages?${s.query}`)
     await assertProblem(second, 429, 'FLOOD_WAIT')
-    assert.equal(second.headers.get('retry-after'), '18')
+    assert.equal(second.headers.get('retry-after'), '78')
     assert.equal(s.emulator.faults.counters.get(HISTORY), calls, 'nothing of the method is sent during the wait')
+    assert.equal(s.emulator.floodControl.counters.callsDuringWait(HISTORY), 0)
+  } finally {
+    await s.close()
+  }
+})
+
+test('a wait of up to FLOOD_WAIT_THRESHOLD before the first byte is sat through: 102 Processing every 15 s meanwhile, the log and a Flood-Waits header name it, and the window is whole', async () => {
+  const s = await setUp({ channels: 3, perChannel: 500, rates: [{ method: HISTORY, burst: 2, perSecond: 0.5, penaltySeconds: 40 }] })
+  try {
+    const interim: number[] = []
+    const read = new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string; trailers: NodeJS.Dict<string> }>((resolve, reject) => {
+      const request = http.get(`${s.service.url}/messages?${s.query}`, (response) => {
+        let body = ''
+        response.setEncoding('utf8')
+        response.on('data', (chunk: string) => (body += chunk))
+        response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body, trailers: response.trailers }))
+        response.on('error', reject)
+      })
+      request.on('information', (info) => interim.push(info.statusCode))
+      request.on('error', reject)
+    })
+    const { status, headers, body, trailers } = await withTimeRunning(s, read)
+    assert.equal(status, 200)
+    assert.deepEqual(keysOf(JSON.parse(body)), s.expected)
+    assert.match(String(headers['flood-waits']), /^messages\.getHistory;seconds=\d+/)
+    assert.ok(interim.length >= 2 && interim.every((code) => code === 102), `interim responses: ${interim.join(', ')}`)
+    assert.match(String(trailers['flood-waits']), /messages\.getHistory;seconds=\d+/)
+    const held = s.service.logText().split('\n').filter((line) => line.includes('GET /messages waits')).map((line) => JSON.parse(line))
+    assert.ok(held.length >= 1)
+    assert.equal(held[0].level, 30, 'info')
+    assert.equal(held[0].answerStarted, false)
     assert.equal(s.emulator.floodControl.counters.callsDuringWait(HISTORY), 0)
   } finally {
     await s.close()
@@ -216,15 +152,20 @@ async function readLines(response: Response): Promise<{ lines: Array<{ id: numbe
   return { lines: whole.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line)), failure, text }
 }
 
-test('a wait past FLOOD_WAIT_MAX mid-stream aborts the body, and resuming after the last message received gets the rest with no gap and no duplicate', async () => {
-  const s = await setUp({ channels: 3, perChannel: 500, rates: [{ method: HISTORY, burst: 4, perSecond: 0.5, penaltySeconds: 60 }], floodWaitMax: 30 })
+test('JSON: a wait past FLOOD_WAIT_MAX mid-stream aborts the body: the array is never closed and the body does not end', async () => {
+  const s = await setUp({ channels: 3, perChannel: 500, rates: [{ method: HISTORY, burst: 4, perSecond: 0.5, penaltySeconds: 90 }], floodWaitMax: 30 })
   try {
-    // JSON: the array is never closed and the body does not end.
     const cutJson = await withTimeRunning(s, fetch(`${s.service.url}/messages?${s.query}`))
     assert.equal(cutJson.status, 200)
     await assert.rejects(cutJson.text(), TypeError, 'the body is aborted, not ended')
-    s.clock.advance(60_000)
+  } finally {
+    await s.close()
+  }
+})
 
+test('NDJSON: a wait past FLOOD_WAIT_MAX mid-stream aborts the body, and resuming after the last message received gets the rest with no gap and no duplicate', async () => {
+  const s = await setUp({ channels: 3, perChannel: 500, rates: [{ method: HISTORY, burst: 4, perSecond: 0.5, penaltySeconds: 90 }], floodWaitMax: 30 })
+  try {
     const cut = await withTimeRunning(s, fetch(`${s.service.url}/messages?${s.query}`, { headers: { accept: 'application/x-ndjson' } }))
     assert.equal(cut.status, 200)
     const first = await withTimeRunning(s, readLines(cut))
@@ -233,7 +174,7 @@ test('a wait past FLOOD_WAIT_MAX mid-stream aborts the body, and resuming after 
     assert.equal(s.emulator.floodControl.counters.callsDuringWait(HISTORY), 0)
 
     // The account waits out the wait, then the client resumes after the last message it kept.
-    s.clock.advance(60_000)
+    s.clock.advance(90_000)
     const last = first.lines.at(-1)!
     const after = encodeURIComponent(`${last.date},${last.peer_id.channel_id},${last.id}`)
     const rest = await withTimeRunning(s, fetch(`${s.service.url}/messages?${s.query}&after=${after}`, { headers: { accept: 'application/x-ndjson' } }))

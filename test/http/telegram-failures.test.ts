@@ -99,7 +99,8 @@ test('a FLOOD_WAIT of 300 s on messages.getHistory is 429 with Retry-After: 300,
 test('a FLOOD_WAIT of 2 s is waited out and the answer is complete', async () => {
   emulator.faults.floodWait('messages.getHistory', 2, { times: 1 })
   await assertCompleteMessages(await getMessages())
-  assert.deepEqual(sleeps, [2000])
+  // The wait, then the calls after it start slowly (flood-pacer.ts).
+  assert.equal(sleeps[0], 2000)
   sleeps.length = 0
 })
 

@@ -1,15 +1,16 @@
 /**
  * The account's flood gate (src/telegram/flood-gate.ts) and its pacer, on a manual clock: a wait
  * holds every caller of its method until it is over, callers that will not wait are refused with
- * the seconds left, the pace comes from what two waits taught, and calls overlap only once a
- * method has shown no limit. (End to end, against the emulator's flood control:
- * test/http/flood-waits.test.ts.)
+ * the seconds left, calls overlap 2, then 4 while a method has met no wait and one at a time after
+ * its first, and the pace comes from what the waits taught. (End to end, against every flood
+ * semantics of the emulator: test/http/flood-semantics.test.ts.)
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { AppError } from '../../src/errors.ts'
 import { FloodGate, type GatePass } from '../../src/telegram/flood-gate.ts'
 import { FloodPacer } from '../../src/telegram/flood-pacer.ts'
+import { fittingRates } from '../../src/telegram/flood-bounds.ts'
 import { ManualClock } from '../helpers/manual-clock.ts'
 
 const T0 = 1_750_000_000_000
@@ -69,85 +70,95 @@ test('an aborted wait rejects with the reason and lets the others through', asyn
   ;(await other).done()
 })
 
-test('one call at a time while a method is new; several once it has gone the probe without a wait', async () => {
+test('while a method has met no wait its calls overlap 2, then 4 as they come back; after its first wait, one at a time', async () => {
   const clock = new ManualClock(T0)
-  const gate = new FloodGate({ clock, maxConcurrency: 3, probeCalls: 2 })
-  const first = await gate.acquire(METHOD, patient)
-  let second: GatePass | undefined
-  const pending = gate.acquire(METHOD, patient).then((p) => (second = p))
-  await settle()
-  assert.equal(second, undefined, 'the second call waits for the first')
-  first.done()
-  await pending
-  second!.done()
-  // Two calls without a wait: now three may be in flight.
-  const passes = await Promise.all([gate.acquire(METHOD, patient), gate.acquire(METHOD, patient), gate.acquire(METHOD, patient)])
-  for (const p of passes) p.done()
+  const gate = new FloodGate({ clock, maxConcurrency: 4 })
+  const granted: GatePass[] = []
+  for (let i = 0; i < 12; i++) void gate.acquire(METHOD, patient).then((p) => granted.push(p))
+  const turn = async (): Promise<void> => {
+    for (let i = 0; i < 3; i++) await settle()
+  }
+  await turn()
+  assert.equal(granted.length, 2, 'two at once to begin with')
+  granted[0]!.done()
+  await turn()
+  assert.equal(granted.length, 5, 'one call came back: four in flight')
+  granted[1]!.done()
+  await turn()
+  assert.equal(granted.length, 6, 'at most four')
+  // A wait: the calls in flight report it, none more is sent.
+  for (const pass of granted.slice(2)) pass.done(10)
+  await turn()
+  assert.equal(granted.length, 6)
+  clock.advance(60_000)
+  await turn()
+  assert.equal(granted.length, 7, 'one call at a time after the first wait')
 })
 
-test('after two waits the gate paces calls at a little under the rate Telegram let through', async () => {
-  const clock = new ManualClock(T0)
-  const gate = new FloodGate({ clock })
-  const call = async (): Promise<GatePass> => gate.acquire(METHOD, patient)
-  // A burst of 10, then a wall.
-  for (let i = 0; i < 10; i++) (await call()).done()
-  ;(await call()).done(10)
-  clock.advance(10_000)
-  // 10 s at 1 call/s refilled 10; the 11th meets the second wall.
-  for (let i = 0; i < 10; i++) (await call()).done()
-  ;(await call()).done(10)
-  const learned = gate.describe(METHOD).ratePerSecond!
-  assert.ok(learned > 0.75 && learned < 1, `learned ${learned}/s`)
-  clock.advance(10_000)
-  // Spend what the pacer thinks refilled during the wait; then each call waits 1/rate.
-  const paced = async (): Promise<number> => {
-    const next = gate.acquire(METHOD, patient)
-    const got = await Promise.race([next, settle().then(() => null)])
-    if (got !== null) {
-      got.done()
-      return 0
-    }
-    const waited = clock.nextWake! - clock.now()
-    clock.advance(waited)
-    ;(await next).done()
-    return waited
-  }
-  while ((await paced()) === 0);
-  for (let i = 0; i < 3; i++) {
-    const waited = await paced()
-    assert.ok(Math.abs(waited - 1000 / learned) <= 1, `waited ${waited} ms at ${learned}/s`)
-  }
-})
-
-test('the pacer reads the rate off two walls, trusting a short interval less', () => {
+test('the first wait teaches the burst; after it calls start slowly from an empty bucket of our own, never right as the wait ends', async () => {
   const pacer = new FloodPacer()
-  for (let i = 0; i < 30; i++) pacer.admitted()
+  for (let i = 0; i < 30; i++) pacer.admitted(T0)
   pacer.wall(T0, 15_000)
   assert.equal(pacer.burst, 30)
-  assert.equal(pacer.rate, null)
-  assert.equal(pacer.delay(T0), 0, 'nothing is paced before a rate is known')
-  for (let i = 0; i < 15; i++) pacer.admitted()
-  pacer.wall(T0 + 15_000, 15_000)
-  assert.ok(Math.abs(pacer.rate! - 0.87) < 1e-9, String(pacer.rate))
-  for (let i = 0; i < 400; i++) pacer.admitted()
-  pacer.wall(T0 + 15_000 + 400_000, 15_000)
-  assert.ok(pacer.rate! > 0.96 && pacer.rate! < 0.97, String(pacer.rate))
-  // Right after a wall the bucket is empty: one call waits 1/rate.
-  assert.equal(pacer.delay(T0 + 415_000), Math.ceil(1000 / pacer.rate!))
+  assert.equal(pacer.learned, false)
+  // A third of a burst per wait: 30 / 3 / 15 s.
+  assert.ok(Math.abs(pacer.pace! - 2 / 3) < 1e-9, String(pacer.pace))
+  assert.equal(pacer.delay(T0 + 15_000), 1500, 'the first call waits one pace interval past the end of the wait')
+  assert.ok(pacer.delay(T0 + 1_000) > 15_000, 'nothing during the wait')
 })
 
-test('a wait long enough to fill the bucket teaches the rate only from the calls past the burst', () => {
+test('a wait met with no call let through since the last halves the pace (multiplicative backoff), and again', () => {
   const pacer = new FloodPacer()
-  for (let i = 0; i < 4; i++) pacer.admitted()
-  pacer.wall(T0, 60_000)
-  // The 60 s wait refilled the whole burst of 4: those 4 and a wall right after say only that
-  // the rate is at least 4 per 60 s (paced no slower than one call per 5 s).
-  for (let i = 0; i < 4; i++) pacer.admitted()
-  pacer.wall(T0 + 60_500, 60_000)
-  assert.equal(pacer.rate, 0.2)
-  assert.equal(pacer.burst, 4)
-  // 4 from the full bucket, then 20 more over the 40 s past the wait: 0.5/s.
-  for (let i = 0; i < 24; i++) pacer.admitted()
-  pacer.wall(T0 + 60_500 + 60_000 + 40_000, 60_000)
-  assert.ok(pacer.rate! > 0.4 && pacer.rate! < 0.5, String(pacer.rate))
+  for (let i = 0; i < 10; i++) pacer.admitted(T0)
+  pacer.wall(T0, 10_000)
+  const start = pacer.pace!
+  pacer.wall(T0 + 11_000, 10_000)
+  assert.ok(Math.abs(pacer.pace! - start / 2) < 1e-12)
+  pacer.wall(T0 + 22_000, 10_000)
+  assert.ok(Math.abs(pacer.pace! - start / 4) < 1e-12)
+  assert.equal(pacer.learned, false)
+})
+
+/** Calls sent every `everyMs` from `fromMs` while a bucket (burst, rate) would admit them; the time the first refused one was sent. */
+function drive(burst: number, perSecond: number, startTokens: number, fromMs: number, everyMs: number): { admitted: number[]; wallAt: number } {
+  let tokens = startTokens
+  let at = fromMs
+  const admitted: number[] = []
+  for (let t = fromMs; ; t += everyMs) {
+    tokens = Math.min(burst, tokens + ((t - at) / 1000) * perSecond)
+    at = t
+    if (tokens < 1) return { admitted, wallAt: t }
+    tokens -= 1
+    admitted.push(t)
+  }
+}
+
+test('the rates that fit two walls: each refill model brackets its own true rate, and a call admitted as a wait ends rules out refilling after it', () => {
+  // Refills during the wait: 15 s at 1/s left 15 tokens; calls every 0.8 s from the wait's end.
+  const during = drive(30, 1, 15, T0 + 15_000, 800)
+  const fits = fittingRates({ wallAt: T0, waitEnd: T0 + 15_000, admitted: during.admitted, nextWallAt: during.wallAt, burst: 30 })
+  const fitDuring = fits.find((fit) => fit.refill === 'during-wait')!
+  assert.ok(fitDuring.low <= 1 && fitDuring.high >= 1 && fitDuring.low > 0.9, JSON.stringify(fitDuring))
+  // The first call went at the wait's end: an empty bucket then could not have admitted it.
+  assert.equal(fits.find((fit) => fit.refill === 'after-wait'), undefined)
+
+  // Refills only after: calls every 0.9 s from 0.9 s past the wait's end, at 1/s.
+  const after = drive(30, 1, 0, T0 + 15_900, 900)
+  const fitsAfter = fittingRates({ wallAt: T0, waitEnd: T0 + 15_000, admitted: after.admitted, nextWallAt: after.wallAt, burst: 30 })
+  const fitAfter = fitsAfter.find((fit) => fit.refill === 'after-wait')!
+  assert.ok(fitAfter.low <= 1 && fitAfter.high >= 1, JSON.stringify(fitAfter))
+})
+
+test('what the pacer learned survives a restart: the same pace, and its own bucket refilled for the time between', () => {
+  const pacer = new FloodPacer()
+  for (let i = 0; i < 30; i++) pacer.admitted(T0)
+  pacer.wall(T0, 15_000)
+  const saved = pacer.snapshot(T0 + 16_000)!
+  const restored = FloodPacer.from(JSON.parse(JSON.stringify(saved)))
+  assert.equal(restored.pace, pacer.pace)
+  assert.equal(restored.burst, 30)
+  // An hour later its own bucket is full: a burst goes at once.
+  const later = T0 + 3_600_000
+  assert.equal(restored.available(later), 30)
+  assert.equal(new FloodPacer().snapshot(T0), null, 'nothing learned, nothing kept')
 })

@@ -12,6 +12,7 @@ import { ChannelRefusals } from './channel-refusals.ts'
 import { Faults } from './faults.ts'
 import type { UpdatePush } from './update-push.ts'
 import { FloodControl, type RateRule } from './flood-control.ts'
+import type { FloodSemantics } from './flood-semantics.ts'
 import { Accounts, type AccountsState } from './world/accounts.ts'
 import { generateWorld, type WorldOptions } from './world/generate-world.ts'
 import { DEFAULT_DC_ID } from './world/phone-directory.ts'
@@ -73,6 +74,8 @@ export interface EmulatorOptions {
   rates?: readonly RateRule[]
   /** The clock flood control refills buckets and times waits by (default `clock`). */
   floodClock?: () => number
+  /** How flood control behaves where Telegram documents nothing (src/emulator/flood-semantics.ts; default: refill during waits, early calls ignored, fixed waits). */
+  floodSemantics?: Partial<FloodSemantics>
   /** Events each channel keeps for updates.getChannelDifference; a client further behind gets TooLong. */
   replayLimit?: number
   /** Seed for phone code hashes and other emulator randomness. */
@@ -94,7 +97,7 @@ export interface Emulator {
   readonly faults: Faults
   /** Channels that answer CHANNEL_PRIVATE / CHANNEL_INVALID to calls naming them. */
   readonly refusals: ChannelRefusals
-  /** Rate limits (`setRate`, `clearRates`, `extendWaitOnEarlyCalls`) and their counters. */
+  /** Rate limits (`setRate`, `changeRate`, `scheduleRate`, `clearRates`, `semantics`) and their counters. */
   readonly floodControl: FloodControl
   readonly accounts: Accounts
   /** Server → client pushes, to a key or to every key of an account. */
@@ -160,7 +163,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   for (const phone of options.phones?.emailSetupRequired ?? []) accounts.setEmailSetupRequired(phone)
   const faults = new Faults()
   const refusals = new ChannelRefusals()
-  const floodControl = new FloodControl(options.floodClock ?? clock, options.rates ?? [])
+  const floodControl = new FloodControl(options.floodClock ?? clock, options.rates ?? [], options.floodSemantics)
 
   const listeners = new Set<() => void>()
   const changed = (): void => {

@@ -1,31 +1,37 @@
 /**
  * Telegram's flood control, as clients meet it (https://core.telegram.org/api/errors#420-flood):
  * each account may call each method at a limited rate, and a call past the limit is answered
- * `420 FLOOD_WAIT_X` — "no call of this method for X seconds". Telegram publishes no numbers, so
- * the limits here are set per method (or '*') by whoever runs the emulator.
+ * `420 FLOOD_WAIT_X` — "no call of this method for X seconds". Telegram publishes no numbers,
+ * so the limits here are set per method (or '*') by whoever runs the emulator, and what Telegram
+ * leaves unsaid is a knob (./flood-semantics.ts): whether the bucket refills during a wait,
+ * whether early calls extend it, how long waits are, buckets shared by a group of methods, and
+ * limits that change mid-read.
  *
- * A limit is a token bucket per account and method: `burst` calls at once, refilled at
- * `perSecond` (the bucket keeps refilling during a wait). A call on an empty bucket starts a wait
- * of `penaltySeconds`; a call during a wait is answered with the seconds left, and with
- * `extendWaitOnEarlyCalls` it restarts the penalty (Telegram answers clients that keep pushing
- * with longer waits), so a client that retries early is both counted and punished.
+ * A limit is a token bucket per account and method (or group): `burst` calls at once, refilled
+ * at `perSecond`. A call on an empty bucket starts a wait for its method; a call of that method
+ * during the wait is answered with the seconds left (and counted).
  *
  * Time is the emulator's injected clock, so tests drive waits with a manual clock.
  */
 import { RpcError } from './rpc/rpc-error.ts'
+import { semanticsOf, WaitLengths, type FloodSemantics } from './flood-semantics.ts'
 
 export interface RateLimit {
   /** Calls allowed at once, on a full bucket. */
   burst: number
   /** Calls the bucket regains per second. */
   perSecond: number
-  /** The wait imposed on a call that finds the bucket empty, seconds. */
+  /** The wait imposed on a call that finds the bucket empty, seconds (before `waitLength` changes it). */
   penaltySeconds: number
 }
 
-/** `method` is a TL method name (`messages.getHistory`) or '*': every method but auth.* and help.*. */
+/**
+ * `method` is a TL method name (`messages.getHistory`) or '*': every method but auth.* and help.*.
+ * Rules that name the same `group` spend one bucket per account (each its own waits).
+ */
 export interface RateRule extends RateLimit {
   method: string
+  group?: string
 }
 
 /** Methods a '*' rule leaves alone: signing in and the connection's own set-up calls. */
@@ -35,19 +41,32 @@ interface Bucket {
   tokens: number
   /** When `tokens` was last brought up to date, ms. */
   at: number
-  /** The running wait's end, ms (0: none). */
-  waitUntil: number
+  /** With refill 'after-wait': no refill before this, ms. */
+  pausedUntil: number
+}
+
+interface MethodWait {
+  /** When it ends, ms. */
+  until: number
+  /** Its length when it began, ms (an extension restarts it). */
+  ms: number
+  /** How many penalties it was ('growing'). */
+  growth: number
+  /** Its refusal has been answered: the client can know of it. */
+  announced: boolean
 }
 
 interface MethodCounts {
   waits: number
   callsDuringWait: number
+  callsInFlightAtWait: number
 }
 
 /**
- * What flood control has done, per method: waits imposed (a call found the bucket empty) and
- * calls that arrived while a wait was running (each answered with the seconds left). A client
- * that honours every wait keeps the second at zero.
+ * What flood control has done, per method: waits imposed (a call found the bucket empty), calls
+ * that arrived while a wait ran after its refusal had been answered (sent by a client that could
+ * know of it: one that honours every wait keeps this at zero), and calls that arrived while a
+ * wait ran before its refusal went out (in flight when it began: the client could not know).
  */
 export class FloodCounters {
   private readonly perMethod = new Map<string, MethodCounts>()
@@ -58,6 +77,10 @@ export class FloodCounters {
 
   callsDuringWait(method: string): number {
     return this.perMethod.get(method)?.callsDuringWait ?? 0
+  }
+
+  callsInFlightAtWait(method: string): number {
+    return this.perMethod.get(method)?.callsInFlightAtWait ?? 0
   }
 
   get totalWaits(): number {
@@ -76,7 +99,7 @@ export class FloodCounters {
     this.perMethod.clear()
   }
 
-  /** `{method: {waits, callsDuringWait}}` for every method flood control has answered. */
+  /** `{method: {waits, callsDuringWait, callsInFlightAtWait}}` for every method flood control has answered. */
   toJSON(): Record<string, MethodCounts> {
     return Object.fromEntries([...this.perMethod].map(([method, counts]) => [method, { ...counts }]))
   }
@@ -85,7 +108,7 @@ export class FloodCounters {
   count(method: string, what: keyof MethodCounts): void {
     let entry = this.perMethod.get(method)
     if (entry === undefined) {
-      entry = { waits: 0, callsDuringWait: 0 }
+      entry = { waits: 0, callsDuringWait: 0, callsInFlightAtWait: 0 }
       this.perMethod.set(method, entry)
     }
     entry[what]++
@@ -94,83 +117,175 @@ export class FloodCounters {
 
 export class FloodControl {
   readonly counters = new FloodCounters()
-  /** Calls during a wait restart its penalty. */
-  extendWaitOnEarlyCalls = false
-  private readonly rules = new Map<string, RateLimit>()
-  private readonly buckets = new Map<string, Bucket>()
+  readonly semantics: FloodSemantics
+  readonly #rules = new Map<string, RateRule>()
+  /** Tokens per account and bucket (a group, or a method alone). */
+  readonly #buckets = new Map<string, Bucket>()
+  /** The running wait per account and method. */
+  readonly #waits = new Map<string, MethodWait>()
+  /** Refusals not yet answered, by the wait they belong to. */
+  readonly #pending = new WeakMap<RpcError, MethodWait>()
+  #scheduled: Array<{ atMs: number; rule: RateRule }> = []
+  readonly #lengths: WaitLengths
 
   /** `clock`: milliseconds since the epoch. */
   private readonly clock: () => number
 
-  constructor(clock: () => number, rules: readonly RateRule[] = []) {
+  constructor(clock: () => number, rules: readonly RateRule[] = [], semantics: Partial<FloodSemantics> = {}) {
     this.clock = clock
+    this.semantics = semanticsOf(semantics)
+    this.#lengths = new WaitLengths(this.semantics)
     for (const rule of rules) this.setRate(rule.method, rule)
   }
 
-  /** Limits `method` ('*': every method without a rule of its own, but auth.* and help.*). */
-  setRate(method: string, limit: RateLimit): this {
-    validateLimit(method, limit)
-    this.rules.set(method, { burst: limit.burst, perSecond: limit.perSecond, penaltySeconds: limit.penaltySeconds })
-    this.forget(method)
+  /** Calls during a wait restart its penalty (`semantics.earlyCalls === 'extend'`). */
+  get extendWaitOnEarlyCalls(): boolean {
+    return this.semantics.earlyCalls === 'extend'
+  }
+
+  set extendWaitOnEarlyCalls(extend: boolean) {
+    this.semantics.earlyCalls = extend ? 'extend' : 'ignored'
+  }
+
+  /** Limits `method` ('*': every method without a rule of its own, but auth.* and help.*); its buckets start full. */
+  setRate(method: string, limit: RateLimit & { group?: string | undefined }): this {
+    const rule = ruleOf(method, limit)
+    this.#rules.set(method, rule)
+    this.#forget(rule)
     return this
   }
 
-  /** Lifts the limit of one method ('*' included), or every limit; their buckets are forgotten. */
+  /**
+   * Changes `method`'s limit while clients use it: its buckets keep what they hold (down to the
+   * new burst), and refill at the new rate from now on.
+   */
+  changeRate(method: string, limit: RateLimit & { group?: string | undefined }): this {
+    const now = this.clock()
+    const old = this.#rules.get(method)
+    if (old !== undefined) for (const [key, bucket] of this.#buckets) if (key.endsWith(`\u0000${bucketName(old)}`)) this.#refill(bucket, old, now)
+    const rule = ruleOf(method, limit)
+    this.#rules.set(method, rule)
+    for (const [key, bucket] of this.#buckets) if (key.endsWith(`\u0000${bucketName(rule)}`)) bucket.tokens = Math.min(bucket.tokens, rule.burst)
+    return this
+  }
+
+  /** `changeRate(rule.method, rule)` once the clock reaches `atMs` (checked as calls arrive). */
+  scheduleRate(atMs: number, rule: RateRule): this {
+    ruleOf(rule.method, rule)
+    this.#scheduled = [...this.#scheduled, { atMs, rule }].sort((a, b) => a.atMs - b.atMs)
+    return this
+  }
+
+  /** Lifts the limit of one method ('*' included), or every limit; their buckets and waits are forgotten. */
   clearRates(method?: string): void {
     if (method === undefined) {
-      this.rules.clear()
-      this.buckets.clear()
+      this.#rules.clear()
+      this.#buckets.clear()
+      this.#waits.clear()
+      this.#scheduled = []
       return
     }
-    this.rules.delete(method)
-    this.forget(method)
+    const rule = this.#rules.get(method)
+    this.#rules.delete(method)
+    if (rule !== undefined) this.#forget(rule)
   }
 
   /** The rules in force, for printing. */
   get rates(): RateRule[] {
-    return [...this.rules].map(([method, limit]) => ({ method, ...limit }))
+    return [...this.#rules.values()].map((rule) => ({ ...rule }))
   }
 
   /**
    * One call of `method` by `account` arrives: null when it may be answered, else the
-   * FLOOD_WAIT error to answer it with.
+   * FLOOD_WAIT error to answer it with (hand it to `answered` as it goes out).
    */
   admit(account: string, method: string): RpcError | null {
-    const limit = this.limitFor(method)
-    if (limit === undefined) return null
     const now = this.clock()
-    const key = `${account}\u0000${method}`
-    let bucket = this.buckets.get(key)
+    this.#applyScheduled(now)
+    const rule = this.#ruleFor(method)
+    if (rule === undefined) return null
+    const bucketKey = `${account}\u0000${bucketName(rule)}`
+    let bucket = this.#buckets.get(bucketKey)
     if (bucket === undefined) {
-      bucket = { tokens: limit.burst, at: now, waitUntil: 0 }
-      this.buckets.set(key, bucket)
+      bucket = { tokens: rule.burst, at: now, pausedUntil: 0 }
+      this.#buckets.set(bucketKey, bucket)
     }
-    bucket.tokens = Math.min(limit.burst, bucket.tokens + ((now - bucket.at) / 1000) * limit.perSecond)
-    bucket.at = now
+    this.#refill(bucket, rule, now)
 
-    if (now < bucket.waitUntil) {
-      this.counters.count(method, 'callsDuringWait')
-      if (this.extendWaitOnEarlyCalls) bucket.waitUntil = now + limit.penaltySeconds * 1000
-      return floodWait(bucket.waitUntil - now)
+    const waitKey = `${account}\u0000${method}`
+    const wait = this.#waits.get(waitKey)
+    if (wait !== undefined && now < wait.until) {
+      this.counters.count(method, wait.announced ? 'callsDuringWait' : 'callsInFlightAtWait')
+      if (this.semantics.earlyCalls === 'extend') this.#extend(wait, bucket, now + wait.ms)
+      return this.#refusal(wait, wait.until - now)
     }
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1
       return null
     }
     this.counters.count(method, 'waits')
-    bucket.waitUntil = now + limit.penaltySeconds * 1000
-    return floodWait(limit.penaltySeconds * 1000)
+    const previous = wait === undefined ? null : { growth: wait.growth, endedAt: wait.until }
+    const length = this.#lengths.next(rule.penaltySeconds * 1000, now, previous)
+    const next: MethodWait = { until: 0, ms: length.ms, growth: length.growth, announced: false }
+    this.#waits.set(waitKey, next)
+    this.#extend(next, bucket, now + length.ms)
+    return this.#refusal(next, length.ms)
   }
 
-  private limitFor(method: string): RateLimit | undefined {
-    return this.rules.get(method) ?? (EXEMPT_FROM_ANY.test(method) ? undefined : this.rules.get('*'))
+  /**
+   * A refusal `admit` gave is being sent: from now on the client can know of its wait, and a
+   * call of the method that arrives while it runs was sent during it.
+   */
+  answered(refusal: RpcError): void {
+    const wait = this.#pending.get(refusal)
+    if (wait !== undefined) wait.announced = true
   }
 
-  private forget(method: string): void {
-    for (const key of this.buckets.keys()) {
-      if (method === '*' || key.endsWith(`\u0000${method}`)) this.buckets.delete(key)
+  #refusal(wait: MethodWait, ms: number): RpcError {
+    const error = floodWait(ms)
+    this.#pending.set(error, wait)
+    return error
+  }
+
+  #extend(wait: MethodWait, bucket: Bucket, until: number): void {
+    wait.until = Math.max(wait.until, until)
+    if (this.semantics.refill === 'after-wait') bucket.pausedUntil = Math.max(bucket.pausedUntil, wait.until)
+  }
+
+  #refill(bucket: Bucket, rule: RateRule, now: number): void {
+    // After-wait: nothing is regained while a wait of the bucket runs.
+    const from = Math.max(bucket.at, bucket.pausedUntil)
+    if (now > from) bucket.tokens = Math.min(rule.burst, bucket.tokens + ((now - from) / 1000) * rule.perSecond)
+    bucket.at = Math.max(bucket.at, now)
+  }
+
+  #applyScheduled(now: number): void {
+    while (this.#scheduled.length > 0 && this.#scheduled[0]!.atMs <= now) {
+      const { rule } = this.#scheduled.shift()!
+      this.changeRate(rule.method, rule)
     }
   }
+
+  #ruleFor(method: string): RateRule | undefined {
+    return this.#rules.get(method) ?? (EXEMPT_FROM_ANY.test(method) ? undefined : this.#rules.get('*'))
+  }
+
+  #forget(rule: RateRule): void {
+    const name = bucketName(rule)
+    for (const key of this.#buckets.keys()) if (rule.method === '*' || key.endsWith(`\u0000${name}`)) this.#buckets.delete(key)
+    for (const key of this.#waits.keys()) if (rule.method === '*' || key.endsWith(`\u0000${rule.method}`)) this.#waits.delete(key)
+  }
+}
+
+/** The bucket a rule spends: its group's, or its method's own. */
+function bucketName(rule: RateRule): string {
+  return rule.group === undefined ? rule.method : `group:${rule.group}`
+}
+
+function ruleOf(method: string, limit: RateLimit & { group?: string | undefined }): RateRule {
+  validateLimit(method, limit)
+  if (limit.group !== undefined && !/^[\w.-]+$/.test(limit.group)) throw new RangeError(`not a group name: ${limit.group}`)
+  return { method, burst: limit.burst, perSecond: limit.perSecond, penaltySeconds: limit.penaltySeconds, ...(limit.group === undefined ? {} : { group: limit.group }) }
 }
 
 /** 420 FLOOD_WAIT_<seconds>, the seconds rounded up: a client that waits them is never early. */
@@ -186,19 +301,18 @@ function validateLimit(method: string, limit: RateLimit): void {
 }
 
 /**
- * `METHOD:BURST:PER_SECOND:PENALTY_SECONDS`, as the emulator's --rate option takes it
- * (`messages.getHistory:30:1:15`, `*:50:2:10`); null when it is not one.
+ * `METHOD:BURST:PER_SECOND:PENALTY_SECONDS[:GROUP]`, as the emulator's --rate option takes it
+ * (`messages.getHistory:30:1:15`, `*:50:2:10`, `messages.getDialogs:30:1:15:reads`); null when
+ * it is not one.
  */
 export function parseRateRule(text: string): RateRule | null {
   const parts = text.split(':')
-  if (parts.length !== 4) return null
-  const [method, burst, perSecond, penalty] = parts as [string, string, string, string]
-  const rule: RateRule = { method, burst: Number(burst), perSecond: Number(perSecond), penaltySeconds: Number(penalty) }
+  if (parts.length !== 4 && parts.length !== 5) return null
+  const [method, burst, perSecond, penalty, group] = parts as [string, string, string, string, string | undefined]
   if (burst.trim() === '' || perSecond.trim() === '' || penalty.trim() === '') return null
   try {
-    validateLimit(rule.method, rule)
+    return ruleOf(method, { burst: Number(burst), perSecond: Number(perSecond), penaltySeconds: Number(penalty), ...(group === undefined ? {} : { group }) })
   } catch {
     return null
   }
-  return rule
 }

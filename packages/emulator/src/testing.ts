@@ -5,10 +5,13 @@
 
 export * from './crypto/auth-key-id.ts'
 export * from './flood-control.ts'
+export * from './flood-floor.ts'
+export * from './flood-semantics.ts'
 export * from './tl/tl-object.ts'
 export * from './world/generate-world.ts'
 export * from './world/history.ts'
 export * from './world/message-factory.ts'
 export * from './world/peer-refs.ts'
+export * from './world/prng.ts'
 export * from './world/viewer.ts'
 export * from './world/world.ts'

@@ -38,7 +38,7 @@ test('a burst is answered, the next call waits the penalty, and the bucket refil
   emu.advance(2_000)
   assert.equal(((await emu.call(getState)) as TlObject)._, 'updates.state')
   await assert.rejects(emu.call(getState), rpcError(420, 'FLOOD_WAIT_15'))
-  assert.deepEqual(flood.counters.toJSON(), { 'updates.getState': { waits: 3, callsDuringWait: 1 } })
+  assert.deepEqual(flood.counters.toJSON(), { 'updates.getState': { waits: 3, callsDuringWait: 1, callsInFlightAtWait: 0 } })
 })
 
 test('with extendWaitOnEarlyCalls a call during the wait restarts the penalty', async () => {
@@ -121,7 +121,7 @@ test('clearRates lifts the limits and forgets the buckets; reset zeroes the coun
 test('--rate METHOD:BURST:PER_SECOND:PENALTY parses, and anything else is refused', () => {
   assert.deepEqual(parseRateRule('messages.getHistory:30:1:15'), { method: 'messages.getHistory', burst: 30, perSecond: 1, penaltySeconds: 15 })
   assert.deepEqual(parseRateRule('*:50:0.5:10'), { method: '*', burst: 50, perSecond: 0.5, penaltySeconds: 10 })
-  for (const bad of ['messages.getHistory:30:1', 'x:0:1:1', 'x:1:0:1', 'x:1:1:0', 'x:1.5:1:1', 'x:1:1:1.5', 'x::1:1', 'bad name:1:1:1', 'x:1:1:1:1']) {
+  for (const bad of ['messages.getHistory:30:1', 'x:0:1:1', 'x:1:0:1', 'x:1:1:0', 'x:1.5:1:1', 'x:1:1:1.5', 'x::1:1', 'bad name:1:1:1', 'x:1:1:1:bad group', 'x:1:1:1:g:1']) {
     assert.equal(parseRateRule(bad), null, bad)
   }
 })

@@ -4,6 +4,8 @@ import { messagesSchema } from '../schemas/messages.ts'
 import { parseWindow } from '../time-window.ts'
 import { negotiateFormat, openMessageStream } from '../message-stream.ts'
 import { SKIPPED_CHANNELS_FIELD, skippedChannelsValue } from '../skipped-channels.ts'
+import { FLOOD_WAITS_FIELD, floodWaitsValue } from '../flood-waits-field.ts'
+import type { HeldWait } from '../../telegram/flood-gate.ts'
 import { parseChannelSelection } from '../channel-selection.ts'
 import { parseResumeCursor } from '../resume-cursor.ts'
 import { badRequest } from '../../errors.ts'
@@ -42,20 +44,30 @@ export function messagesRoute(connector: Connector, now: () => number, clock?: C
         if (!reply.raw.writableFinished) gone.abort(new Error('the client closed the connection'))
       })
       let started = false
+      // The flood waits the read sits through: logged, and named on the response (flood-waits-field.ts).
+      const waits: HeldWait[] = []
+      const onWait = (wait: HeldWait): void => {
+        waits.push(wait)
+        request.log.info({ method: wait.method, seconds: wait.seconds, answerStarted: started }, `GET /messages waits ${wait.seconds} s: Telegram allows no ${wait.method} until then`)
+      }
       const messages = connector.channelMessages(parsed.window, (channel) => skipped.push(channel), { channels }, {
         started: () => started,
         signal: gone.signal,
+        onWait,
         ...(after ? { after } : {}),
       })
       const stream = await openMessageStream(
         request.query.limit === undefined ? messages : firstItems(messages, request.query.limit),
         (message) => connector.serializeMessage(message),
         format,
-        { clock },
+        // A wait sat through before answering: 102 Processing keeps the connection meanwhile.
+        { clock, beforeFirst: () => reply.raw.writeProcessing() },
       )
       // What is known before the first byte goes in a header; the trailer has the whole list.
       if (skipped.length > 0) reply.header(SKIPPED_CHANNELS_FIELD, skippedChannelsValue(skipped))
       reply.trailer(SKIPPED_CHANNELS_FIELD, async () => skippedChannelsValue(skipped))
+      if (waits.length > 0) reply.header(FLOOD_WAITS_FIELD, floodWaitsValue(waits))
+      reply.trailer(FLOOD_WAITS_FIELD, async () => floodWaitsValue(waits))
       // From here on the answer is a 200: longer flood waits are sat through (docs/spec.md §7).
       started = true
       return reply

@@ -70,7 +70,11 @@ export const messagesSchema = {
     'Every message of the account\'s broadcast channels and supergroups with `start_time < date <= end_time`, ' +
     'newest first, in Telethon\'s `to_dict()` shape. `Accept: application/x-ndjson` gives one message per line. ' +
     'Channels Telegram will not let be read are left out and named, with the reason, in a `Skipped-Channels` ' +
-    'header (those known before the body starts) and trailer (all of them), e.g. `2200001688;reason=channel_private`.',
+    'header (those known before the body starts) and trailer (all of them), e.g. `2200001688;reason=channel_private`. ' +
+    'Telegram flood waits up to `FLOOD_WAIT_THRESHOLD` (60 s) are sat through before answering (with `102 Processing` ' +
+    'every 15 s), longer ones are a 429 with `Retry-After`; once the answer has started, waits up to `FLOOD_WAIT_MAX` are ' +
+    'sat through. The waits met are named in a `Flood-Waits` header (before the answer) and trailer (all), e.g. ' +
+    '`messages.getHistory;seconds=15`.',
   tags: ['messages'],
   querystring: MessagesQuery,
   produces: ['application/json', 'application/x-ndjson'],

@@ -100,7 +100,10 @@ export class Dispatcher implements RpcDispatcher {
     // Flood control judges the call as it arrives; its answer still takes the injected latency.
     const refused = this.floodControl.admit(this.accountOf(call.authKeyId, dc.dcId), name)
     await this.faults.apply(name, this.sleep)
-    if (refused) throw refused
+    if (refused) {
+      this.floodControl.answered(refused)
+      throw refused
+    }
 
     const handler = this.handlers.get(name)
     if (!handler) throw new RpcError(400, `INPUT_METHOD_INVALID_${name}`)
