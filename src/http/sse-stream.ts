@@ -4,6 +4,11 @@
  * `id:`, `event:` and one `data:` line per event, a comment line as a heartbeat whenever
  * nothing was written for `heartbeatMs`, and the socket's backpressure respected (a write that
  * does not fit waits for `drain`). The stream ends when the events end or the client goes.
+ *
+ * Memory stays flat however long the stream lives: every wait listens to the client's going
+ * away with a listener of its own, removed when the wait ends, and never chains onto a promise
+ * that stays pending for the connection's life (each reaction on such a promise would be kept
+ * until the client disconnects).
  */
 import type { ServerResponse } from 'node:http'
 import type { Clock } from '../clock.ts'
@@ -21,9 +26,22 @@ export function sseFrame(event: LiveEvent): string {
   return `id: ${event.id}\nevent: ${event.event}\ndata: ${event.json}\n\n`
 }
 
+/** Waits for `drain`, or for the client to go; both listeners are removed either way. */
+function drained(response: ServerResponse, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      response.off('drain', done)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    response.on('drain', done)
+    signal.addEventListener('abort', done, { once: true })
+  })
+}
+
 /**
- * Streams `events` until they end, the client disconnects (`signal`), or `failed` says how the
- * events failed; the caller has sent the headers.
+ * Streams `events` until they end or the client disconnects (`signal`); the caller has sent
+ * the headers. An error of the events is thrown.
  */
 export async function writeSse(
   response: ServerResponse,
@@ -31,24 +49,29 @@ export async function writeSse(
   signal: AbortSignal,
   options: SseOptions,
 ): Promise<void> {
-  const closed = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
   const write = async (text: string): Promise<void> => {
     if (signal.aborted || response.writableEnded) return
-    if (!response.write(text)) await Promise.race([new Promise((resolve) => response.once('drain', resolve)), closed])
+    if (!response.write(text)) await drained(response, signal)
   }
   await write(`retry: ${options.retryMs}\n: connected\n\n`)
   let pending = events.next()
   while (!signal.aborted) {
+    // The heartbeat's sleep ends early when the client goes (the sleep follows `quiet`, which
+    // follows `signal` for this one wait) or when the event comes first.
     const quiet = new AbortController()
     const onAbort = (): void => quiet.abort()
     signal.addEventListener('abort', onAbort, { once: true })
     const heartbeat = options.clock.sleep(options.heartbeatMs, { signal: quiet.signal, keepAlive: false }).then(() => 'heartbeat' as const)
-    const next = await Promise.race([pending, heartbeat, closed.then(() => 'closed' as const)])
-    quiet.abort()
-    signal.removeEventListener('abort', onAbort)
-    if (next === 'closed') return
+    let next: IteratorResult<LiveEvent> | 'heartbeat'
+    try {
+      next = await Promise.race([pending, heartbeat])
+    } finally {
+      quiet.abort()
+      signal.removeEventListener('abort', onAbort)
+    }
+    if (signal.aborted) return
     if (next === 'heartbeat') {
-      if (!signal.aborted) await write(': heartbeat\n\n')
+      await write(': heartbeat\n\n')
       continue
     }
     if (next.done) return

@@ -5,7 +5,11 @@
  * events of different channels may interleave.
  */
 
-export type LiveEventKind = 'message' | 'edit' | 'delete'
+/**
+ * `reset`: the feed could not replay a channel (a hole it had to give up, a difference Telegram
+ * would not give): its messages dated in the window named must be read again (GET /messages).
+ */
+export type LiveEventKind = 'message' | 'edit' | 'delete' | 'reset'
 
 export interface LiveEvent {
   /**
@@ -14,12 +18,17 @@ export interface LiveEvent {
    * in an HTTP header (no newlines, no NUL).
    */
   readonly id: string
+  /**
+   * This event's own id (event-id.ts): the same on every transport and every re-send, different
+   * for any two events. What a consumer deduplicates by.
+   */
+  readonly eventId: string
   readonly event: LiveEventKind
   /** The bare channel id, as in `PeerChannel.channel_id`. */
   readonly channelId: number
   /**
    * message / edit: the message in Telethon's to_dict shape, `meta` included (as GET /messages);
-   * delete: `{ channel_id, ids }`.
+   * delete: `{ channel_id, ids }`; reset: `{ channel_id, start_time, end_time, reason }`.
    */
   readonly data: unknown
   /** `data` as JSON text, 64-bit integers exact: what SSE, webhooks and NATS put on the wire. */

@@ -9,8 +9,10 @@ import type { LiveEventKind } from './live-feed.ts'
 export interface JournalEntry {
   readonly seq: number
   readonly event: LiveEventKind
+  /** LiveEvent.eventId. */
+  readonly eventId: string
   readonly channelId: number
-  /** message / edit: the message id; delete: the highest id deleted. */
+  /** message / edit: the message id; delete: the highest id deleted; reset: the channel's newest message id then. */
   readonly messageId: number
   readonly data: unknown
   readonly json: string

@@ -108,7 +108,7 @@ export class HubSubscription implements LiveSubscription {
     const event = (entry: Omit<JournalEntry, 'seq'>, live: boolean): LiveEvent => {
       const id = encodeCursor({ epoch: host.epoch, seq: this.position, live, origin, positions })
       host.metrics?.recordLiveEvent(entry.event, Math.max(0, host.nowSeconds() - entry.date))
-      return { id, event: entry.event, channelId: entry.channelId, data: entry.data, json: entry.json, date: entry.date }
+      return { id, eventId: entry.eventId, event: entry.event, channelId: entry.channelId, data: entry.data, json: entry.json, date: entry.date }
     }
 
     for (;;) {
@@ -148,6 +148,8 @@ export class HubSubscription implements LiveSubscription {
           if (entry.messageId <= (positions.get(entry.channelId) ?? 0)) continue
           positions.set(entry.channelId, entry.messageId)
         }
+        // After a reset the channel resumes from its newest message then: the window is read again.
+        if (entry.event === 'reset') positions.set(entry.channelId, Math.max(entry.messageId, positions.get(entry.channelId) ?? 0))
         yield event(entry, true)
       }
     }

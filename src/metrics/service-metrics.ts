@@ -39,7 +39,7 @@ export interface LiveMetrics {
   /** Subscribers of the live feed open now. */
   setLiveSubscribers(count: number): void
   /** One event handed to a subscriber, and how old its message was then (now − date, seconds). */
-  recordLiveEvent(event: 'message' | 'edit' | 'delete', lagSeconds: number): void
+  recordLiveEvent(event: 'message' | 'edit' | 'delete' | 'reset', lagSeconds: number): void
 }
 
 export interface ServiceMetrics extends HttpMetrics, TelegramMetrics, ChannelMetrics, SessionMetrics, LiveMetrics {

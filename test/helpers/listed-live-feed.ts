@@ -82,9 +82,11 @@ let sequence = 0
 export function liveEvent(kind: LiveEventKind, channelId: number, messageId: number, date: number, ids: number[] = [messageId]): LiveEvent {
   sequence++
   const id = `c${sequence}-${channelId}-${messageId}`
+  // As the feed names them (src/live/event-id.ts), the sequence standing for the pts.
+  const eventId = kind === 'message' ? `${channelId}:${messageId}` : kind === 'edit' ? `${channelId}:${messageId}:edit:${sequence}` : `${channelId}:${kind}:${sequence}`
   if (kind === 'delete') {
     const data = { channel_id: channelId, ids }
-    return { id, event: kind, channelId, data, json: JSON.stringify(data), date }
+    return { id, eventId, event: kind, channelId, data, json: JSON.stringify(data), date }
   }
   const iso = new Date(date * 1000).toISOString().replace(/\.\d{3}Z$/, '+00:00')
   const data = {
@@ -97,7 +99,7 @@ export function liveEvent(kind: LiveEventKind, channelId: number, messageId: num
     meta: { channel_name: `channel_${channelId}`, channel_title: `Channel ${channelId}` },
   }
   const json = JSON.stringify({ ...data, grouped_id: 0 }).replace('"grouped_id":0', `"grouped_id":${EXACT_GROUPED_ID}`)
-  return { id, event: kind, channelId, data, json, date }
+  return { id, eventId, event: kind, channelId, data, json, date }
 }
 
 /** `count` posts spread over `channels`, interleaved, with message ids rising per channel. */

@@ -7,7 +7,7 @@
 import { EventSource } from 'eventsource'
 
 export interface LiveRecord {
-  type: 'message' | 'edit' | 'delete'
+  type: 'message' | 'edit' | 'delete' | 'reset'
   id: string
   data: Record<string, unknown>
 }
@@ -16,6 +16,8 @@ export interface LiveClient {
   readonly events: LiveRecord[]
   /** Resolves with the first `count` events once that many arrived. */
   next(count: number): Promise<LiveRecord[]>
+  /** Resolves once `done` holds for the events received. */
+  until(done: (events: readonly LiveRecord[]) => boolean): Promise<void>
   /** Resolves once the stream is open (its response started). */
   opened(): Promise<void>
   /** Heartbeat comment lines seen on the wire so far. */
@@ -69,7 +71,7 @@ export function openLive(url: string, options: { headers?: Record<string, string
       return new Response(theirs, { status: response.status, headers: response.headers })
     },
   })
-  for (const type of ['message', 'edit', 'delete'] as const) {
+  for (const type of ['message', 'edit', 'delete', 'reset'] as const) {
     source.addEventListener(type, (event) => {
       events.push({ type, id: event.lastEventId, data: JSON.parse(event.data) as Record<string, unknown> })
       wake()
@@ -85,6 +87,7 @@ export function openLive(url: string, options: { headers?: Record<string, string
       await until(() => events.length >= count)
       return events.slice(0, count)
     },
+    until: (done) => until(() => done(events)),
     opened: () => until(() => isOpen),
     heartbeats: () => beats,
     whenHeartbeats: (count) => until(() => beats >= count),

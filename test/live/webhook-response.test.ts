@@ -78,6 +78,6 @@ test('the signature is the hex HMAC-SHA256 of "<t>.<body>" under the secret (kno
 
 test('the body carries event, id and the data exactly as the feed wrote it', () => {
   const json = '{"_":"Message","id":5,"grouped_id":-9123372036854775807}'
-  const body = webhookBody({ id: 'cur"sor', event: 'edit', channelId: 7, data: {}, json, date: 0 })
+  const body = webhookBody({ id: 'cur"sor', eventId: '7:5:edit:9', event: 'edit', channelId: 7, data: {}, json, date: 0 })
   assert.equal(body, `{"event":"edit","id":"cur\\"sor","data":${json}}`)
 })

@@ -21,6 +21,8 @@ export interface KeyOnDc {
 export class UpdatePush {
   private readonly dcs: ReadonlyMap<number, UpdateSink>
   private readonly keysOf: (userId: number) => readonly KeyOnDc[]
+  /** Account pushes still to lose (loseNext). */
+  #toLose = 0
 
   constructor(
     dcs: ReadonlyMap<number, UpdateSink>,
@@ -34,7 +36,20 @@ export class UpdatePush {
     return this.dcs.get(dcId)?.pushUpdates(authKeyId, updates) ?? 0
   }
 
+  /**
+   * The next `count` pushes to accounts (toUser) are lost: never sent, as Telegram may fail to
+   * send one (https://core.telegram.org/api/updates: a client must be ready for gaps). The events
+   * stay in the channels' logs, so getChannelDifference replays them.
+   */
+  loseNext(count: number): void {
+    this.#toLose += count
+  }
+
   toUser(userId: number, updates: TlObject): number {
+    if (this.#toLose > 0) {
+      this.#toLose--
+      return 0
+    }
     let delivered = 0
     for (const key of this.keysOf(userId)) delivered += this.toKey(key.dcId, key.authKeyId, updates)
     return delivered
