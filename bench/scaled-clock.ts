@@ -3,7 +3,7 @@
  * run (each computes it from the wall clock and a shared origin): flood waits of seconds pass in
  * tenths, so a read that Telegram's limits stretch to minutes is measured in seconds.
  */
-import type { Clock } from '../src/clock.ts'
+import type { Clock } from '../src/core/clock.ts'
 
 export function scaledNow(originMs: number, scale: number): () => number {
   return () => originMs + (Date.now() - originMs) * scale

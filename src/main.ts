@@ -4,8 +4,8 @@
  * signals, graceful shutdown and the exit code. The only file that listens or handles signals.
  */
 import { limitHeapGrowth } from './heap-growth.ts'
-import { isLoopbackHost } from './config.ts'
-import { displayUrl, sandboxBanner } from './sandbox-banner.ts'
+import { isLoopbackHost } from './config/config.ts'
+import { displayUrl, sandboxBanner } from './sandbox/sandbox-banner.ts'
 import { SessionStoreError } from './sessions/session-store-error.ts'
 import { createServiceMetrics } from './metrics/service-metrics.ts'
 import { createSinkMetrics } from './metrics/sink-metrics.ts'

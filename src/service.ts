@@ -6,14 +6,14 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { buildApp, type AppOptions } from './app.ts'
-import type { Config } from './config.ts'
+import type { Config } from './config/config.ts'
 import { LiveHub, type LiveHubOptions } from './live/live-hub.ts'
 import { startSinks, type LiveSinks, type SinkDeps } from './live/sinks/start-sinks.ts'
 import type { ServiceMetrics } from './metrics/service-metrics.ts'
 import type { SinkMetrics } from './metrics/sink-metrics.ts'
 import type { BlobStore } from './sessions/blob-store.ts'
 import { TelegramGateway, type GatewayDeps, type TelegramSettings } from './telegram/gateway.ts'
-import type { TelegramLog } from './telegram/mtcute-client.ts'
+import type { TelegramLog } from './telegram/mtcute-log.ts'
 import type { Logger } from 'pino'
 
 export interface ServiceDeps {

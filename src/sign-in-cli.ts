@@ -14,10 +14,10 @@
 import { parseArgs } from 'node:util'
 import QRCode from 'qrcode'
 import { EXIT_FAILED, exitWith, holdSession, openTelegram, start } from './startup.ts'
-import { AppError } from './errors.ts'
-import type { Sandbox } from './sandbox.ts'
+import { AppError } from './core/errors.ts'
+import type { Sandbox } from './sandbox/sandbox.ts'
 import { SessionStoreError } from './sessions/session-store-error.ts'
-import type { QrSignInOutcome, SignInOutcome } from './connector.ts'
+import type { QrSignInOutcome, SignInOutcome } from './telegram/connector.ts'
 import { TelegramGateway } from './telegram/gateway.ts'
 import { PromptClosedError, TerminalPrompt } from './terminal-prompt.ts'
 

@@ -9,8 +9,9 @@
  * one line, `<program>: <why>`, and exit 1.
  */
 import type { Logger } from 'pino'
-import { ConfigError, loadConfig, type Config, type LogLevel } from './config.ts'
-import { createLogger } from './logger.ts'
+import { ConfigError, loadConfig, type Config } from './config/config.ts'
+import type { LogLevel } from './core/logger.ts'
+import { createLogger } from './core/logger.ts'
 import type { BlobStore, WrittenAt } from './sessions/blob-store.ts'
 import { FencedStore } from './sessions/fenced-store.ts'
 import { acquireLease, serviceLeaseOptions, type SessionLease } from './sessions/lease.ts'

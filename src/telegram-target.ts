@@ -4,11 +4,11 @@
  * Shared by the service and `npm run sign-in`, so both always reach the same place. The
  * sandbox, and with it the emulator, is imported only in sandbox mode.
  */
-import type { Config } from './config.ts'
-import type { Sandbox } from './sandbox.ts'
+import type { Config } from './config/config.ts'
+import type { Sandbox } from './sandbox/sandbox.ts'
 import type { BlobStore } from './sessions/blob-store.ts'
 import type { TelegramSettings } from './telegram/gateway.ts'
-import type { TelegramLog } from './telegram/mtcute-client.ts'
+import type { TelegramLog } from './telegram/mtcute-log.ts'
 
 export interface TelegramTarget {
   telegram: TelegramSettings
@@ -19,7 +19,7 @@ export interface TelegramTarget {
 export async function openTelegramTarget(config: Config, store: BlobStore, log: TelegramLog): Promise<TelegramTarget> {
   if (config.sandbox) {
     // Loaded here and only here: a production process never loads the emulator (packages/emulator).
-    const { startSandbox } = await import('./sandbox.ts')
+    const { startSandbox } = await import('./sandbox/sandbox.ts')
     const sandbox = await startSandbox({ store, sessionKey: config.sessionEncryptionKey, log })
     return { telegram: sandbox.telegram, sandbox }
   }

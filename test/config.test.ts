@@ -4,7 +4,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ConfigError, isLoopbackHost, loadConfig, parseSessionUrl } from '../src/config.ts'
+import { ConfigError, isLoopbackHost, loadConfig, parseSessionUrl } from '../src/config/config.ts'
 import { leaseTiming } from '../src/sessions/lease-timing.ts'
 
 function configError(env: NodeJS.ProcessEnv): ConfigError {

@@ -6,7 +6,7 @@ import {
   emailSetupRequired, phoneNumberUnoccupied, sendCodeUnavailable,
   sessionStoreUnavailable, telegramError, telegramUnavailable, toAppError, toProblem, unauthorized,
   unsupportedMediaType,
-} from '../src/errors.ts'
+} from '../src/core/errors.ts'
 
 test('every catalog code maps to its pinned HTTP status', () => {
   const statusByCode = Object.fromEntries(Object.entries(ERROR_CATALOG).map(([code, entry]) => [code, entry.status]))

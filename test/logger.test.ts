@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { chooseLogFormat } from '../src/logger.ts'
+import { chooseLogFormat } from '../src/core/logger.ts'
 
 test('logs are pretty on a terminal and JSON lines when piped', () => {
   assert.equal(chooseLogFormat(null, true, {}), 'pretty')

@@ -1,8 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
-import { displayUrl, sandboxBanner } from '../src/sandbox-banner.ts'
-import { SANDBOX_DEMO_PHONE, SANDBOX_EMAIL_SETUP_PHONE, SANDBOX_TWO_STEP, SANDBOX_UNREGISTERED_PHONE } from '../src/sandbox-demo.ts'
+import { displayUrl, sandboxBanner } from '../src/sandbox/sandbox-banner.ts'
+import { SANDBOX_DEMO_PHONE, SANDBOX_EMAIL_SETUP_PHONE, SANDBOX_TWO_STEP, SANDBOX_UNREGISTERED_PHONE } from '../src/sandbox/sandbox-demo.ts'
 
 const NOW = Date.parse('2026-03-10T12:34:56Z')
 const facts = { url: 'http://127.0.0.1:5000', code: '12345', authorized: false, tokenRequired: false, now: NOW }

@@ -4,7 +4,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { unauthorized } from '../errors.ts'
+import { unauthorized } from '../core/errors.ts'
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest()
 

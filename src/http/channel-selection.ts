@@ -3,8 +3,8 @@
  * comma-separated (`durov,-1001234567890`). Absent means every channel; anything else must
  * name at least one channel, each item well formed.
  */
-import { badRequest } from '../errors.ts'
-import { parseChannelList, type ChannelName } from '../telegram/channel-reference.ts'
+import { badRequest } from '../core/errors.ts'
+import { parseChannelList, type ChannelName } from '../core/channel-reference.ts'
 
 /** More names than this in one query is a mistake, not a selection. */
 export const MAX_SELECTED_CHANNELS = 200

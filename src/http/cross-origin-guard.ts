@@ -16,7 +16,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http'
 import type { FastifyInstance } from 'fastify'
-import { crossOriginForbidden } from '../errors.ts'
+import { crossOriginForbidden } from '../core/errors.ts'
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
 

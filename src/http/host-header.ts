@@ -17,7 +17,7 @@
  */
 import { isIP } from 'node:net'
 import type { FastifyInstance } from 'fastify'
-import { badRequest, hostNotAllowed } from '../errors.ts'
+import { badRequest, hostNotAllowed } from '../core/errors.ts'
 
 /** The name of a Host header value, lower case, without port, brackets or trailing dot. */
 export function hostName(host: string): string {

@@ -6,7 +6,7 @@
  */
 import { isUtf8 } from 'node:buffer'
 import type { FastifyInstance } from 'fastify'
-import { badRequest } from '../errors.ts'
+import { badRequest } from '../core/errors.ts'
 
 export function registerJsonBodyParser(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error')

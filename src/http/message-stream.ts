@@ -18,7 +18,7 @@
  *   message it received (the `after` query parameter, src/http/resume-cursor.ts).
  */
 import { Readable } from 'node:stream'
-import { systemClock, type Clock } from '../clock.ts'
+import { systemClock, type Clock } from '../core/clock.ts'
 
 export type MessageFormat = 'json' | 'ndjson'
 

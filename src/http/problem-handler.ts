@@ -11,8 +11,8 @@
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { AppError, badRequest, methodNotAllowed, notFound, toAppError, toProblem, type Problem } from '../errors.ts'
-import { errnoOf, messageOf } from '../logger.ts'
+import { AppError, badRequest, methodNotAllowed, notFound, toAppError, toProblem, type Problem } from '../core/errors.ts'
+import { errnoOf, messageOf } from '../core/logger.ts'
 import { problemCodes } from './request-log.ts'
 
 function validationDetail(err: FastifyError): string {

@@ -1,6 +1,6 @@
 /**
  * One log line per request, when it is answered: method, URL (credentials in the query
- * redacted, src/logger.ts), status, time taken and, for a problem, its code. At info level,
+ * redacted, src/core/logger.ts), status, time taken and, for a problem, its code. At info level,
  * except the probes (/health, /metrics), which an orchestrator and a scraper call every few
  * seconds: those are at debug. Fastify's "incoming request" line is at debug too.
  * Built on Fastify's LogController, which is meant to be extended for this.

@@ -10,7 +10,7 @@
  * sent after the last chunk) it names every channel skipped in the whole response, those
  * learned while streaming included. An empty trailer value means none.
  */
-import type { SkippedChannel } from '../connector.ts'
+import type { SkippedChannel } from '../telegram/connector.ts'
 
 export const SKIPPED_CHANNELS_FIELD = 'Skipped-Channels'
 

@@ -11,7 +11,7 @@
  * until the client disconnects).
  */
 import type { ServerResponse } from 'node:http'
-import type { Clock } from '../clock.ts'
+import type { Clock } from '../core/clock.ts'
 import type { LiveEvent } from '../live/live-feed.ts'
 
 export interface SseOptions {

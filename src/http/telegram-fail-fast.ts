@@ -6,8 +6,8 @@
  * unknown paths are not touched. The client retries; mtcute reconnects meanwhile.
  */
 import type { FastifyInstance } from 'fastify'
-import { AppError } from '../errors.ts'
-import type { Connector } from '../connector.ts'
+import { AppError } from '../core/errors.ts'
+import type { Connector } from '../telegram/connector.ts'
 
 /** Seconds a client is asked to wait: about one of mtcute's reconnection attempts. */
 export const UNREACHABLE_RETRY_AFTER_SECONDS = 5

@@ -21,9 +21,9 @@
 import { randomBytes } from 'node:crypto'
 import type { PeersIndex, tl } from '@mtcute/core'
 import { channelOf, listChannels, type ChannelRef } from '../telegram/channel-list.ts'
-import type { TelegramLog } from '../telegram/mtcute-client.ts'
+import type { TelegramLog } from '../telegram/mtcute-log.ts'
 import { toTelethonDict, writeTelethonJson } from '../telegram/telethon-shape.ts'
-import { systemClock, type Clock } from '../clock.ts'
+import { systemClock, type Clock } from '../core/clock.ts'
 import { catchUpFromHistory } from './history-catch-up.ts'
 import { differenceOrder, type ChannelPlace, type OrderedItem } from './difference-order.ts'
 import { SINK_RETRY_POLICY, retryDelay } from './sinks/retry-delay.ts'
@@ -32,9 +32,9 @@ import { decodeCursor } from './live-cursor.ts'
 import type { LiveFeed, LiveSubscription, SubscribeOptions } from './live-feed.ts'
 import { LiveJournal, type JournalEntry } from './live-journal.ts'
 import { HubSubscription, type SubscriptionHost } from './live-subscription.ts'
-import type { LiveTelegram } from './live-telegram.ts'
+import type { LiveTelegram } from '../telegram/live-telegram.ts'
 import type { LiveMetrics } from '../metrics/service-metrics.ts'
-import { invalidCursor } from '../errors.ts'
+import { invalidCursor } from '../core/errors.ts'
 
 export interface LiveHubOptions {
   telegram: LiveTelegram

@@ -20,7 +20,7 @@ import { catchUpFromHistory } from './history-catch-up.ts'
 import { encodeCursor, type LiveCursor } from './live-cursor.ts'
 import type { LiveEvent, LiveSubscription } from './live-feed.ts'
 import type { JournalEntry, LiveJournal } from './live-journal.ts'
-import type { LiveTelegram } from './live-telegram.ts'
+import type { LiveTelegram } from '../telegram/live-telegram.ts'
 
 export interface SubscriptionHost {
   readonly journal: LiveJournal

@@ -4,29 +4,37 @@
  * much is pending, how far behind delivery is, and whether the target is taking events.
  */
 import { Counter, Gauge, type Registry } from 'prom-client'
-import type { SinkStatus } from '../live/sinks/delivery-loop.ts'
-import type { SinkName } from '../live/sinks/sink.ts'
+
+/** What the gauges read of a delivery loop's status at each scrape (a loop's status has more). */
+export interface SinkGaugeReading {
+  /** The sink's name: the `sink` label. */
+  readonly sink: string
+  readonly state: string
+  readonly reachable: boolean
+  readonly pending: number
+  readonly lagSeconds: number
+}
 
 export interface SinkDeliveryMetrics {
   /** One event acknowledged by the target, `lagSeconds` after it happened. */
-  recordDelivered(sink: SinkName, lagSeconds: number): void
-  recordRetry(sink: SinkName): void
-  recordRefused(sink: SinkName): void
+  recordDelivered(sink: string, lagSeconds: number): void
+  recordRetry(sink: string): void
+  recordRefused(sink: string): void
 }
 
 export interface SinkMetrics extends SinkDeliveryMetrics {
   /** Reports this loop's pending, lag and up gauges at each scrape, until the returned function is called. */
-  watch(status: () => SinkStatus): () => void
+  watch(status: () => SinkGaugeReading): () => void
 }
 
 export function createSinkMetrics(registry: Registry): SinkMetrics {
   const registers = [registry]
-  const watched = new Set<() => SinkStatus>()
+  const watched = new Set<() => SinkGaugeReading>()
   const delivered = new Counter({ name: 'sink_events_delivered_total', help: 'Live events acknowledged by the sink\'s target.', labelNames: ['sink'] as const, registers })
   const retries = new Counter({ name: 'sink_delivery_retries_total', help: 'Failed delivery attempts that will be retried (target down, 5xx, 408, 429, timeout).', labelNames: ['sink'] as const, registers })
   const refused = new Counter({ name: 'sink_events_refused_total', help: 'Live events the target refused for good (a webhook\'s 4xx); they are skipped.', labelNames: ['sink'] as const, registers })
   const lastLag = new Gauge({ name: 'sink_delivered_lag_seconds', help: 'Seconds between the last delivered event and its delivery.', labelNames: ['sink'] as const, registers })
-  const gauge = (name: string, help: string, value: (status: SinkStatus) => number): void => {
+  const gauge = (name: string, help: string, value: (status: SinkGaugeReading) => number): void => {
     new Gauge({
       name,
       help,

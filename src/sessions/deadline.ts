@@ -5,7 +5,7 @@
  * `abort` is told when the deadline passes, so that the call's own work stops where it can (an
  * HTTP request is destroyed); the caller is answered with `expired()` either way.
  */
-import type { Clock } from '../clock.ts'
+import type { Clock } from '../core/clock.ts'
 
 export interface Deadline {
   ms: number

@@ -11,6 +11,7 @@
  *       0 s        10 s        20 s   25 s   30 s
  *       renewed ── renew ───── renew ─ give up ─ expires: another instance may take over
  */
+import { DEFAULT_SESSION_LEASE_TTL_SECONDS } from '../config/config.ts'
 export interface LeaseTiming {
   /** How long a lease lives without renewal. */
   ttlMs: number
@@ -21,9 +22,6 @@ export interface LeaseTiming {
   giveUpBeforeMs: number
 }
 
-export const DEFAULT_SESSION_LEASE_TTL_SECONDS = 30
-/** Below this the deadlines (a sixth of the lease) leave a store too little time to answer. */
-export const MIN_SESSION_LEASE_TTL_SECONDS = 3
 
 export function leaseTiming(ttlSeconds: number): LeaseTiming {
   const ttlMs = ttlSeconds * 1000

@@ -12,8 +12,8 @@
  * be taken over: it must be off the session before anyone else may be on it.
  */
 import { randomBytes } from 'node:crypto'
-import { systemClock } from '../clock.ts'
-import type { Clock } from '../clock.ts'
+import { systemClock } from '../core/clock.ts'
+import type { Clock } from '../core/clock.ts'
 import { encodeLease, leaseStanding, parseLease } from './lease-document.ts'
 import type { LeaseDocument } from './lease-document.ts'
 import { holderName, localIdentity } from './lease-identity.ts'

@@ -3,9 +3,9 @@
  * loaded only for an s3:// URL: it is a large module graph, and a service whose session is in a
  * file would pay for it at every start.
  */
-import type { Clock } from '../clock.ts'
-import { systemClock } from '../clock.ts'
-import type { SessionUrl } from '../config.ts'
+import type { Clock } from '../core/clock.ts'
+import { systemClock } from '../core/clock.ts'
+import type { SessionUrl } from '../config/config.ts'
 import type { BlobStore, WrittenAt } from './blob-store.ts'
 import type { LeaseStore } from './lease-store.ts'
 import { FileStore } from './file-store.ts'

@@ -3,9 +3,9 @@
  * username and name. The phone number is left out on purpose: it is the one personal datum the
  * service never hands on.
  */
-import type { AccountProfile } from '../connector.ts'
+import type { AccountProfile } from './connector.ts'
 import type { TelegramMetrics } from '../metrics/service-metrics.ts'
-import { telegramError } from '../errors.ts'
+import { telegramError } from '../core/errors.ts'
 import { meteredCall, type RpcCaller } from './call-with-flood-wait.ts'
 import { toAppError } from './rpc-errors.ts'
 

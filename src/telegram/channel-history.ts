@@ -21,13 +21,14 @@
  */
 import { Long, type tl } from '@mtcute/core'
 import { callWithFloodWait, type FloodWaitPolicy, type RpcCaller } from './call-with-flood-wait.ts'
-import { listChannels, type ChannelListing, type ChannelRef, type DateWindow, type SkippedChannel } from './channel-list.ts'
+import { listChannels, type ChannelListing, type ChannelRef, type DateWindow } from './channel-list.ts'
+import type { SkippedChannel } from './connector.ts'
 import { concurrencyLimit, type Limited } from './concurrency-limit.ts'
 import { PageCursor, type Page } from './page-cursor.ts'
 import { channelRefusal } from './rpc-errors.ts'
 import { comesAfter, type MessageCursor } from './message-cursor.ts'
 
-export type { ChannelRef, DateWindow, SkippedChannel } from './channel-list.ts'
+export type { ChannelRef, DateWindow } from './channel-list.ts'
 
 export interface ChannelMessage {
   message: tl.RawMessage

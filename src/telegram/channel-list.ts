@@ -24,9 +24,8 @@
  * the date order) is completed by messages.getPinnedDialogs, and the list goes on without them.
  */
 import { Long, type tl } from '@mtcute/core'
-import type { ChannelSummary } from '../connector.ts'
-import { telegramError } from '../errors.ts'
-import type { ChannelSkipReason } from '../metrics/service-metrics.ts'
+import type { ChannelSummary, SkippedChannel } from './connector.ts'
+import { telegramError } from '../core/errors.ts'
 import { callWithFloodWait, type FloodWaitPolicy, type RpcCaller } from './call-with-flood-wait.ts'
 
 /** A window in Unix seconds: after < date <= upTo. */
@@ -52,12 +51,6 @@ export interface ChannelRef {
 }
 
 export type { ChannelSkipReason } from '../metrics/service-metrics.ts'
-
-/** A channel of the account left out of a window, and why. */
-export interface SkippedChannel {
-  id: number
-  reason: ChannelSkipReason
-}
 
 export interface ChannelListing {
   /** The channels to read, main list first, each once. */

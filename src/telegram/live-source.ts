@@ -1,11 +1,11 @@
 /**
- * The gateway's mtcute client as the live feed sees it (src/live/live-telegram.ts): its updates,
+ * The gateway's mtcute client as the live feed sees it (src/telegram/live-telegram.ts): its updates,
  * the channels whose gap Telegram will not replay, the link coming back, and calls through the
  * same flood-controlled seam as every history read.
  */
 import type { RawUpdateInfo } from '@mtcute/core'
 import type { TelegramClient } from '@mtcute/node'
-import type { LiveTelegram } from '../live/live-telegram.ts'
+import type { LiveTelegram } from './live-telegram.ts'
 import type { FloodWaitPolicy } from './call-with-flood-wait.ts'
 import type { Listeners } from './listeners.ts'
 import type { TelegramConnection } from './telegram-connection.ts'

@@ -21,15 +21,7 @@ import { MemoryStorage, networkMiddlewares } from '@mtcute/core'
 import { TelegramClient } from '@mtcute/node'
 import { NodeCryptoProvider, addPublicKey } from '@mtcute/node/utils.js'
 import { DEFAULT_CUSTOM_DC_ID } from './dc-addresses.ts'
-import { MTCUTE_LOG_WARN, routeMtcuteLog } from './mtcute-log.ts'
-
-/** The pino methods the Telegram side logs through (a pino logger satisfies it). */
-export interface TelegramLog {
-  debug(obj: object, msg?: string): void
-  info(obj: object, msg?: string): void
-  warn(obj: object, msg?: string): void
-  error(obj: object, msg?: string): void
-}
+import { MTCUTE_LOG_WARN, routeMtcuteLog, type TelegramLog } from './mtcute-log.ts'
 
 export interface MtcuteClientOptions {
   apiId: number

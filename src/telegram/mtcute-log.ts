@@ -9,9 +9,17 @@
  * what happened, the method and the error text.
  */
 import type { TelegramClient } from '@mtcute/node'
-import type { TelegramLog } from './mtcute-client.ts'
 
 /** mtcute's LogManager levels (utils/logger.js): 1 error, 2 warn. */
+
+/** The pino methods the Telegram side logs through (a pino logger satisfies it). */
+export interface TelegramLog {
+  debug(obj: object, msg?: string): void
+  info(obj: object, msg?: string): void
+  warn(obj: object, msg?: string): void
+  error(obj: object, msg?: string): void
+}
+
 export const MTCUTE_LOG_WARN = 2
 
 /** Sends mtcute's log lines (already filtered to warn and error) to our logger, redacted. */

@@ -16,8 +16,8 @@
  * refused without calling Telegram.
  */
 import type { tl } from '@mtcute/core'
-import type { QrSignInOutcome } from '../connector.ts'
-import { telegramError } from '../errors.ts'
+import type { QrSignInOutcome } from './connector.ts'
+import { telegramError } from '../core/errors.ts'
 import type { PendingQrSignIn } from '../sessions/session-record.ts'
 import { gatedCall } from './call-with-flood-wait.ts'
 import { isPasswordNeeded, toAppError } from './rpc-errors.ts'

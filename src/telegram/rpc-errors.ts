@@ -1,6 +1,6 @@
 /**
  * The one place where errors coming out of mtcute — Telegram's `rpc_error`s and mtcute's own
- * failures — are read and turned into the service's `AppError`s (src/errors.ts). Everything
+ * failures — are read and turned into the service's `AppError`s (src/core/errors.ts). Everything
  * else in src/telegram asks the questions below instead of matching error texts itself.
  *
  * Telegram's error texts are documented at https://core.telegram.org/api/errors; mtcute turns
@@ -22,7 +22,7 @@ import {
   sendCodeUnavailable,
   telegramError,
   telegramUnavailable,
-} from '../errors.ts'
+} from '../core/errors.ts'
 import type { ChannelSkipReason } from '../metrics/service-metrics.ts'
 
 /** Texts meaning the auth key is not (or no longer) bound to an account: sign in again. */

@@ -19,8 +19,8 @@
  * A QR sign-in's password step (qr-sign-in.ts) is completed here with {two_factor_password}.
  */
 import type { ITelegramClient, tl } from '@mtcute/core'
-import { AppError, badRequest, emailSetupRequired, noPendingSignIn, phoneNumberInvalid, phoneNumberUnoccupied, telegramError } from '../errors.ts'
-import type { CodeDelivery, SignInInput, SignInOutcome } from '../connector.ts'
+import { AppError, badRequest, emailSetupRequired, noPendingSignIn, phoneNumberInvalid, phoneNumberUnoccupied, telegramError } from '../core/errors.ts'
+import type { CodeDelivery, SignInInput, SignInOutcome } from './connector.ts'
 import type { PendingCodeSignIn, PendingSignIn, SessionRecord } from '../sessions/session-record.ts'
 import { gatedCall, type GatedCallOptions } from './call-with-flood-wait.ts'
 import { isPasswordNeeded, toAppError } from './rpc-errors.ts'

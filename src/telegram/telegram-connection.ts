@@ -4,10 +4,10 @@
  * the moments the link comes back (the live feed then reads what pushes may have missed).
  */
 import type { TelegramClient } from '@mtcute/node'
-import type { TelegramLink } from '../connector.ts'
+import type { TelegramLink } from './connector.ts'
 import { Listeners } from './listeners.ts'
-import { errnoOf } from '../logger.ts'
-import type { TelegramLog } from './mtcute-client.ts'
+import { errnoOf } from '../core/logger.ts'
+import type { TelegramLog } from './mtcute-log.ts'
 
 const CONNECT_POLL_MS = 20
 

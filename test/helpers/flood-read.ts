@@ -11,7 +11,7 @@ import type { RateRule, FloodSemantics } from '@telegram-connector/emulator/test
 import { createServiceMetrics, type ServiceMetrics } from '../../src/metrics/service-metrics.ts'
 import { signIn, startService, type Service } from './service.ts'
 import { ManualClock } from './manual-clock.ts'
-import type { Clock } from '../../src/clock.ts'
+import type { Clock } from '../../src/core/clock.ts'
 import { expectedChannelMessages, isoTime } from './world-messages.ts'
 
 export const NOW = 1_750_000_000

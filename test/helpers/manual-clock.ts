@@ -3,7 +3,7 @@
  * their end; `whenSleeping` tells the test that the code under test has come to rest in a
  * sleep (a renewal done, a poll refused), which is how tests know an asynchronous step ended.
  */
-import type { Clock, SleepOptions } from '../../src/clock.ts'
+import type { Clock, SleepOptions } from '../../src/core/clock.ts'
 
 interface Sleeper {
   until: number

@@ -3,7 +3,7 @@
  * remembers every sleep: for tests that check what was waited (a flood wait sat through), not
  * how waiting interleaves with other work (test/helpers/manual-clock.ts is for that).
  */
-import type { Clock, SleepOptions } from '../../src/clock.ts'
+import type { Clock, SleepOptions } from '../../src/core/clock.ts'
 
 export class RecordingClock implements Clock {
   #now: number

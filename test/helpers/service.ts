@@ -17,12 +17,12 @@ import { startEmulator, type Emulator, type EmulatorOptions } from '@telegram-co
 import { FileStore } from '../../src/sessions/file-store.ts'
 import type { BlobStore } from '../../src/sessions/blob-store.ts'
 import type { TelegramGateway, GatewayDeps } from '../../src/telegram/gateway.ts'
-import { loggerOptions } from '../../src/logger.ts'
+import { loggerOptions } from '../../src/core/logger.ts'
 import type { ServiceMetrics } from '../../src/metrics/service-metrics.ts'
-import { DEFAULT_FLOOD_WAIT_MAX_SECONDS, DEFAULT_FLOOD_WAIT_THRESHOLD_SECONDS, type Config } from '../../src/config.ts'
+import { DEFAULT_FLOOD_WAIT_MAX_SECONDS, DEFAULT_FLOOD_WAIT_THRESHOLD_SECONDS, type Config } from '../../src/config/config.ts'
 import type { LiveSinks, SinkDeps } from '../../src/live/sinks/start-sinks.ts'
 import { createSinkMetrics, type SinkMetrics } from '../../src/metrics/sink-metrics.ts'
-import type { Clock } from '../../src/clock.ts'
+import type { Clock } from '../../src/core/clock.ts'
 import type { LiveHub, LiveHubOptions } from '../../src/live/live-hub.ts'
 
 export interface ServiceOptions {

@@ -11,7 +11,7 @@ import { startService, signInWithCode, type Service } from '../helpers/service.t
 import { rawRequest } from '../helpers/raw-request.ts'
 import { openLive } from '../helpers/live-client.ts'
 import { StreamTokens } from '../../src/http/stream-token.ts'
-import { loggableUrl } from '../../src/logger.ts'
+import { loggableUrl } from '../../src/core/logger.ts'
 
 const TOKEN = 'tok_cors_9d8c7b6a5f4e3d2c'
 const DASHBOARD = 'http://dashboard.localhost:8080'

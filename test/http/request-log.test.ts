@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { Writable } from 'node:stream'
 import { pino } from 'pino'
 import { createServiceMetrics } from '../../src/metrics/service-metrics.ts'
-import { errorSummary, loggerOptions } from '../../src/logger.ts'
+import { errorSummary, loggerOptions } from '../../src/core/logger.ts'
 import { startService, type Service } from '../helpers/service.ts'
 
 let service: Service

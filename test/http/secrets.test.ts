@@ -1,5 +1,5 @@
 /**
- * Secrets never leak (docs/spec.md §3, §5; src/logger.ts): a whole life — sign in over HTTP with a code
+ * Secrets never leak (docs/spec.md §3, §5; src/core/logger.ts): a whole life — sign in over HTTP with a code
  * and a two-step password (wrong attempts included), read /messages, shut down — then every
  * log line written and every error body answered is searched for the login code, the 2FA
  * password, the phone_code_hash, the session strings, the auth key (hex, base64, base64url),

@@ -56,7 +56,7 @@ async function loaded(name: string, env: Record<string, string>, ready = /Server
   return { sources: await loadedSources(modules), packages: loadedPackages(modules) }
 }
 
-const emulatorSources = (sources: string[]): string[] => sources.filter((source) => source.startsWith('packages/emulator/') || source === 'src/sandbox.ts')
+const emulatorSources = (sources: string[]): string[] => sources.filter((source) => source.startsWith('packages/emulator/') || source === 'src/sandbox/sandbox.ts')
 
 /** Loaded only where they are used; a start that does not use them must not pay for them. */
 const OPTIONAL_PACKAGES = ['@fastify/swagger-ui', '@fastify/cors', '@nats-io/transport-node', '@nats-io/jetstream', 'pino-pretty', 'qrcode']

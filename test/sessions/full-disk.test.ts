@@ -21,7 +21,7 @@ import type { SessionStoreError } from '../../src/sessions/session-store-error.t
 import { RENEW, T0, TTL, leaseOptions, recordingLog, storedLease } from '../helpers/lease-contract.ts'
 import { ManualClock } from '../helpers/manual-clock.ts'
 import { waitUntil } from '../helpers/wait-until.ts'
-import { startSandbox } from '../../src/sandbox.ts'
+import { startSandbox } from '../../src/sandbox/sandbox.ts'
 
 const mountPoint = await mkdtemp(join(tmpdir(), 'tc-full-disk-'))
 const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=8m,mode=0700', 'tmpfs', mountPoint], { encoding: 'utf8' })

@@ -6,7 +6,7 @@ import { mkdtemp, open, readdir, readFile, rename, rm, stat, writeFile } from 'n
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FileStore } from '../../src/sessions/file-store.ts'
-import { loadConfig } from '../../src/config.ts'
+import { loadConfig } from '../../src/config/config.ts'
 import { acquireLease, serviceLeaseOptions } from '../../src/sessions/lease.ts'
 import { leaseTiming } from '../../src/sessions/lease-timing.ts'
 import { encodeLease } from '../../src/sessions/lease-document.ts'

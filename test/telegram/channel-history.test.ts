@@ -11,7 +11,7 @@
 import { after, before, beforeEach, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { TelegramClient } from '@mtcute/node'
-import { AppError } from '../../src/errors.ts'
+import { AppError } from '../../src/core/errors.ts'
 import type { TlObject, History, World } from '@telegram-connector/emulator/testing'
 import { channelMessages, type ChannelHistoryOptions, type ChannelMessage, type DateWindow } from '../../src/telegram/channel-history.ts'
 import type { TelegramGateway } from '../../src/telegram/gateway.ts'

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { parseChannelName, parseLink, parseUsername } from '../../src/telegram/channel-reference.ts'
+import { parseChannelName, parseLink, parseUsername } from '../../src/core/channel-reference.ts'
 
 test('public links in every form Telegram writes them name the username', () => {
   for (const link of [

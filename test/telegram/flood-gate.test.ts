@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { AppError } from '../../src/errors.ts'
+import { AppError } from '../../src/core/errors.ts'
 import { FloodGate, type GatePass } from '../../src/telegram/flood-gate.ts'
 import { FloodPacer } from '../../src/telegram/flood-pacer.ts'
 import { fittingRates } from '../../src/telegram/flood-bounds.ts'

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { AppError } from '../../src/errors.ts'
+import { AppError } from '../../src/core/errors.ts'
 import { loadSessionRecord, saveSessionRecord } from '../../src/sessions/session-persistence.ts'
 import { startHarness, type Harness } from './gateway-fixture.ts'
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { meSchema, signOutSchema } from '../schemas/account.ts'
-import type { Connector } from '../../connector.ts'
+import type { Connector } from '../../telegram/connector.ts'
 
 /** GET /me and POST /sign_out: the account behind the session. */
 export function accountRoute(connector: Connector): FastifyPluginAsync {

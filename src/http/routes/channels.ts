@@ -2,9 +2,9 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { joinChannelSchema, leaveChannelSchema, listChannelsSchema, type Channel, type JoinBody } from '../schemas/channels.ts'
 import { negotiateFormat, openMessageStream } from '../message-stream.ts'
-import { badRequest } from '../../errors.ts'
-import type { ChannelSummary, Connector } from '../../connector.ts'
-import { parseChannelName, parseLink, parseUsername, type JoinTarget } from '../../telegram/channel-reference.ts'
+import { badRequest } from '../../core/errors.ts'
+import type { ChannelSummary, Connector } from '../../telegram/connector.ts'
+import { parseChannelName, parseLink, parseUsername, type JoinTarget } from '../../core/channel-reference.ts'
 import { telethonDate } from '../../telegram/telethon-shape.ts'
 
 export function channelsRoute(connector: Connector): FastifyPluginAsync {

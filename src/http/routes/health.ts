@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { healthSchema, type Health, type SinkHealth } from '../schemas/health.ts'
-import type { Connector } from '../../connector.ts'
+import type { Connector } from '../../telegram/connector.ts'
 import type { SinkStatus } from '../../live/sinks/delivery-loop.ts'
 import { UNREACHABLE_RETRY_AFTER_SECONDS } from '../telegram-fail-fast.ts'
 

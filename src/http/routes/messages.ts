@@ -8,9 +8,9 @@ import { FLOOD_WAITS_FIELD, floodWaitsValue } from '../flood-waits-field.ts'
 import type { HeldWait } from '../../telegram/flood-gate.ts'
 import { parseChannelSelection } from '../channel-selection.ts'
 import { parseResumeCursor } from '../resume-cursor.ts'
-import { badRequest } from '../../errors.ts'
-import type { Connector, SkippedChannel } from '../../connector.ts'
-import type { Clock } from '../../clock.ts'
+import { badRequest } from '../../core/errors.ts'
+import type { Connector, SkippedChannel } from '../../telegram/connector.ts'
+import type { Clock } from '../../core/clock.ts'
 import type { MessageCursor } from '../../telegram/message-cursor.ts'
 
 /** The first `count` items; the source is closed (its reads stop) once they are taken. */

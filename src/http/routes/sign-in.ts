@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { signInQrSchema, signInSchema } from '../schemas/sign-in.ts'
-import type { Connector } from '../../connector.ts'
+import type { Connector } from '../../telegram/connector.ts'
 
 /** The image Accept names, when it does not name JSON (RFC 9110 §12.5.1, without weighing q-values). */
 function wantedImage(accept: string | undefined): 'image/svg+xml' | 'image/png' | null {

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http'
 import { Type } from 'typebox'
-import { AppError, ERROR_CATALOG, toProblem, type ErrorCode } from '../../errors.ts'
+import { AppError, ERROR_CATALOG, toProblem, type ErrorCode } from '../../core/errors.ts'
 
 /** RFC 9457 problem details, with FastAPI's `detail` and a stable machine `code`. */
 export const Problem = Type.Object(

@@ -6,7 +6,7 @@
  * is skipped but what the target itself refuses. A feed that ends by itself (a subscriber
  * that fell too far behind, say) is subscribed to again after the last committed event.
  */
-import { systemClock, type Clock } from '../../clock.ts'
+import { systemClock, type Clock } from '../../core/clock.ts'
 import type { SinkDeliveryMetrics } from '../../metrics/sink-metrics.ts'
 import type { LiveEvent, LiveFeed, LiveSubscription } from '../live-feed.ts'
 import { ReadAhead } from './read-ahead.ts'

@@ -3,10 +3,10 @@
  * may be set), each with its own subscription to the live feed and its own cursor, so a slow
  * or absent target holds back only itself.
  */
-import type { Config } from '../../config.ts'
+import type { Config } from '../../config/config.ts'
 import type { SinkMetrics } from '../../metrics/sink-metrics.ts'
 import type { BlobStore } from '../../sessions/blob-store.ts'
-import type { Clock } from '../../clock.ts'
+import type { Clock } from '../../core/clock.ts'
 import type { LiveFeed } from '../live-feed.ts'
 import { DeliveryLoop, type SinkStatus } from './delivery-loop.ts'
 import { NatsSink, type NatsSinkOptions } from './nats-sink.ts'

@@ -12,7 +12,7 @@
  * acknowledged one by at most that write, and never passes an unacknowledged event.
  */
 import type { BlobStore } from '../../sessions/blob-store.ts'
-import { systemClock, type Clock } from '../../clock.ts'
+import { systemClock, type Clock } from '../../core/clock.ts'
 import type { LiveEvent } from '../live-feed.ts'
 import { HttpPoster, PostFailure } from './http-post.ts'
 import type { DeliveryResult, Sink, SinkLog } from './sink.ts'

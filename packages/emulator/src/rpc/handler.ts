@@ -2,7 +2,7 @@ import type { TlObject } from '../tl/tl-object.ts'
 import type { Accounts } from '../world/accounts.ts'
 import type { Viewer } from '../world/viewer.ts'
 import type { World } from '../world/world.ts'
-import type { RpcCall } from './dispatcher.ts'
+import type { RpcCall } from '../mtproto/rpc-dispatcher.ts'
 import { RpcError } from './rpc-error.ts'
 
 /** Where clients should connect: help.getConfig's dc_options point here. */

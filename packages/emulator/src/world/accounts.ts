@@ -7,7 +7,6 @@ import { Memberships, type MembershipState } from './memberships.ts'
 import { DEFAULT_DC_ID, PhoneDirectory, type PhoneDirectoryState } from './phone-directory.ts'
 import { mix32, Prng } from './prng.ts'
 import { makePasswordRecord, passwordFromJson, passwordToJson, SrpChallenges, type PasswordChallenge, type PasswordJson, type PasswordRecord } from './two-step-password.ts'
-import type { AccountUser } from './viewer.ts'
 
 /**
  * Who is signed in where: accounts (one per phone, each living on its home DC), auth key →
@@ -19,6 +18,19 @@ import type { AccountUser } from './viewer.ts'
  * pending sign-ins. Methods take the DC the call arrived on; it defaults to DC 2, the only DC
  * callers that predate the others know.
  */
+
+
+/**
+ * The signed-in account a response is built for: the world is shared, but `out`, `self`,
+ * `left` and the private chat's sender depend on who is looking.
+ */
+export interface AccountUser {
+  id: number
+  accessHash: bigint
+  phone: string
+  firstName: string
+  lastName: string
+}
 
 export interface AccountsOptions {
   /** Seeds phone_code_hash values, user ids and SRP secrets. */

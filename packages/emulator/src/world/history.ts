@@ -1,4 +1,13 @@
-import type { HistoryOwner } from './world.ts'
+/** Which conversation a history belongs to. */
+export type HistoryOwner =
+  | { kind: 'channel'; id: number }
+  | { kind: 'chat'; id: number }
+  | { kind: 'user'; id: number }
+
+/** Stable string key of a conversation, e.g. `channel:2100000000`. */
+export function ownerKey(owner: HistoryOwner): string {
+  return `${owner.kind}:${owner.id}`
+}
 
 /**
  * What a message slot holds; the rest of the message (text, views, media ids, reactions) is

@@ -1,17 +1,6 @@
-import type { Accounts } from './accounts.ts'
+import type { AccountUser, Accounts } from './accounts.ts'
+export type { AccountUser } from './accounts.ts'
 import type { World } from './world.ts'
-
-/**
- * The signed-in account a response is built for: the world is shared, but `out`, `self`,
- * `left` and the private chat's sender depend on who is looking.
- */
-export interface AccountUser {
-  id: number
-  accessHash: bigint
-  phone: string
-  firstName: string
-  lastName: string
-}
 
 export interface Viewer {
   user: AccountUser

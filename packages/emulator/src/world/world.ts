@@ -110,13 +110,4 @@ export interface WorldInvite {
   kind: 'open' | 'approval' | 'expired'
 }
 
-/** Which conversation a history belongs to. */
-export type HistoryOwner =
-  | { kind: 'channel'; id: number }
-  | { kind: 'chat'; id: number }
-  | { kind: 'user'; id: number }
-
-/** Stable string key of a conversation, e.g. `channel:2100000000`. */
-export function ownerKey(owner: HistoryOwner): string {
-  return `${owner.kind}:${owner.id}`
-}
+export { ownerKey, type HistoryOwner } from './history.ts'

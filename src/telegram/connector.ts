@@ -2,13 +2,25 @@
  * What the HTTP layer needs from the Telegram side. The gateway implements it; routes see
  * nothing else, so data flows one way: HTTP → gateway → mtcute.
  */
-import type { TimeWindow } from './http/time-window.ts'
-import type { SkippedChannel } from './telegram/channel-list.ts'
-import type { ChannelName, JoinTarget } from './telegram/channel-reference.ts'
+import type { ChannelSkipReason } from '../metrics/service-metrics.ts'
+import type { ChannelName, JoinTarget } from '../core/channel-reference.ts'
+import type { MessageCursor } from './message-cursor.ts'
+import type { HeldWait } from './flood-gate.ts'
 
-export type { SkippedChannel } from './telegram/channel-list.ts'
-import type { MessageCursor } from './telegram/message-cursor.ts'
-import type { HeldWait } from './telegram/flood-gate.ts'
+
+/** A window of time: messages with start < date <= end. */
+export interface TimeWindow {
+  /** Exclusive lower bound, milliseconds since the epoch. */
+  startMs: number
+  /** Inclusive upper bound, milliseconds since the epoch. */
+  endMs: number
+}
+
+/** A channel of the account left out of a window, and why. */
+export interface SkippedChannel {
+  id: number
+  reason: ChannelSkipReason
+}
 
 export interface SignInInput {
   /** Required but to complete a QR sign-in's two-step verification. */

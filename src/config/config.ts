@@ -9,19 +9,15 @@
 import { createPublicKey } from 'node:crypto'
 import { isIP } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { parseChannelList } from './telegram/channel-reference.ts'
+import { parseChannelList } from '../core/channel-reference.ts'
 import { ConfigError, httpUrl, parseSeconds, quote, read, readNamedFile } from './config-values.ts'
 import { parseNats, parseWebhook, type NatsConfig, type WebhookConfig } from './sink-config.ts'
 import { parseAccess, type AccessConfig } from './access-config.ts'
-import { DEFAULT_SESSION_LEASE_TTL_SECONDS, MIN_SESSION_LEASE_TTL_SECONDS } from './sessions/lease-timing.ts'
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../core/logger.ts'
 
 export { ConfigError } from './config-values.ts'
 export { DEFAULT_NATS_STREAM, DEFAULT_NATS_SUBJECT_PREFIX, DEFAULT_WEBHOOK_TIMEOUT_SECONDS, type NatsConfig, type WebhookConfig } from './sink-config.ts'
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
-export type LogLevel = typeof LOG_LEVELS[number]
-export const LOG_FORMATS = ['json', 'pretty'] as const
-export type LogFormat = typeof LOG_FORMATS[number]
 
 export type SessionUrl =
   | { readonly scheme: 'file', readonly path: string, readonly href: string }
@@ -64,7 +60,7 @@ export interface Config extends AccessConfig {
   /** AES-256 key for sessions at rest; null stores them in clear. */
   readonly sessionEncryptionKey: Buffer | null
   readonly logLevel: LogLevel
-  /** LOG_FORMAT; null: pretty when the log goes to a terminal, JSON lines otherwise (src/logger.ts). */
+  /** LOG_FORMAT; null: pretty when the log goes to a terminal, JSON lines otherwise (src/core/logger.ts). */
   readonly logFormat: LogFormat | null
   /** Where every live event is POSTed, signed (WEBHOOK_URL, WEBHOOK_SECRET); null: no webhook. */
   readonly webhook: WebhookConfig | null
@@ -84,6 +80,11 @@ export const DEFAULT_HTTP_HEADERS_TIMEOUT_SECONDS = 10
 export const DEFAULT_HTTP_REQUEST_TIMEOUT_SECONDS = 30
 /** Telethon's default flood_sleep_threshold: the waits the predecessor sat through before answering. */
 export const DEFAULT_FLOOD_WAIT_THRESHOLD_SECONDS = 60
+
+/** How long the session's lease lives without renewal, unless SESSION_LEASE_TTL says (sessions/lease-timing.ts). */
+export const DEFAULT_SESSION_LEASE_TTL_SECONDS = 30
+/** Below this the deadlines (a sixth of the lease) leave a store too little time to answer. */
+export const MIN_SESSION_LEASE_TTL_SECONDS = 3
 
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const host = read(env, 'HOST') ?? DEFAULT_HOST

@@ -6,11 +6,11 @@
  * The demo world lives: a new post every few seconds, channel after channel.
  */
 import { startEmulator, DEFAULT_LOGIN_CODE, type Emulator, type EmulatorSnapshot, type EmulatorSnapshotV1, startPostSchedule, type PostTimer, demoWorldOptions, TELEGRAM_LIKE_RATES } from '@telegram-connector/emulator'
-import type { BlobStore } from './sessions/blob-store.ts'
-import { decryptSession, encryptSession } from './sessions/session-encryption.ts'
-import { SessionStoreError } from './sessions/session-store-error.ts'
-import type { TelegramSettings } from './telegram/gateway.ts'
-import type { TelegramLog } from './telegram/mtcute-client.ts'
+import type { BlobStore } from '../sessions/blob-store.ts'
+import { decryptSession, encryptSession } from '../sessions/session-encryption.ts'
+import { SessionStoreError } from '../sessions/session-store-error.ts'
+import type { TelegramSettings } from '../telegram/gateway.ts'
+import type { TelegramLog } from '../telegram/mtcute-log.ts'
 import { SANDBOX_DEMO_PHONE, SANDBOX_EMAIL_SETUP_PHONE, SANDBOX_QR_ACCEPT_MS, SANDBOX_TWO_STEP, SANDBOX_UNREGISTERED_PHONE } from './sandbox-demo.ts'
 
 const SANDBOX_NAME = '.sandbox'

@@ -7,7 +7,12 @@
  */
 import { isatty } from 'node:tty'
 import { pino, type Logger, type LoggerOptions } from 'pino'
-import type { LogFormat, LogLevel } from './config.ts'
+
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = typeof LOG_LEVELS[number]
+export const LOG_FORMATS = ['json', 'pretty'] as const
+export type LogFormat = typeof LOG_FORMATS[number]
 
 export const REDACTED_PATHS = [
   'req.headers.authorization',
