@@ -1,7 +1,6 @@
 /**
  * A process that saves a session record to a file store over and over, for tests that kill it
- * in mid-save (SIGKILL): `node test/helpers/save-loop.ts <session path>` (with `--import tsx`
- * where node does not run TypeScript itself). It writes through the
+ * in mid-save (SIGKILL): `node test/helpers/save-loop.ts <session path>`. It writes through the
  * service's own FileStore, the record encrypted when SESSION_ENCRYPTION_KEY (hex) is set, and
  * says "saving" on stdout once the first save is done.
  */

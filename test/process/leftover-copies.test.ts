@@ -16,8 +16,6 @@ import { ensureCompiledBuild } from '../helpers/compiled-build.ts'
 import { freePort, logLines, runCompiled, type ScriptRun } from '../helpers/service-process.ts'
 
 const SAVE_LOOP = fileURLToPath(new URL('../helpers/save-loop.ts', import.meta.url))
-/** Node runs TypeScript itself where it can (22.18, 24), which starts far sooner than through tsx. */
-const TYPESCRIPT = (process.features as { typescript?: unknown }).typescript ? [] : ['--import', 'tsx']
 const KEY = 'ab'.repeat(32)
 const TEMPORARY = /^\.session(?:\.[A-Za-z0-9_-]+)*\.[0-9a-f]{12}\.tmp$/
 
@@ -46,7 +44,7 @@ function seeded(seed: number): () => number {
 
 /** Starts the save loop, lets it save for `afterMs`, then kills it with SIGKILL. */
 async function killDuringSaves(sessionPath: string, afterMs: number): Promise<void> {
-  const child = spawn(process.execPath, [...TYPESCRIPT, SAVE_LOOP, sessionPath], {
+  const child = spawn(process.execPath, [SAVE_LOOP, sessionPath], {
     env: { PATH: process.env.PATH ?? '', SESSION_ENCRYPTION_KEY: KEY },
     stdio: ['ignore', 'pipe', 'inherit'],
   })

@@ -1,5 +1,5 @@
 /**
- * The webhook signature (SPEC §8), built the way payment and code-hosting webhooks sign theirs:
+ * The webhook signature (docs/spec.md §8), built the way payment and code-hosting webhooks sign theirs:
  *
  *   X-Connector-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>
  *
