@@ -6,7 +6,8 @@
  * the compiled service against one emulator (API_ID set, TELEGRAM_DC), with a short lease
  * (SESSION_LEASE_TTL=6: renewed every 2 s, each store call given 1 s, given up 1 s before
  * expiry). The test polls GET /me on both throughout: the last 200 from A comes before the
- * first request B answers 200, and A exits on its own, saying why.
+ * first request B answers 200, and A exits on its own, saying why. SIGTERM ends a process whose
+ * store hangs within the documented limit (20 s), with the short lease and with the default one.
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -92,10 +93,10 @@ describe('one account, two processes, a store that fails', () => {
   }
 
   /** Process A, through the proxy, signed in; gives its run and URL. */
-  async function startSignedIn(sessionKey: string, phone: string): Promise<{ run: ScriptRun, url: string }> {
+  async function startSignedIn(sessionKey: string, phone: string, extra: Record<string, string> = {}): Promise<{ run: ScriptRun, url: string }> {
     await proxy.set({ kind: 'pass' })
     const port = await freePort()
-    const run = runCompiled('main.js', [], env(sessionKey, proxy.endpoint, port))
+    const run = runCompiled('main.js', [], env(sessionKey, proxy.endpoint, port, extra))
     running.push(run)
     await run.waitFor(/Server listening at/)
     const url = `http://127.0.0.1:${port}`
@@ -168,5 +169,21 @@ describe('one account, two processes, a store that fails', () => {
     const lines = logLines(a.run.stdout())
     assert.ok(lines.some((line) => line.msg === 'shutting down'))
     assert.ok(lines.some((line) => line.level >= 50), 'an error says what was not done')
+  })
+
+  test('SIGTERM with the default lease and a store that hangs: the process exits within the documented 20 s', async () => {
+    scenario++
+    // The default lease (30 s) gives up only 25 s after its last renewal: the shutdown's own limit ends it first.
+    const a = await startSignedIn(`one-holder-${scenario}/session`, `+1555700573${scenario}`, { SESSION_LEASE_TTL: '30' })
+    await proxy.set({ kind: 'hang' })
+    const signalledAt = performance.now()
+    a.run.signal('SIGTERM')
+    const exit = await a.run.exited
+    const tookMs = performance.now() - signalledAt
+    await proxy.set({ kind: 'pass' })
+    assert.equal(exit.code, 1)
+    assert.ok(tookMs < 21_000, `${tookMs} ms`)
+    const lines = logLines(a.run.stdout())
+    assert.ok(lines.some((line) => line.msg === 'the shutdown did not finish in time; exiting without it' || line.code === 'SESSION_LEASE_LOST'), 'the log says why it stopped')
   })
 })
