@@ -21,7 +21,7 @@ const PROGRAM = 'telegram-connector'
 const SHUTDOWN_GRACE_MS = 10_000
 /**
  * How long the whole shutdown may take — requests, the session's save (retried), the lease's
- * release — before the process exits anyway, whatever the store is doing (README, Shutdown).
+ * release — before the process exits anyway, whatever the store is doing (docs, Shutdown).
  */
 const SHUTDOWN_LIMIT_MS = 20_000
 

@@ -15,6 +15,7 @@ import { lookup } from 'node:dns/promises'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { exitWith, holdSession, start, type Startup } from './startup.ts'
+import { leaseTiming } from './sessions/lease-timing.ts'
 import { ConfigError, parseSessionUrl, type SessionUrl } from './config/config.ts'
 import { LEASE_OBJECT } from './sessions/lease.ts'
 import { localIdentity } from './sessions/lease-identity.ts'
@@ -131,7 +132,7 @@ async function exportTelethon(startup: Startup, target: SessionUrl | undefined):
       return 0
     }
     // The session's own location is written under the lease, fenced like every write of the service.
-    const destination = sameLocation(target, config.sessionUrl) ? sessions : await openStore(target, process.env)
+    const destination = sameLocation(target, config.sessionUrl) ? sessions : await openStore(target, process.env, leaseTiming(config.sessionLeaseTtlSeconds).storeDeadlineMs)
     await destination.write('', Buffer.from(text, 'utf8'))
     process.stderr.write(`${COMMAND}: the Telethon session (DC ${telethon.dcId}) is written to ${destination.describe()}, in clear: it is the account, keep it secret.\n`)
     return 0

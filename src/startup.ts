@@ -1,6 +1,7 @@
 /**
  * The start-up every program shares, written once and in one order: the configuration from the
- * environment → a logger → the session store → the session's lease → the store fenced by it →
+ * environment → a logger → the session store (every call with a deadline) → the session's lease
+ * → the store fenced by it (leftover temporary files removed under it) →
  * the Telegram to reach (the configured one, or the sandbox's emulator beside the session). The
  * service (`main.ts`) and the terminal commands (`npm run sign-in`, `npm run session`) differ
  * only in where they log and in whether they wait for a lease another process holds: the service
@@ -86,9 +87,8 @@ export async function holdSession(startup: Startup): Promise<HeldSession> {
   const timing = leaseTiming(config.sessionLeaseTtlSeconds)
   let lease: SessionLease
   try {
-    lease = await acquireLease(store, logTo === 'service'
-      ? serviceLeaseOptions(timing, config.sessionLockWaitSeconds, { log: logger, onLost })
-      : { ttlMs: timing.ttlMs, renewEveryMs: timing.renewEveryMs, giveUpBeforeMs: timing.giveUpBeforeMs, wait: false, log: logger, onLost })
+    // A holder that cannot renew in time gives the lease up (onLost) before it can expire.
+    lease = await acquireLease(store, serviceLeaseOptions(timing, logTo === 'service' ? config.sessionLockWaitSeconds : false, { log: logger, onLost }))
   } catch (err) {
     if (err instanceof SessionStoreError) exitWith(program, err.message)
     throw err
@@ -100,8 +100,8 @@ export async function holdSession(startup: Startup): Promise<HeldSession> {
 
 /**
  * Temporary files a process killed in mid-write left beside the session (each may hold a whole
- * session, auth key included) are removed at start, under the lease. A failure is logged and
- * the start goes on: the next start tries again.
+ * session, auth key included) are removed under the lease. A failure is logged and the start
+ * goes on: the next start tries again.
  */
 async function removeLeftovers(sessions: FencedStore, logger: Logger): Promise<void> {
   try {

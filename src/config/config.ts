@@ -50,7 +50,7 @@ export interface Config extends AccessConfig {
   readonly sessionLockWaitSeconds: number
   /** How long the session's lease lives without renewal; its renewals and deadlines follow (src/sessions/lease-timing.ts). */
   readonly sessionLeaseTtlSeconds: number
-  /** How long a client may take to send a request's headers, and the whole request (src/http-limits.ts). */
+  /** How long a client may take to send a request's headers, and the whole request (src/http/slow-clients.ts). */
   readonly httpHeadersTimeoutSeconds: number
   readonly httpRequestTimeoutSeconds: number
   /** The longest Telegram flood wait sat through once a response has started (FLOOD_WAIT_MAX, docs/spec.md §2, §7). */

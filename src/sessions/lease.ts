@@ -73,12 +73,12 @@ export interface LeaseOptions {
 export const LEASE_OBJECT = '.lock'
 
 /**
- * The lease a process of the service takes (src/main.ts): its timing from SESSION_LEASE_TTL
- * (src/sessions/lease-timing.ts), waiting SESSION_LOCK_WAIT seconds for another holder to go
- * before giving up.
+ * The lease a program takes (src/startup.ts): its timing from SESSION_LEASE_TTL
+ * (src/sessions/lease-timing.ts); the service waits SESSION_LOCK_WAIT seconds for another holder
+ * to go before giving up, a terminal command (`false`) not at all.
  */
-export function serviceLeaseOptions(timing: LeaseTiming, lockWaitSeconds: number, rest: Pick<LeaseOptions, 'log' | 'onLost' | 'clock'>): LeaseOptions {
-  return { ttlMs: timing.ttlMs, renewEveryMs: timing.renewEveryMs, giveUpBeforeMs: timing.giveUpBeforeMs, wait: lockWaitSeconds * 1000, ...rest }
+export function serviceLeaseOptions(timing: LeaseTiming, lockWaitSeconds: number | false, rest: Pick<LeaseOptions, 'log' | 'onLost' | 'clock'>): LeaseOptions {
+  return { ttlMs: timing.ttlMs, renewEveryMs: timing.renewEveryMs, giveUpBeforeMs: timing.giveUpBeforeMs, wait: lockWaitSeconds === false ? false : lockWaitSeconds * 1000, ...rest }
 }
 
 /** Immediate retries after losing a race for a lease that just changed, before waiting a poll interval. */

@@ -6,7 +6,9 @@
  * the compiled service against one emulator (API_ID set, TELEGRAM_DC), with a short lease
  * (SESSION_LEASE_TTL=6: renewed every 2 s, each store call given 1 s, given up 1 s before
  * expiry). The test polls GET /me on both throughout: the last 200 from A comes before the
- * first request B answers 200, and A exits on its own, saying why.
+ * first request B answers 200, and A exits on its own, saying why; and the emulator never holds
+ * more connections at once than one process opens. SIGTERM ends a process whose
+ * store hangs within the documented limit (20 s), with the short lease and with the default one.
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -92,10 +94,10 @@ describe('one account, two processes, a store that fails', () => {
   }
 
   /** Process A, through the proxy, signed in; gives its run and URL. */
-  async function startSignedIn(sessionKey: string, phone: string): Promise<{ run: ScriptRun, url: string }> {
+  async function startSignedIn(sessionKey: string, phone: string, extra: Record<string, string> = {}): Promise<{ run: ScriptRun, url: string }> {
     await proxy.set({ kind: 'pass' })
     const port = await freePort()
-    const run = runCompiled('main.js', [], env(sessionKey, proxy.endpoint, port))
+    const run = runCompiled('main.js', [], env(sessionKey, proxy.endpoint, port, extra))
     running.push(run)
     await run.waitFor(/Server listening at/)
     const url = `http://127.0.0.1:${port}`
@@ -115,6 +117,11 @@ describe('one account, two processes, a store that fails', () => {
       const sessionKey = `one-holder-${scenario}/session`
       const a = await startSignedIn(sessionKey, `+1555700571${scenario}`)
       const pollA = pollMe(a.url)
+      const aloneConnections = emulator.dc(emulator.dcId).connections
+      let mostConnections = 0
+      const sampler = setInterval(() => {
+        mostConnections = Math.max(mostConnections, emulator.dc(emulator.dcId).connections)
+      }, 10)
       await proxy.set(fault)
       const faultAt = performance.now()
       const portB = await freePort()
@@ -132,8 +139,13 @@ describe('one account, two processes, a store that fails', () => {
         }
         await pollA.stop()
         await pollB.stop()
+        clearInterval(sampler)
+        t.diagnostic(`emulator connections: ${aloneConnections} with A alone, at most ${mostConnections} throughout`)
 
         assert.equal(exitA.code, 1)
+        // From the emulator's side: never more connections than one process holds.
+        assert.ok(aloneConnections >= 1)
+        assert.ok(mostConnections <= aloneConnections, `${mostConnections} connections at once, ${aloneConnections} for one process`)
         const lost = logLines(a.run.stdout()).find((line) => line.code === 'SESSION_LEASE_LOST')
         assert.match(String(lost?.msg), /could not be renewed in time/)
         const lastA = Math.max(...pollA.answers.filter((answer) => answer.status === 200).map((answer) => answer.answeredAt))
@@ -144,6 +156,7 @@ describe('one account, two processes, a store that fails', () => {
         assert.ok(lastA - faultAt < LEASE_TTL_SECONDS * 1000, `${lastA - faultAt} ms`)
         assert.ok(logLines(b.stdout()).some((line) => String(line.msg).startsWith('took over a session lease')))
       } finally {
+        clearInterval(sampler)
         await pollA.stop()
         await pollB.stop()
         b.signal('SIGTERM')
@@ -162,11 +175,28 @@ describe('one account, two processes, a store that fails', () => {
     const exit = await a.run.exited
     const tookMs = performance.now() - signalledAt
     await proxy.set({ kind: 'pass' })
+    const output = `stdout: ${a.run.stdout().slice(-3000)}\nstderr: ${a.run.stderr().slice(-1000)}`
     // The session could not be saved: said, and the exit status says so.
-    assert.equal(exit.code, 1)
+    assert.equal(exit.code, 1, output)
     assert.ok(tookMs < 20_000, `${tookMs} ms`)
     const lines = logLines(a.run.stdout())
-    assert.ok(lines.some((line) => line.msg === 'shutting down'))
-    assert.ok(lines.some((line) => line.level >= 50), 'an error says what was not done')
+    assert.ok(lines.some((line) => line.msg === 'shutting down'), output)
+    assert.ok(lines.some((line) => line.level >= 50) || /lease .* was lost/.test(a.run.stderr()), `an error says what was not done\n${output}`)
+  })
+
+  test('SIGTERM with the default lease and a store that hangs: the process exits within the documented 20 s', async () => {
+    scenario++
+    // The default lease (30 s) gives up only 25 s after its last renewal: the shutdown's own limit ends it first.
+    const a = await startSignedIn(`one-holder-${scenario}/session`, `+1555700573${scenario}`, { SESSION_LEASE_TTL: '30' })
+    await proxy.set({ kind: 'hang' })
+    const signalledAt = performance.now()
+    a.run.signal('SIGTERM')
+    const exit = await a.run.exited
+    const tookMs = performance.now() - signalledAt
+    await proxy.set({ kind: 'pass' })
+    assert.equal(exit.code, 1)
+    assert.ok(tookMs < 21_000, `${tookMs} ms`)
+    const lines = logLines(a.run.stdout())
+    assert.ok(lines.some((line) => line.msg === 'the shutdown did not finish in time; exiting without it' || line.code === 'SESSION_LEASE_LOST'), 'the log says why it stopped')
   })
 })
