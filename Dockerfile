@@ -5,7 +5,7 @@
 # The first stage type-checks src/, bundles it into dist/ and trims node_modules to the production
 # dependencies; the second runs `node dist/main.js` with only those, as an unprivileged user.
 
-ARG NODE_IMAGE=node:20-slim
+ARG NODE_IMAGE=node:24-slim
 
 # ---- build: every dependency, the TypeScript compiler and esbuild, then production node_modules only ----
 FROM ${NODE_IMAGE} AS build
@@ -16,9 +16,13 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The emulator is a workspace package: npm ci needs its manifest; the build bundles its sources
+# into the sandbox's chunk.
+COPY packages/emulator/package.json ./packages/emulator/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
+COPY packages ./packages
 COPY src ./src
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund \

@@ -9,7 +9,6 @@ import { MemoryStorage } from '@mtcute/core'
 import { TelegramClient } from '@mtcute/node'
 import { addPublicKey, NodeCryptoProvider } from '@mtcute/node/utils.js'
 
-export const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url))
 
 export interface Dc { host: string; port: number; dcId: number; publicKeyPem: string; now: number }
 
@@ -26,7 +25,7 @@ export async function startEmulatorProcess(world: { channels: number; perChannel
   const script = fileURLToPath(new URL('./emulator-process.ts', import.meta.url))
   const args = [String(world.channels), String(world.perChannel), String(world.latencyMs)]
   if (world.flood) args.push(String(world.flood.originMs), String(world.flood.scale))
-  const child = spawn(tsx, [script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
   const next = async (): Promise<string> => {
     const r = await lines.next()

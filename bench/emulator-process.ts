@@ -8,8 +8,7 @@
  *   emulator-process.ts CHANNELS PER_CHANNEL LATENCY_MS [FLOOD_ORIGIN_MS FLOOD_SCALE]
  */
 import { createInterface } from 'node:readline'
-import { startEmulator } from '../src/emulator/emulator.ts'
-import { TELEGRAM_LIKE_RATES } from '../src/emulator/telegram-like-rates.ts'
+import { startEmulator, TELEGRAM_LIKE_RATES } from '@telegram-connector/emulator'
 import { scaledNow } from './scaled-clock.ts'
 
 const [channels, perChannel, latencyMs, floodOrigin, floodScale] = process.argv.slice(2).map(Number)

@@ -1,6 +1,6 @@
 /**
  * The `flood` scenario: the service's `/messages` under the sandbox's flood control
- * (src/emulator/telegram-like-rates.ts) — the time against the floor Telegram's limits set (the
+ * (packages/emulator/src/telegram-like-rates.ts) — the time against the floor Telegram's limits set (the
  * pages past the burst ÷ the rate), the waits met per method and the calls sent during a wait.
  * Goals: time ≤ 1.25 × floor, at most 3 waits per method, no call during a wait. The clock runs
  * BENCH_FLOOD_SCALE (10) times faster than the wall's, in the emulator and the service alike
@@ -8,7 +8,7 @@
  *
  *   BENCH_CHANNELS (50) × BENCH_PER_CHANNEL (1000) messages, BENCH_LATENCY_MS (20), BENCH_FLOOD_SCALE (10)
  */
-import { TELEGRAM_LIKE_RATES } from '../src/emulator/telegram-like-rates.ts'
+import { TELEGRAM_LIKE_RATES } from '@telegram-connector/emulator'
 import { signInOnce, startEmulatorProcess } from './bench-emulator.ts'
 import { runReader, windowEnv } from './run-reader.ts'
 

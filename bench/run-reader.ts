@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { tsx, type Dc } from './bench-emulator.ts'
+import type { Dc } from './bench-emulator.ts'
 
 export interface ReaderResult { messages: number; bytes: number; ms: number; maxRssMiB: number }
 
@@ -12,7 +12,7 @@ const here = (file: string): string => fileURLToPath(new URL(file, import.meta.u
 
 export function runReader(script: string, env: Record<string, string>): Promise<ReaderResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(tsx, [here(script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn(process.execPath, [here(script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
     let out = ''
     child.stdout.on('data', (d) => (out += d))
     child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as ReaderResult) : reject(new Error(`${script} exited ${code}`))))

@@ -4,7 +4,7 @@
  * file and in S3 (s3rver on loopback), against an emulator in its own process. Each figure is
  * also a ratio against `node -e ''` spawned the same way and timed to its exit, measured in
  * the same round: the machine is shared, and only the ratio carries to another one. The
- * service run from source (tsx, what `npm start` does) and the compiled sandbox are shown
+ * service run from source (`node src/main.ts`, what `npm start` does) and the compiled sandbox are shown
  * beside them.
  *
  *   BENCH_STARTUP_ROUNDS (5)
@@ -80,7 +80,7 @@ export async function benchStartup(): Promise<void> {
     const cases: Case[] = [
       { name: 'compiled, session in a file', args: compiled, env: file, target: 1000, signedIn: true },
       { name: 'compiled, session in S3', args: compiled, env: inS3, target: 1500, signedIn: true },
-      { name: 'from source (tsx), file', args: ['--import', 'tsx', 'src/main.ts'], env: file, signedIn: true },
+      { name: 'from source, file', args: ['src/main.ts'], env: file, signedIn: true },
       { name: 'compiled, sandbox', args: compiled, env: { SESSION_URL: `file:${join(directory, 'sandbox-session')}` }, signedIn: false },
     ]
     // The sandbox's first start makes its server key; the measured starts reuse it, as every later start does.

@@ -1,5 +1,5 @@
 /**
- * The service's configuration (SPEC §2), read from the environment once at start and frozen.
+ * The service's configuration (docs/spec.md §2), read from the environment once at start and frozen.
  *
  * Every invalid value raises a `ConfigError` whose message is one line naming the variable, so
  * `main` can print it and exit without a stack trace. An empty variable counts as unset (as in
@@ -51,7 +51,7 @@ export interface Config extends AccessConfig {
   readonly allowUnauthenticated: boolean
   /** How long a second instance waits for the session's lease before it gives up. */
   readonly sessionLockWaitSeconds: number
-  /** The longest Telegram flood wait sat through once a response has started (FLOOD_WAIT_MAX, SPEC §2, §7). */
+  /** The longest Telegram flood wait sat through once a response has started (FLOOD_WAIT_MAX, docs/spec.md §2, §7). */
   readonly floodWaitMaxSeconds: number
   /** AES-256 key for sessions at rest; null stores them in clear. */
   readonly sessionEncryptionKey: Buffer | null

@@ -63,7 +63,7 @@ export interface MessageSelection {
 export interface ReadOptions {
   /**
    * Whether the reader has begun answering (the response's first bytes are out): from then on
-   * flood waits up to FLOOD_WAIT_MAX are sat through; before, only short ones (SPEC §7).
+   * flood waits up to FLOOD_WAIT_MAX are sat through; before, only short ones (docs/spec.md §7).
    */
   started?: () => boolean
   /** Stops the read, waits included (the client went away). */

@@ -8,7 +8,7 @@
  * collections the heap stays flat), but on a host with gigabytes of memory V8 lets the old
  * generation reach up to four times its live size before a full collection: the peak RSS of a
  * 100 000-message read was some 85 MB above a 10 000-message one. A fixed factor of 1.4 keeps
- * that within about 15 MB (README, "Memory") at little cost in CPU, and sets no ceiling: a heap
+ * that within about 15 MB (docs/benchmarks.md, "Memory") at little cost in CPU, and sets no ceiling: a heap
  * that needs more still gets it, unlike --max-old-space-size.
  *
  * V8 reads the flag each time it sets the next limit (heap-controller.cc, GrowingFactor), so

@@ -1,69 +1,33 @@
 /**
- * The process: configuration → session store → (sandbox emulator) → gateway → HTTP.
- * The only file that listens, handles signals or exits.
+ * The process: the shared start-up (startup.ts: configuration → logger → store → lease → fenced
+ * store → Telegram), the service assembled (service.ts), then what only a process does: listen,
+ * signals, graceful shutdown and the exit code. The only file that listens or handles signals.
  */
-import { buildApp } from './app.ts'
 import { limitHeapGrowth } from './heap-growth.ts'
-import { ConfigError, isLoopbackHost, loadConfig, type Config } from './config.ts'
-import { createLogger } from './logger.ts'
+import { isLoopbackHost } from './config.ts'
 import { displayUrl, sandboxBanner } from './sandbox-banner.ts'
-import { openStore } from './sessions/open-store.ts'
 import { SessionStoreError } from './sessions/session-store-error.ts'
-import { TelegramGateway } from './telegram/gateway.ts'
-import { openTelegramTarget } from './telegram-target.ts'
-import { acquireLease, serviceLeaseOptions } from './sessions/lease.ts'
-import { FencedStore } from './sessions/fenced-store.ts'
 import { createServiceMetrics } from './metrics/service-metrics.ts'
+import { createSinkMetrics } from './metrics/sink-metrics.ts'
 import { defaultSleep } from './telegram/call-with-flood-wait.ts'
 import { saveWithRetry } from './telegram/save-with-retry.ts'
-import { LiveHub } from './live/live-hub.ts'
-import { startSinks } from './live/sinks/start-sinks.ts'
-import { createSinkMetrics } from './metrics/sink-metrics.ts'
+import { assembleService, type Service } from './service.ts'
+import { exitWith, holdSession, openTelegram, start } from './startup.ts'
+
+const PROGRAM = 'telegram-connector'
 
 /** How long in-flight requests may run after SIGTERM before the process stops anyway. */
 const SHUTDOWN_GRACE_MS = 10_000
 
-function fail(message: string): never {
-  process.stderr.write(`telegram-connector: ${message}\n`)
-  process.exit(1)
-}
-
 async function main(): Promise<void> {
   limitHeapGrowth()
-  let config: Config
-  try {
-    config = loadConfig(process.env)
-  } catch (err) {
-    if (err instanceof ConfigError) fail(err.message)
-    throw err
-  }
-
-  // One logger for HTTP, the gateway and the sandbox.
-  const logger = await createLogger({ level: config.logLevel, format: config.logFormat, fd: 1, env: process.env })
-  const store = await openStore(config.sessionUrl, process.env)
+  const startup = await start(PROGRAM, 'service')
+  const { config, logger, store } = startup
   const metrics = createServiceMetrics()
-
   // One live process per session (Telegram revokes an auth key used twice at once). The default
   // wait outlasts the lease's life, so a crashed predecessor's lease always runs out first.
-  let lease: Awaited<ReturnType<typeof acquireLease>>
-  try {
-    lease = await acquireLease(store, serviceLeaseOptions(config.sessionLockWaitSeconds, {
-      log: logger,
-      // Another process may own the session by now: exit without saving over its record, said
-      // in the log (for the collector) and on stderr (for the terminal).
-      onLost: (err) => {
-        logger.error({ code: err.code, store: store.describe() }, err.message)
-        fail(err.message)
-      },
-    }))
-  } catch (err) {
-    if (err instanceof SessionStoreError) fail(err.message)
-    throw err
-  }
-
-  // Every write from here on is fenced by the lease: a stale holder cannot save over a successor.
-  const sessions = new FencedStore(store, lease, logger)
-  const { telegram, sandbox } = await openTelegramTarget(config, sessions, logger)
+  const { lease, sessions } = await holdSession(startup)
+  const { telegram, sandbox } = await openTelegram(startup, { lease, sessions })
   if (sandbox) {
     logger.warn(
       { dc: `${telegram.dc!.host}:${telegram.dc!.port}` },
@@ -71,39 +35,24 @@ async function main(): Promise<void> {
     )
   }
 
-  let gateway: TelegramGateway
+  let service: Service
   try {
-    gateway = await TelegramGateway.open({
-      store: sessions,
-      sessionKey: config.sessionEncryptionKey,
+    service = await assembleService({
+      sessions,
       telegram,
       log: logger,
+      config,
       metrics,
-      floodWaitMax: config.floodWaitMaxSeconds,
+      sinkMetrics: createSinkMetrics(metrics.registry),
+      app: { sandbox: config.sandbox, apiToken: config.apiToken ?? undefined, allowedHosts: config.allowedHosts, corsOrigins: config.corsOrigins },
     })
   } catch (err) {
     await sandbox?.stop()
     await lease.release()
-    if (err instanceof SessionStoreError) fail(`cannot read the session from ${store.describe()}: ${err.message}`)
+    if (err instanceof SessionStoreError) exitWith(PROGRAM, `cannot read the session from ${store.describe()}: ${err.message}`)
     throw err
   }
-
-  // One update stream from Telegram for every live subscriber (GET /messages/live).
-  const live = new LiveHub({ telegram: gateway.live(), metrics, log: logger })
-  // The same feed out of the process, when WEBHOOK_URL or NATS_URL is set (SPEC §8), limited to
-  // LIVE_CHANNELS when set. The webhook's cursor is written through the fenced store, beside the session.
-  const sinks = startSinks(config, { feed: live, store: sessions, log: logger, metrics: createSinkMetrics(metrics.registry) })
-  const app = await buildApp({
-    connector: gateway,
-    live,
-    sinks: sinks.statuses,
-    sandbox: config.sandbox,
-    apiToken: config.apiToken ?? undefined,
-    allowedHosts: config.allowedHosts,
-    corsOrigins: config.corsOrigins,
-    loggerInstance: logger,
-    metrics,
-  })
+  const { app, gateway } = service
   if (!config.apiToken && !isLoopbackHost(config.host)) {
     logger.warn('ALLOW_UNAUTHENTICATED=true: the API is reachable without a token on a non-loopback address')
   }
@@ -126,19 +75,9 @@ async function main(): Promise<void> {
     }, SHUTDOWN_GRACE_MS)
     grace.unref()
     let code = 0
-    // Deliveries in flight are cut (and made again at the next start), before their feed ends.
-    await sinks.stop()
-    // Live streams never finish by themselves: end them so that they do not hold the shutdown.
-    live.close()
     try {
-      // Stops accepting, lets the requests in flight finish (bounded by the grace timer).
-      await app.close()
-    } catch (err) {
-      logger.error({ err: { message: (err as Error).message } }, 'the HTTP server did not close cleanly')
-    }
-    try {
-      // Saves the session, then disconnects; the client is closed even when the save fails.
-      await gateway.close()
+      // Sinks, live streams, requests in flight (bounded by the grace timer), then the session saved.
+      await service.close()
     } catch (err) {
       logger.warn({ err: { message: (err as Error).message } }, 'could not save the session at shutdown; retrying')
       const saved = await saveWithRetry({ save: () => gateway.save(), sleep: defaultSleep, log: logger })
@@ -156,11 +95,10 @@ async function main(): Promise<void> {
   try {
     await app.listen({ host: config.host, port: config.port })
   } catch (err) {
-    await sinks.stop()
-    await gateway.close()
+    await service.close()
     await sandbox?.stop()
     await lease.release()
-    fail(`cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`)
+    exitWith(PROGRAM, `cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`)
   }
   if (sandbox) {
     // For the person at the terminal: on stderr, beside the log and never inside a JSON line.

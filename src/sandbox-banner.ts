@@ -1,5 +1,5 @@
 /**
- * What a person who started the service without credentials reads next (SPEC §2, sandbox
+ * What a person who started the service without credentials reads next (docs/spec.md §2, sandbox
  * mode): how to sign in, where the documentation is, how to read messages — as commands to
  * paste, with the address the service really listens on. Pure; src/main.ts prints it.
  */

@@ -1,5 +1,5 @@
 /**
- * The sandbox's demo numbers (README "Try it in the sandbox"), in one place for the sandbox
+ * The sandbox's demo numbers (README, "The sandbox in one minute"), in one place for the sandbox
  * that sets them up, the banner that shows them and the README that lists them. Pure: the
  * banner reads them without loading the emulator.
  */

@@ -1,14 +1,11 @@
 /**
- * Sandbox mode (SPEC §2): with no Telegram credentials the service starts the project's own
+ * Sandbox mode (docs/spec.md §2): with no Telegram credentials the service starts the project's own
  * DC emulator on a loopback port and connects to it like to any DC. What the emulator must
  * remember (its key, the auth keys it issued, its accounts) lives beside the session, in the
  * store's `.sandbox` sibling and encrypted like the session, so a restart keeps the login.
  * The demo world lives: a new post every few seconds, channel after channel.
  */
-import { startEmulator, DEFAULT_LOGIN_CODE, type Emulator, type EmulatorSnapshot, type EmulatorSnapshotV1 } from './emulator/emulator.ts'
-import { startPostSchedule, type PostTimer } from './emulator/post-schedule.ts'
-import { demoWorldOptions } from './emulator/world/demo-world.ts'
-import { TELEGRAM_LIKE_RATES } from './emulator/telegram-like-rates.ts'
+import { startEmulator, DEFAULT_LOGIN_CODE, type Emulator, type EmulatorSnapshot, type EmulatorSnapshotV1, startPostSchedule, type PostTimer, demoWorldOptions, TELEGRAM_LIKE_RATES } from '@telegram-connector/emulator'
 import type { BlobStore } from './sessions/blob-store.ts'
 import { decryptSession, encryptSession } from './sessions/session-encryption.ts'
 import { SessionStoreError } from './sessions/session-store-error.ts'
@@ -70,7 +67,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     clock,
     qrAutoAccept: { phone: SANDBOX_DEMO_PHONE, afterMs: SANDBOX_QR_ACCEPT_MS },
     phones: { unregistered: [SANDBOX_UNREGISTERED_PHONE], emailSetupRequired: [SANDBOX_EMAIL_SETUP_PHONE] },
-    // Telegram-like flood control (README "Flood control"), so the sandbox behaves as production does.
+    // Telegram-like flood control (docs/operations.md, "Flood control"), so the sandbox behaves as production does.
     rates: TELEGRAM_LIKE_RATES,
     ...(snapshot ? { snapshot } : {}),
   })

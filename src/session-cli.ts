@@ -3,10 +3,10 @@
  * configuration (SESSION_URL, SESSION_ENCRYPTION_KEY, the AWS_* variables).
  *
  *   show                       what the store holds, with no secret (src/sessions/session-summary.ts)
- *   export --telethon [--to U] the signed-in session as a Telethon StringSession (SPEC §5, the
+ *   export --telethon [--to U] the signed-in session as a Telethon StringSession (docs/spec.md §5, the
  *                              way back to the Python service): printed, or written to U
  *
- * Export holds the session's lease while it reads (cli-startup.ts), so it refuses while the
+ * Export holds the session's lease while it reads (startup.ts), so it refuses while the
  * service runs: the service could be moving the account to another DC or about to save, and
  * a second process on the same auth key makes Telegram revoke it. The string goes to stdout or
  * to the target only, never to a log. Exit codes: 0 done, 1 failed, 2 bad arguments.
@@ -14,7 +14,7 @@
 import { lookup } from 'node:dns/promises'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { exitWith, holdSessionLease, startCli, type CliStartup } from './cli-startup.ts'
+import { exitWith, holdSession, start, type Startup } from './startup.ts'
 import { ConfigError, parseSessionUrl, type SessionUrl } from './config.ts'
 import { LEASE_OBJECT } from './sessions/lease.ts'
 import { localIdentity } from './sessions/lease-identity.ts'
@@ -71,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
   if (rest.length > 0) usage(`unexpected ${rest.map((word) => JSON.stringify(word)).join(' ')}`)
   if (command === 'show') {
     if (values.telethon || values.to !== undefined) usage('show takes no options')
-    return show(await startCli(COMMAND))
+    return show(await start(COMMAND, 'terminal'))
   }
   if (command === 'export') {
     if (!values.telethon) usage('export needs --telethon (the one format it writes)')
@@ -82,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
       if (err instanceof ConfigError) usage(`--to: ${err.message.replace(/^SESSION_URL /, 'the URL ')}`)
       throw err
     }
-    return exportTelethon(await startCli(COMMAND), target)
+    return exportTelethon(await start(COMMAND, 'terminal'), target)
   }
   usage(`unknown command ${JSON.stringify(command)}`)
 }
@@ -96,7 +96,7 @@ function parse(argv: string[]) {
   })
 }
 
-async function show(startup: CliStartup): Promise<number> {
+async function show(startup: Startup): Promise<number> {
   const { store, config } = startup
   const [stored, writtenAt, lease] = await Promise.all([store.read(''), store.writtenAt(''), store.read(LEASE_OBJECT)])
   const summary = summarizeSession({
@@ -114,9 +114,9 @@ async function show(startup: CliStartup): Promise<number> {
   return summary.problem === null || keyMissing ? 0 : 1
 }
 
-async function exportTelethon(startup: CliStartup, target: SessionUrl | undefined): Promise<number> {
+async function exportTelethon(startup: Startup, target: SessionUrl | undefined): Promise<number> {
   const { config, store } = startup
-  const { lease, sessions } = await holdSessionLease(startup)
+  const { lease, sessions } = await holdSession(startup)
   try {
     const record = await loadSessionRecord(sessions, config.sessionEncryptionKey)
     if (record.session === null) {

@@ -1,5 +1,5 @@
 /**
- * `npm run sign-in`: the sign-in of SPEC §3 on a terminal, for servers where nobody will call
+ * `npm run sign-in`: the sign-in of docs/spec.md §3 on a terminal, for servers where nobody will call
  * `POST /sign_in`. It reads the same configuration as the service, holds the session's lease
  * while it runs (so it refuses to start while the service is running on the same store), drives
  * the same gateway — in sandbox mode against the same built-in emulator — and leaves the session
@@ -13,10 +13,9 @@
  */
 import { parseArgs } from 'node:util'
 import QRCode from 'qrcode'
-import { EXIT_FAILED, exitWith, holdSessionLease, startCli } from './cli-startup.ts'
+import { EXIT_FAILED, exitWith, holdSession, openTelegram, start } from './startup.ts'
 import { AppError } from './errors.ts'
 import type { Sandbox } from './sandbox.ts'
-import { openTelegramTarget } from './telegram-target.ts'
 import { SessionStoreError } from './sessions/session-store-error.ts'
 import type { QrSignInOutcome, SignInOutcome } from './connector.ts'
 import { TelegramGateway } from './telegram/gateway.ts'
@@ -36,16 +35,17 @@ async function main(): Promise<number> {
   } catch (err) {
     exitWith('sign-in', `${(err as Error).message}; usage: npm run sign-in [-- --qr]`)
   }
-  const startup = await startCli('sign-in')
+  const startup = await start('sign-in', 'terminal')
   const { config, logger, store } = startup
   // Not waiting: a running service holds the lease, and it must be stopped first.
-  const { lease, sessions } = await holdSessionLease(startup)
+  const held = await holdSession(startup)
+  const { lease, sessions } = held
 
   let sandbox: Sandbox | undefined
   let gateway: TelegramGateway | undefined
   const prompt = new TerminalPrompt(process.stdin, process.stdout)
   try {
-    const target = await openTelegramTarget(config, sessions, logger)
+    const target = await openTelegram(startup, held)
     const telegram = target.telegram
     sandbox = target.sandbox
     if (sandbox) {
@@ -99,7 +99,7 @@ function floodWaitLine(seconds: number): string {
 /** A failure whose message is already the line to print. */
 class CliError extends Error {}
 
-/** The steps of SPEC §3, each retried on the answer Telegram calls wrong. */
+/** The steps of docs/spec.md §3, each retried on the answer Telegram calls wrong. */
 async function converse(gateway: TelegramGateway, prompt: TerminalPrompt): Promise<void> {
   let phone = ''
   let outcome: SignInOutcome | undefined

@@ -1,5 +1,5 @@
 /**
- * Where the live feed is delivered out of the process (SPEC §8): the webhook (WEBHOOK_*) and
+ * Where the live feed is delivered out of the process (docs/spec.md §8): the webhook (WEBHOOK_*) and
  * NATS JetStream (NATS_*) settings, read from the environment at start as part of `loadConfig`.
  */
 import { ConfigError, httpUrl, parseSeconds, quote, read, readNamedFile } from './config-values.ts'

@@ -18,7 +18,7 @@ export interface TelegramTarget {
 
 export async function openTelegramTarget(config: Config, store: BlobStore, log: TelegramLog): Promise<TelegramTarget> {
   if (config.sandbox) {
-    // Loaded here and only here: a production process never loads the emulator (src/emulator).
+    // Loaded here and only here: a production process never loads the emulator (packages/emulator).
     const { startSandbox } = await import('./sandbox.ts')
     const sandbox = await startSandbox({ store, sessionKey: config.sessionEncryptionKey, log })
     return { telegram: sandbox.telegram, sandbox }

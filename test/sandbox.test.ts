@@ -1,5 +1,5 @@
 /**
- * Sandbox mode (SPEC §2): the in-process emulator keeps every DC's auth keys beside the
+ * Sandbox mode (docs/spec.md §2): the in-process emulator keeps every DC's auth keys beside the
  * session, and a restarted sandbox — on new ports — still serves a session homed on DC 4; its
  * demo account accepts QR codes by itself (on the injected clock).
  */

@@ -1,5 +1,5 @@
 /**
- * The `channels` query parameter of the message routes (SPEC §10): usernames or ids,
+ * The `channels` query parameter of the message routes (docs/spec.md §10): usernames or ids,
  * comma-separated (`durov,-1001234567890`). Absent means every channel; anything else must
  * name at least one channel, each item well formed.
  */

@@ -5,7 +5,7 @@
  * get their own status code.
  *
  * After that the answer is a 200 that may take long (Telegram's flood waits are sat through,
- * SPEC §7), so:
+ * docs/spec.md §7), so:
  * - while the next message is awaited for `keepAliveMs` (15 s), whitespace is written — JSON
  *   allows it between elements (RFC 8259 §2), and in NDJSON it goes at the end of the current
  *   line, after its value, which is why each line's newline is written just before the next

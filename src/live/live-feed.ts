@@ -1,5 +1,5 @@
 /**
- * The live feed's contract (SPEC §8): what every consumer of new channel messages (the SSE
+ * The live feed's contract (docs/spec.md §8): what every consumer of new channel messages (the SSE
  * route, the webhook sink, the NATS sink) reads, and what the update source provides. Events
  * of one channel come in Telegram's order (pts order: message ids ascending for new posts);
  * events of different channels may interleave.

@@ -23,7 +23,10 @@ export class LiveJournal {
   #head = 0
   #waiters: Array<() => void> = []
 
-  constructor(readonly capacity: number) {
+  readonly capacity: number
+
+  constructor(capacity: number) {
+    this.capacity = capacity
     this.#ring = new Array(capacity)
   }
 

@@ -1,7 +1,7 @@
 /**
  * Where the session lives: one location per store, holding a few sibling objects selected by
  * `name` — '' is the session record itself, '.lock' and '.sandbox' sit beside it (the sandbox
- * keeps its emulator state there, SPEC §2), and '.revoked' keeps a record Telegram revoked. Every store behaves alike; the contract test
+ * keeps its emulator state there, docs/spec.md §2), and '.revoked' keeps a record Telegram revoked. Every store behaves alike; the contract test
  * (test/sessions/store-contract.test.ts) runs against each of them.
  */
 export interface BlobStore {

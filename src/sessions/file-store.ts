@@ -2,7 +2,7 @@
  * The session in a local file (SESSION_URL=file:<path>). Sibling objects are files whose names
  * append to the path: `data/session`, `data/session.lock`, `data/session.sandbox`.
  *
- * Writes are atomic (SPEC §5): the bytes go to a temporary file beside the target (same
+ * Writes are atomic (docs/spec.md §5): the bytes go to a temporary file beside the target (same
  * directory, so the same file system), are flushed with fsync, and the temporary file is
  * renamed over the target — rename(2) replaces the name in one step, so a crash leaves the old
  * file or the new one. Files are created with mode 0600 and the directory with 0700: the

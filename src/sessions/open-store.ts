@@ -1,5 +1,5 @@
 /**
- * Opens the store SESSION_URL names (SPEC §2): a local file or an S3 object. The AWS SDK is
+ * Opens the store SESSION_URL names (docs/spec.md §2): a local file or an S3 object. The AWS SDK is
  * loaded only for an s3:// URL: it is a large module graph, and a service whose session is in a
  * file would pay for it at every start.
  */

@@ -20,7 +20,7 @@ export async function saveSessionRecord(store: BlobStore, key: Buffer | null, re
 
 /**
  * The sibling that keeps the last record Telegram revoked (`<session>.revoked`, `<key>.revoked`),
- * encrypted like the session, so that an operator can put it back (README, "Sessions").
+ * encrypted like the session, so that an operator can put it back (docs/sessions.md).
  */
 export const REVOKED_RECORD = '.revoked'
 

@@ -1,10 +1,10 @@
 /**
  * The document stored as the session (store object ''): the signed-in session, and the sign-in
  * in progress, which must survive a restart between `POST /sign_in {phone}` and the code
- * (SPEC §3) together with the auth key the code is bound to — Telegram answers
+ * (docs/spec.md §3) together with the auth key the code is bound to — Telegram answers
  * PHONE_CODE_EXPIRED when the code is checked on another auth key.
  *
- * Also accepted as stored content, so that no new login is needed (SPEC §5):
+ * Also accepted as stored content, so that no new login is needed (docs/spec.md §5):
  *   - a bare Telethon StringSession, as the Python service saved it;
  *   - a bare mtcute session string.
  * Empty content is the same as a missing session.
@@ -13,7 +13,7 @@ import { readStringSession } from '@mtcute/core/utils.js'
 import { SessionStoreError } from './session-store-error.ts'
 import { decodeTelethonSession, hasAuthKey, isTelethonSessionString, telethonToMtcuteSession } from './telethon-session.ts'
 
-/** A code sign-in in progress (SPEC §3). `method` is absent in records written before QR login existed. */
+/** A code sign-in in progress (docs/spec.md §3). `method` is absent in records written before QR login existed. */
 export interface PendingCodeSignIn {
   method?: 'code'
   /** The phone number as the client sent it. */

@@ -1,6 +1,6 @@
 /**
  * Telethon's StringSession (telethon/sessions/string.py), the form in which the Python service
- * kept its session, and its conversion to and from an mtcute session string (SPEC §5):
+ * kept its session, and its conversion to and from an mtcute session string (docs/spec.md §5):
  *
  *   '1' + urlsafe_b64encode(struct.pack('>B4sH256s' | '>B16sH256s', dc_id, ip, port, auth_key))
  *

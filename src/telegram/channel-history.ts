@@ -1,5 +1,5 @@
 /**
- * The account's channel messages in a time window, newest first (SPEC §4), as an async
+ * The account's channel messages in a time window, newest first (docs/spec.md §4), as an async
  * generator over raw Telegram calls — no HTTP here.
  *
  * 1. messages.getDialogs lists the channels and supergroups of the main list and the archive

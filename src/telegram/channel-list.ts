@@ -301,7 +301,7 @@ function inputPeerOf(peer: tl.TypePeer, chats: Map<number, tl.TypeChat>, users: 
   }
 }
 
-/** A channel as GET /channels shows it (SPEC §10). */
+/** A channel as GET /channels shows it (docs/spec.md §10). */
 export function channelSummary(channel: ChannelRef): ChannelSummary {
   const known = Number.isFinite(channel.topDate) && channel.topDate > 0
   return {

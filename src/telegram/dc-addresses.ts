@@ -1,5 +1,5 @@
 /**
- * Where each Telegram DC is, when the configuration says (SPEC §2 `TELEGRAM_DC`). A session
+ * Where each Telegram DC is, when the configuration says (docs/spec.md §2 `TELEGRAM_DC`). A session
  * names its DC by id and address; the address was learned from the server's own dc_options
  * (help.getConfig) when the client moved there, so it is kept — unless the configuration names
  * an address for that DC id, which then replaces it (a sandbox restarted on new ports, a DC

@@ -1,6 +1,6 @@
 /**
  * The Telegram gateway: the one stateful object of the Telegram side. It owns the mtcute
- * client and the session record (SPEC §5), and serves the HTTP layer through `Connector`.
+ * client and the session record (docs/spec.md §5), and serves the HTTP layer through `Connector`.
  *
  * Life cycle: `open` reads the store (missing → not signed in; unreadable → it throws and the
  * service refuses to start), builds the client from the signed-in session or else from the
@@ -136,7 +136,7 @@ export class TelegramGateway implements Connector<TelethonDict> {
 
   async #start(): Promise<void> {
     const client = this.#client
-    // The signed-in session, else the auth key a pending code is bound to (SPEC §3).
+    // The signed-in session, else the auth key a pending code is bound to (docs/spec.md §3).
     const record = this.#session.record
     const session = record.session ?? record.pendingSignIn?.session ?? null
     const addresses = configuredDcAddresses(this.#deps.telegram.dc, this.#deps.telegram.dcAddresses)
@@ -233,11 +233,11 @@ export class TelegramGateway implements Connector<TelethonDict> {
   }
 
   /**
-   * Channel messages with start < date <= end, newest first, in Telethon's to_dict shape (SPEC §4).
+   * Channel messages with start < date <= end, newest first, in Telethon's to_dict shape (docs/spec.md §4).
    * A channel Telegram will not let be read is logged, counted and told to `onSkip`; the rest is read whole.
-   * With `selection.channels`, only those channels are read (SPEC §10). Flood waits up to the
+   * With `selection.channels`, only those channels are read (docs/spec.md §10). Flood waits up to the
    * threshold are sat through until `read.started()` says the reader has begun answering, and up
-   * to FLOOD_WAIT_MAX from then on (SPEC §7).
+   * to FLOOD_WAIT_MAX from then on (docs/spec.md §7).
    */
   async *channelMessages(
     window: TimeWindow,
@@ -271,7 +271,7 @@ export class TelegramGateway implements Connector<TelethonDict> {
     }
   }
 
-  /** The account's channels and supergroups, newest message first (SPEC §10). */
+  /** The account's channels and supergroups, newest message first (docs/spec.md §10). */
   async *channels(): AsyncGenerator<ChannelSummary> {
     this.#assertSignedIn()
     const listing = await listAllChannels(this.#client, this.historyPolicy()).catch(async (err: unknown) => {

@@ -34,9 +34,9 @@ export interface TelegramLog {
 export interface MtcuteClientOptions {
   apiId: number
   apiHash: string
-  /** An MTProto server to use instead of Telegram's production DCs (SPEC §2 `TELEGRAM_DC`). */
+  /** An MTProto server to use instead of Telegram's production DCs (docs/spec.md §2 `TELEGRAM_DC`). */
   dc?: { host: string; port: number; id?: number } | undefined
-  /** That server's RSA public key, PKCS#1 PEM (SPEC §2 `TELEGRAM_PUBLIC_KEY`). */
+  /** That server's RSA public key, PKCS#1 PEM (docs/spec.md §2 `TELEGRAM_PUBLIC_KEY`). */
   publicKeyPem?: string | undefined
   log: TelegramLog
   /** Telegram answered channelDifferenceTooLong for this channel (bare id). */

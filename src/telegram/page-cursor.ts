@@ -16,10 +16,13 @@ export class PageCursor<T, O> {
   /** The page being fetched (or fetched and not yet taken), or null when read out. */
   #next: Promise<Page<T, O>> | null = null
 
+  private readonly read: (offset: O) => Promise<Page<T, O>>
+
   constructor(
-    private readonly read: (offset: O) => Promise<Page<T, O>>,
+    read: (offset: O) => Promise<Page<T, O>>,
     first: O,
   ) {
+    this.read = read
     this.#fetch(first)
   }
 

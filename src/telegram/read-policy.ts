@@ -1,5 +1,5 @@
 /**
- * How the account's reads meet Telegram's flood waits (SPEC §7): every call through the
+ * How the account's reads meet Telegram's flood waits (docs/spec.md §7): every call through the
  * account's one flood gate; before the reader has begun answering, waits up to the threshold
  * (10 s) are sat through and a longer one is refused (429); once it has begun, waits up to
  * FLOOD_WAIT_MAX are; a read gives up when its own signal aborts or the gateway closes.

@@ -92,7 +92,7 @@ export function floodWaitSeconds(err: unknown): number | null {
   return typeof seconds === 'number' && Number.isFinite(seconds) ? seconds : null
 }
 
-/** auth.signIn answered SESSION_PASSWORD_NEEDED: the account has two-step verification (SPEC §3). */
+/** auth.signIn answered SESSION_PASSWORD_NEEDED: the account has two-step verification (docs/spec.md §3). */
 export function isPasswordNeeded(err: unknown): boolean {
   return rpcErrorText(err) === 'SESSION_PASSWORD_NEEDED'
 }

@@ -1,7 +1,7 @@
 /**
  * Saving the session at shutdown, retried with exponential backoff: the store may be briefly
  * unreachable (an S3 hiccup, a full disk being cleaned), and a session that is not saved may
- * cost a new login (SPEC §5: "saved at shutdown"). Every failure is logged, the last one at
+ * cost a new login (docs/spec.md §5: "saved at shutdown"). Every failure is logged, the last one at
  * error level, so a lost save is never silent; the caller turns `false` into exit code 1.
  *
  * Only the error's message is logged: store errors name the store and the reason, never the

@@ -1,5 +1,5 @@
 /**
- * The session record as the gateway holds it, and its way to the store (SPEC §5): the record in
+ * The session record as the gateway holds it, and its way to the store (docs/spec.md §5): the record in
  * memory, whether the store is behind it, and the writes, one after the other so that an older
  * record never lands after a newer one. A login Telegram revoked is copied aside before it is
  * forgotten, so that one wrong answer never loses it.

@@ -1,5 +1,5 @@
 /**
- * The sign-in conversation of SPEC §3 over an mtcute client, one request at a time:
+ * The sign-in conversation of docs/spec.md §3 over an mtcute client, one request at a time:
  *
  *   {phone}                       auth.sendCode → pending sign-in stored → next: code
  *   {phone, resend: true}         auth.resendCode for the pending code (SMS, then a call)

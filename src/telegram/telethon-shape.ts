@@ -1,5 +1,5 @@
 /**
- * mtcute's raw TL objects in the shape Telethon's `TLObject.to_dict()` gives them (SPEC §4),
+ * mtcute's raw TL objects in the shape Telethon's `TLObject.to_dict()` gives them (docs/spec.md §4),
  * the shape clients of the Python service consume.
  *
  * The conversion is driven by mtcute's copy of the API schema (@mtcute/core/tl/api-schema.json,
@@ -19,7 +19,7 @@
  * - long and int53 (ids sent as longs) are `bigint`s in the tree, written as exact JSON integers;
  *   int128 / int256 are the signed little-endian integers Telethon's read_large_int gives.
  * - bytes are standard base64 strings, as Telethon's `to_json()` writes them (`_json_default`).
- * - Every MessageMedia-typed argument is null: media is stripped (SPEC §4).
+ * - Every MessageMedia-typed argument is null: media is stripped (docs/spec.md §4).
  *
  * `writeTelethonJson` writes the tree compactly, as the Python service's JSON responses were.
  */
@@ -32,7 +32,7 @@ export interface TelethonDict {
   [key: string]: TelethonValue
 }
 
-/** Added as `meta` by the caller; further keys are allowed (SPEC §4). */
+/** Added as `meta` by the caller; further keys are allowed (docs/spec.md §4). */
 export interface TelethonMeta {
   channel_name: string | null
   channel_title?: string | null

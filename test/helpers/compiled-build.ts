@@ -1,7 +1,7 @@
 /**
  * The compiled build (dist/, bundled by scripts/bundle.ts) that the child-process tests run:
- * `node dist/main.js` starts in a fraction of the time `node --import tsx src/main.ts` takes,
- * which transpiles and resolves every module through tsx's loader. `npm test` builds before
+ * `node dist/main.js` starts in a fraction of the time `node src/main.ts` takes, which
+ * strips the types of, and resolves, every module one by one. `npm test` builds before
  * the tests, so the build is fresh and nothing happens here; a test file run alone after an
  * edit of src/ builds first, so that it never runs yesterday's code. Test files run at once take turns through a lock file, and
  * the one that comes second finds the build fresh.
@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url'
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const DIST = join(ROOT, 'dist')
 /** `npm run build`, as package.json says it (compiled-build.test.ts checks that it does). */
-export const BUILD_COMMAND = 'tsc -p tsconfig.build.json && tsx scripts/bundle.ts'
+export const BUILD_COMMAND = 'tsc -p tsconfig.build.json && node scripts/bundle.ts'
 /** A lock left by a test process killed in the middle of a build is taken over after this. */
 const STALE_LOCK_MS = 10 * 60_000
 

@@ -3,7 +3,7 @@
  * shows: exit codes, signals, start-up refusals, files left behind. They run compiled
  * (`node dist/<entry>.js`, as the image runs them; test/helpers/compiled-build.ts keeps dist/
  * fresh), which starts several times faster than from source; `runScript` runs a source file
- * through tsx, as `npm start` does, for the tests whose subject is that. The environment is
+ * as it is (Node strips the types), as `npm start` does, for the tests whose subject is that. The environment is
  * built from scratch (PATH and HOME only, plus what the test gives), so nothing from the
  * developer's shell leaks in. `stop()` kills a child still running, by its pid.
  */
@@ -43,9 +43,9 @@ export function runCompiled(entry: string, args: string[], env: Record<string, s
   return runNode([`dist/${entry}`, ...args], env, input)
 }
 
-/** A source file through tsx, as `npm start` runs it; `nodeArgs` go after `--import tsx`, before the script. */
+/** A TypeScript source file run by Node as it is, as `npm start` runs it; `nodeArgs` go before the script. */
 export function runScript(script: string, env: Record<string, string>, input?: string, nodeArgs: string[] = []): ScriptRun {
-  return runNode(['--import', 'tsx', ...nodeArgs, script], env, input)
+  return runNode([...nodeArgs, script], env, input)
 }
 
 /** `node <args>` from the repository root, e.g. `['dist/main.js']`. */

@@ -1,8 +1,9 @@
 /**
  * The whole service for a test, real parts only: an emulator on a loopback port, a session
- * store (a temp directory unless one is given), the gateway connected over MTProto, and the
- * Fastify app listening on 127.0.0.1:0. `restart()` closes gateway and app and opens them again
- * on the same store and emulator, as a process restart would.
+ * store (a temp directory unless one is given), and the service assembled as src/main.ts
+ * assembles it (src/service.ts: gateway over MTProto, live feed, sinks, app), listening on
+ * 127.0.0.1:0. `restart()` closes it and assembles it again on the same store and emulator, as
+ * a process restart would.
  */
 import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -11,18 +12,18 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { pino, type Logger } from 'pino'
 import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../../src/app.ts'
-import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/emulator.ts'
+import { assembleService, type Service as AssembledService, type ServiceDeps } from '../../src/service.ts'
+import { startEmulator, type Emulator, type EmulatorOptions } from '@telegram-connector/emulator'
 import { FileStore } from '../../src/sessions/file-store.ts'
 import type { BlobStore } from '../../src/sessions/blob-store.ts'
-import { TelegramGateway, type GatewayDeps } from '../../src/telegram/gateway.ts'
+import type { TelegramGateway, GatewayDeps } from '../../src/telegram/gateway.ts'
 import { loggerOptions } from '../../src/logger.ts'
 import type { ServiceMetrics } from '../../src/metrics/service-metrics.ts'
 import type { Config } from '../../src/config.ts'
-import { startSinks, type LiveSinks, type SinkDeps } from '../../src/live/sinks/start-sinks.ts'
+import type { LiveSinks, SinkDeps } from '../../src/live/sinks/start-sinks.ts'
 import { createSinkMetrics, type SinkMetrics } from '../../src/metrics/sink-metrics.ts'
 import type { Clock } from '../../src/clock.ts'
-import { LiveHub, type LiveHubOptions } from '../../src/live/live-hub.ts'
+import type { LiveHub, LiveHubOptions } from '../../src/live/live-hub.ts'
 
 export interface ServiceOptions {
   emulator?: EmulatorOptions
@@ -89,10 +90,13 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   // Registered once in the service's registry, however many times the service restarts.
   const sinkMetrics: SinkMetrics | undefined = options.metrics && options.sinks ? createSinkMetrics(options.metrics.registry) : undefined
 
-  const open = async (): Promise<{ gateway: TelegramGateway; live: LiveHub; sinks: LiveSinks; app: FastifyInstance; url: string }> => {
-    const deps: GatewayDeps = {
-      store: store!,
-      sessionKey: options.sessionKey ?? null,
+  const open = async (): Promise<{ assembled: AssembledService; parts: Pick<Service, 'gateway' | 'live' | 'sinks' | 'app' | 'url'> }> => {
+    const gatewayOptions: ServiceDeps['gateway'] = { ...options.gateway }
+    if (options.callTimeoutMs) Object.defineProperty(gatewayOptions, 'callTimeoutMs', { get: options.callTimeoutMs, enumerable: true })
+    // The service as src/main.ts assembles it; none of the sinks configured, none started.
+    const { webhook = null, nats = null, liveChannels = null, ...sinkTimings } = options.sinks ?? {}
+    const assembled = await assembleService({
+      sessions: store!,
       telegram: {
         apiId: 1,
         apiHash: 'test',
@@ -100,50 +104,40 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
         publicKeyPem: emulator.publicKeyPem,
       },
       log,
-      ...options.gateway,
-      ...(options.metrics ? { metrics: options.metrics } : {}),
-    }
-    if (options.callTimeoutMs) Object.defineProperty(deps, 'callTimeoutMs', { get: options.callTimeoutMs, enumerable: true })
-    const gateway = await TelegramGateway.open(deps)
-    const live = new LiveHub({ telegram: gateway.live(), log, ...options.live, ...(options.metrics ? { metrics: options.metrics } : {}) })
-    // As src/main.ts starts them; none configured, none started.
-    const { webhook = null, nats = null, liveChannels = null, ...sinkDeps } = options.sinks ?? {}
-    const sinks = startSinks({ webhook, nats, liveChannels, sessionEncryptionKey: options.sessionKey ?? null }, { ...sinkDeps, feed: live, store: store!, log, metrics: sinkMetrics })
-    const app = await buildApp({
-      connector: gateway,
-      live,
-      sandbox: false,
-      apiToken: options.apiToken,
-      allowedHosts: options.allowedHosts,
-      corsOrigins: options.corsOrigins,
-      loggerInstance: log,
-      ...(options.now ? { now: options.now } : {}),
-      ...(options.streamClock ? { clock: options.streamClock } : {}),
-      ...(options.metrics ? { metrics: options.metrics } : {}),
-      sinks: sinks.statuses,
+      config: { sessionEncryptionKey: options.sessionKey ?? null, floodWaitMaxSeconds: options.gateway?.floodWaitMax ?? 300, webhook, nats, liveChannels },
+      metrics: options.metrics,
+      sinkMetrics,
+      gateway: gatewayOptions,
+      live: options.live,
+      sinks: sinkTimings,
+      app: {
+        sandbox: false,
+        apiToken: options.apiToken,
+        allowedHosts: options.allowedHosts,
+        corsOrigins: options.corsOrigins,
+        ...(options.now ? { now: options.now } : {}),
+        ...(options.streamClock ? { clock: options.streamClock } : {}),
+      },
     })
-    const address = await app.listen({ host: '127.0.0.1', port: 0 })
-    return { gateway, live, sinks, app, url: address }
+    const url = await assembled.app.listen({ host: '127.0.0.1', port: 0 })
+    const { gateway, live, sinks, app } = assembled
+    return { assembled, parts: { gateway, live, sinks, app, url } }
   }
 
+  let current = await open()
   const service: Service = {
     emulator,
     store,
-    ...(await open()),
+    ...current.parts,
     logText: () => lines.join(''),
     async restart(whileDown) {
-      await service.sinks.stop()
-      service.live.close()
-      await service.app.close()
-      await service.gateway.close()
+      await current.assembled.close()
       await whileDown?.()
-      Object.assign(service, await open())
+      current = await open()
+      Object.assign(service, current.parts)
     },
     async close() {
-      await service.sinks.stop()
-      service.live.close()
-      await service.app.close()
-      await service.gateway.close()
+      await current.assembled.close()
       if (!options.sharedEmulator) await emulator.stop()
       if (directory) await rm(directory, { recursive: true, force: true })
     },

@@ -1,5 +1,5 @@
 /**
- * API_TOKEN (SPEC §2): with a token set, every endpoint but /health (and the documentation,
+ * API_TOKEN (docs/spec.md §2): with a token set, every endpoint but /health (and the documentation,
  * whose "Authorize" button is where a person enters the token) needs
  * `Authorization: Bearer <token>` (RFC 6750 §2.1); anything else is a 401 problem with
  * `WWW-Authenticate: Bearer` (RFC 6750 §3). Checked over real HTTP against the whole service.

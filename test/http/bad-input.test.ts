@@ -364,7 +364,7 @@ test('hundreds of malformed requests are each answered 4xx with a problem detail
 
 test('unknown fields are ignored as the Python service ignored them, on a body and in the query', async () => {
   const body = await send(postSignIn('unknown fields beside a phone', JSON.stringify({ phone: PHONE, unknown: 1, nested: { a: [1] } })))
-  // Already signed in: any valid body is an empty 200 (SPEC §3).
+  // Already signed in: any valid body is an empty 200 (docs/spec.md §3).
   assert.equal(body.status, 200)
   const query = await send(getMessages('an unknown query field', `?start_time=${START}&end_time=${END}&page_size=5&format=xml`))
   assert.equal(query.status, 200)

@@ -1,7 +1,7 @@
 /**
  * Requests the service must refuse, over real HTTP against the assembled service: each gets a
  * 4xx (never a 5xx) as `application/problem+json` with a `detail` and a stable `code`
- * (SPEC §3, §4; RFC 9457). Nothing here needs a signed-in account except the unknown-field
+ * (docs/spec.md §3, §4; RFC 9457). Nothing here needs a signed-in account except the unknown-field
  * case, which only asks for a code.
  */
 import { after, before, test } from 'node:test'

@@ -1,13 +1,13 @@
 /**
- * The account's channels over HTTP against the emulator (SPEC §10): GET /channels, joining by
+ * The account's channels over HTTP against the emulator (docs/spec.md §10): GET /channels, joining by
  * username, public link and invite link, leaving, and every refusal, each as a problem
  * document with its own code. What the account is in is checked both ways: in /channels and
  * in the messages of later windows.
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
-import type { WorldChannel } from '../../src/emulator/world/world.ts'
+import { startEmulator, type Emulator } from '@telegram-connector/emulator'
+import type { WorldChannel } from '@telegram-connector/emulator/testing'
 import { telethonDate } from '../../src/telegram/telethon-shape.ts'
 import { signIn, startService, type Service } from '../helpers/service.ts'
 import { expectedMessagesOf, isoTime, memberChannels, messageKey } from '../helpers/world-messages.ts'

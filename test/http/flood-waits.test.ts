@@ -1,5 +1,5 @@
 /**
- * /messages under the emulator's flood control (SPEC §7), every clock one manual clock the test
+ * /messages under the emulator's flood control (docs/spec.md §7), every clock one manual clock the test
  * moves — the emulator's buckets, the service's flood gate and its keep-alive timer — so a 15 s
  * wait costs no real time. Time moves only when the flood gate is waiting for it (a flood wait or
  * its pacing) and Telegram has no call in flight, towards the end of the gate's next sleep in
@@ -7,8 +7,8 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
-import type { RateRule } from '../../src/emulator/flood-control.ts'
+import { startEmulator, type Emulator } from '@telegram-connector/emulator'
+import type { RateRule } from '@telegram-connector/emulator/testing'
 import { createServiceMetrics, type ServiceMetrics } from '../../src/metrics/service-metrics.ts'
 import { signIn, startService, type Service } from '../helpers/service.ts'
 import { assertProblem } from '../helpers/problem.ts'
@@ -24,7 +24,11 @@ const HISTORY = 'messages.getHistory'
 /** The gate's view of the manual clock, which knows when the gate's own sleeps end. */
 class GateClock implements Clock {
   readonly #ends = new Map<symbol, number>()
-  constructor(readonly clock: ManualClock) {}
+  readonly clock: ManualClock
+
+  constructor(clock: ManualClock) {
+    this.clock = clock
+  }
   now(): number {
     return this.clock.now()
   }

@@ -1,12 +1,12 @@
 /**
- * Code sign-in over HTTP for accounts on any of the five DCs (SPEC §3): the service starts on
+ * Code sign-in over HTTP for accounts on any of the five DCs (docs/spec.md §3): the service starts on
  * the default DC, mtcute follows PHONE_MIGRATE, the pending sign-in and the saved session name
  * the home DC, and a restart — between the steps, or after — goes there directly.
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readStringSession } from '@mtcute/core/utils.js'
-import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
+import { startEmulator, type Emulator } from '@telegram-connector/emulator'
 import { loadSessionRecord } from '../../src/sessions/session-persistence.ts'
 import { signIn, startService, type Service } from '../helpers/service.ts'
 

@@ -1,13 +1,13 @@
 /**
- * GET /messages?channels=… (SPEC §10): the window restricted to the named channels — the same
+ * GET /messages?channels=… (docs/spec.md §10): the window restricted to the named channels — the same
  * messages, shape and order as the unfiltered window has for them — and only those channels
  * are read (the emulator's getHistory calls name no other peer). Names are usernames (with or
  * without "@"), bare ids or -100-prefixed ids; one the account is not in is a 404 naming it.
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
-import type { TlObject } from '../../src/emulator/tl/tl-object.ts'
+import { startEmulator, type Emulator } from '@telegram-connector/emulator'
+import type { TlObject } from '@telegram-connector/emulator/testing'
 import { signIn, startService, type Service } from '../helpers/service.ts'
 import { expectedMessagesOf, isoTime, memberChannels, messageKey } from '../helpers/world-messages.ts'
 

@@ -1,5 +1,5 @@
 /**
- * GET /messages over dialog lists shaped as real accounts have them (SPEC §4: every channel of
+ * GET /messages over dialog lists shaped as real accounts have them (docs/spec.md §4: every channel of
  * the account): a dialog whose top message was deleted (sent as messageEmpty, or missing from
  * the answer), a dialog sorted by a draft newer than its top message, pinned dialogs, and
  * channels in the archive (peer folder 1). None of them may end the dialog listing early or
@@ -8,8 +8,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { TlObject } from '../../src/emulator/tl/tl-object.ts'
-import type { WorldOptions } from '../../src/emulator/world/generate-world.ts'
+import type { TlObject, WorldOptions } from '@telegram-connector/emulator/testing'
 import { signIn, startService, type Service } from '../helpers/service.ts'
 import { expectedChannelMessages, isoTime, memberChannels, messageKey } from '../helpers/world-messages.ts'
 

@@ -1,5 +1,5 @@
 /**
- * The JSON of real /messages responses, field by field (SPEC §4): every message returned is
+ * The JSON of real /messages responses, field by field (docs/spec.md §4): every message returned is
  * compared with the emulator's own TL object for it (materializeMessage), under the rules of
  * Telethon's to_dict() as the spec states them, walking the layer-227 schema mtcute ships
  * (@mtcute/core/tl/api-schema.json) — nested objects (peers, replies, reactions, forward
@@ -10,11 +10,8 @@ import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
-import { materializeMessage } from '../../src/emulator/world/message-factory.ts'
-import { PeerRefs } from '../../src/emulator/world/peer-refs.ts'
-import type { Viewer } from '../../src/emulator/world/viewer.ts'
-import type { TlObject } from '../../src/emulator/tl/tl-object.ts'
+import { startEmulator, type Emulator } from '@telegram-connector/emulator'
+import { materializeMessage, PeerRefs, type Viewer, type TlObject } from '@telegram-connector/emulator/testing'
 import { signIn, startService, type Service } from '../helpers/service.ts'
 import { expectedChannelMessages, isoTime, messageKey, type WorldMessageRef } from '../helpers/world-messages.ts'
 

@@ -1,5 +1,5 @@
 /**
- * GET /messages against a generated world (SPEC §4): for several windows the service returns
+ * GET /messages against a generated world (docs/spec.md §4): for several windows the service returns
  * exactly the world's channel messages with start < date <= end, newest first, as computed
  * from the world itself (test/helpers/world-messages.ts) — broadcast channels and supergroups,
  * without service messages, private chats or basic groups. Histories are longer than a page
@@ -7,7 +7,7 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
+import { startEmulator, type Emulator } from '@telegram-connector/emulator'
 import { startService, type Service, signInWithCode } from '../helpers/service.ts'
 import {
   expectedChannelMessages,

@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readStringSession } from '@mtcute/core/utils.js'
-import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
+import { startEmulator, type Emulator } from '@telegram-connector/emulator'
 import { loadSessionRecord } from '../../src/sessions/session-persistence.ts'
 import { signIn, startService, type Service } from '../helpers/service.ts'
 

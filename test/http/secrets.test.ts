@@ -1,5 +1,5 @@
 /**
- * Secrets never leak (SPEC §3, §5; src/logger.ts): a whole life — sign in over HTTP with a code
+ * Secrets never leak (docs/spec.md §3, §5; src/logger.ts): a whole life — sign in over HTTP with a code
  * and a two-step password (wrong attempts included), read /messages, shut down — then every
  * log line written and every error body answered is searched for the login code, the 2FA
  * password, the phone_code_hash, the session strings, the auth key (hex, base64, base64url),
@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
+import { startEmulator, type Emulator } from '@telegram-connector/emulator'
 import { FileStore } from '../../src/sessions/file-store.ts'
 import { loadSessionRecord } from '../../src/sessions/session-persistence.ts'
 import { SessionStoreError } from '../../src/sessions/session-store-error.ts'

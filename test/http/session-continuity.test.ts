@@ -1,5 +1,5 @@
 /**
- * The session outlives the process (SPEC §5), seen from HTTP: a sign-in saved to S3 (s3rver on
+ * The session outlives the process (docs/spec.md §5), seen from HTTP: a sign-in saved to S3 (s3rver on
  * loopback) is still signed in after a restart, and a Telethon StringSession — the Python
  * service's session, holding an auth key the DC knows — placed in the store as it is signs the
  * service in with no login at all.
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { GetObjectCommand } from '@aws-sdk/client-s3'
 import { readStringSession } from '@mtcute/core/utils.js'
-import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
+import { startEmulator, type Emulator } from '@telegram-connector/emulator'
 import { FileStore } from '../../src/sessions/file-store.ts'
 import { S3Store } from '../../src/sessions/s3-store.ts'
 import { parseSessionRecord } from '../../src/sessions/session-record.ts'

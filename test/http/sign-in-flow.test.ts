@@ -1,12 +1,12 @@
 /**
- * POST /sign_in end to end (SPEC §3): HTTP → gateway → mtcute over TCP → the emulator, with
+ * POST /sign_in end to end (docs/spec.md §3): HTTP → gateway → mtcute over TCP → the emulator, with
  * the session in a real file store. One emulator serves every test; each test signs in its own
  * phone number on its own service and store.
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile, stat } from 'node:fs/promises'
-import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
+import { startEmulator, type Emulator } from '@telegram-connector/emulator'
 import { FileStore } from '../../src/sessions/file-store.ts'
 import { parseSessionRecord } from '../../src/sessions/session-record.ts'
 import { signIn, startService, type Service } from '../helpers/service.ts'

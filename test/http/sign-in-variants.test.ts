@@ -5,7 +5,7 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
+import { startEmulator, type Emulator } from '@telegram-connector/emulator'
 import { loadSessionRecord } from '../../src/sessions/session-persistence.ts'
 import { assertProblem } from '../helpers/problem.ts'
 import { signIn, startService, type Service } from '../helpers/service.ts'

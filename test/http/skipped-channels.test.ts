@@ -1,5 +1,5 @@
 /**
- * GET /messages when Telegram refuses one channel it listed (SPEC §4: one bad channel does not
+ * GET /messages when Telegram refuses one channel it listed (docs/spec.md §4: one bad channel does not
  * sink the window): CHANNEL_PRIVATE (banned since) or CHANNEL_INVALID on its history, or a
  * channel the dialog list describes only as a min channel (no access_hash). That channel is
  * left out, logged with its id and counted in GET /metrics; the body keeps the Python service's
@@ -10,8 +10,8 @@
 import { after, before, beforeEach, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { get, type IncomingHttpHeaders } from 'node:http'
-import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
-import type { WorldChannel } from '../../src/emulator/world/world.ts'
+import { startEmulator, type Emulator } from '@telegram-connector/emulator'
+import type { WorldChannel } from '@telegram-connector/emulator/testing'
 import { createServiceMetrics, type ServiceMetrics } from '../../src/metrics/service-metrics.ts'
 import { signIn, startService, type Service } from '../helpers/service.ts'
 import { expectedChannelMessages, isoTime, messageKey } from '../helpers/world-messages.ts'

@@ -1,5 +1,5 @@
 /**
- * Telegram failing, seen from HTTP (SPEC §3, §4, §6): a long FLOOD_WAIT is a 429 with
+ * Telegram failing, seen from HTTP (docs/spec.md §3, §4, §6): a long FLOOD_WAIT is a 429 with
  * Retry-After, a short one is waited out; a connection dropped mid-request is recovered or
  * reported cleanly; an unreachable Telegram is a 503 and /health says so; when Telegram comes
  * back (the emulator restarted on the same port with its state) the service recovers by itself.
@@ -10,7 +10,7 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
+import { startEmulator, type Emulator } from '@telegram-connector/emulator'
 import { createServiceMetrics, type ServiceMetrics } from '../../src/metrics/service-metrics.ts'
 import { signIn, startService, type Service } from '../helpers/service.ts'
 import { assertProblem } from '../helpers/problem.ts'

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
+import { startEmulator, type Emulator } from '@telegram-connector/emulator'
 import { createServiceMetrics } from '../../src/metrics/service-metrics.ts'
 import { openLive } from '../helpers/live-client.ts'
 import { ManualClock } from '../helpers/manual-clock.ts'

@@ -1,11 +1,11 @@
 /**
- * GET /messages/live?channels=… (SPEC §10): only the named channels' events arrive (usernames,
+ * GET /messages/live?channels=… (docs/spec.md §10): only the named channels' events arrive (usernames,
  * bare or -100-prefixed ids); a channel the account is not in is a 404 naming it and a
  * malformed name a 400, both before the stream starts.
  */
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
+import { startEmulator, type Emulator } from '@telegram-connector/emulator'
 import { openLive, type LiveRecord } from '../helpers/live-client.ts'
 import { startService, type Service, signInWithCode } from '../helpers/service.ts'
 

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
+import { startEmulator, type Emulator } from '@telegram-connector/emulator'
 import { openLive, type LiveRecord } from '../helpers/live-client.ts'
 import { startService, type Service, signInWithCode } from '../helpers/service.ts'
 

@@ -153,7 +153,7 @@ test('a durable consumer on its own connection reads every event, with its heade
   startLoop(new ListedLiveFeed(events), clock)
   await waitUntil(async () => (await streamCursors()).length === events.length, 'all published')
 
-  // As the README's consumer example does, from another machine.
+  // As the consumer example of docs/live-feed.md does, from another machine.
   const consumerConnection = await connect({ servers: server.url })
   try {
     const manager = await jetstreamManager(consumerConnection)

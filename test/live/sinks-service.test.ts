@@ -1,5 +1,5 @@
 /**
- * The sinks through the whole service (SPEC §8): the emulator posts, edits and deletes in its
+ * The sinks through the whole service (docs/spec.md §8): the emulator posts, edits and deletes in its
  * channels; the service's live feed takes them from Telegram over MTProto, and its sinks —
  * started as src/main.ts starts them — deliver them to a webhook receiver on loopback and to
  * a real `nats-server -js`. A restart with posts made while the service was down delivers
@@ -11,7 +11,7 @@ import { createHmac } from 'node:crypto'
 import { Webhook } from 'standardwebhooks'
 import type { NatsConnection } from '@nats-io/transport-node'
 import type { NatsConfig } from '../../src/config.ts'
-import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
+import { startEmulator, type Emulator } from '@telegram-connector/emulator'
 import { CURSOR_HEADER } from '../../src/live/sinks/nats-message.ts'
 import { createServiceMetrics } from '../../src/metrics/service-metrics.ts'
 import { pumpClock, type ClockPump } from '../helpers/clock-pump.ts'

@@ -1,6 +1,6 @@
 /**
  * What only the webhook sink shows: a receiver on loopback that fails, is slow, refuses one
- * event and goes away; the signature checked the way the README tells receivers to; Retry-After
+ * event and goes away; the signature checked the way docs/live-feed.md tells receivers to; Retry-After
  * and the backoff to the millisecond on a ManualClock; timeouts; a restart in the middle of a
  * delivery; the cursor encrypted beside the session; the secret kept out of the log.
  */
@@ -61,9 +61,9 @@ function start(feed: ListedLiveFeed, extra: Partial<Parameters<typeof DeliveryLo
 
 type Verify = (secret: string, header: string, rawBody: string) => boolean
 
-/** The README's verification examples, run as a receiver would run them. */
+/** The verification examples of docs/live-feed.md, run as a receiver would run them. */
 async function readmeVerifiers(): Promise<{ js: Verify, python: Verify | null }> {
-  const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8')
+  const readme = await readFile(new URL('../../docs/live-feed.md', import.meta.url), 'utf8')
   const block = (language: string, marker: string): string => {
     const start = readme.indexOf(`\`\`\`${language}\n`, readme.indexOf(marker))
     return readme.slice(start + language.length + 4, readme.indexOf('```', start + 3))
@@ -138,8 +138,8 @@ test('a receiver that fails, is slow, refuses one event and goes away still gets
   assert.match(text, /^sink_up\{sink="webhook"\} 1$/m)
 })
 
-test('the signature verifies with the secret, as the README shows, and not with another secret', async () => {
-  // The README's examples compare the timestamp with the real time.
+test('the signature verifies with the secret, as docs/live-feed.md shows, and not with another secret', async () => {
+  // The examples compare the timestamp with the real time.
   const now = Math.floor(Date.now() / 1000) * 1000
   clock = new ManualClock(now)
   const events = interleavedPosts(CHANNELS, 3, now / 1000)

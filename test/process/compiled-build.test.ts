@@ -27,7 +27,7 @@ const ENTRIES = ['main.js', 'sign-in-cli.js', 'session-cli.js']
 /**
  * Loaded by the compiled code although not a production dependency, each inside a try that
  * does without it: the emulator serves gramjs's layer only where gramjs is installed
- * (src/emulator/tl/schemas.ts).
+ * (packages/emulator/src/tl/schemas.ts).
  */
 const OPTIONAL_PACKAGES = new Set(['telegram'])
 
@@ -103,7 +103,7 @@ test('the build bundles the service and the terminal commands into dist/, each w
 test('a start of the bundle loads neither the emulator nor the S3 store and the AWS SDK: each is a chunk only its dynamic import reaches', async () => {
   const loaded = await Promise.all((await staticGraph(join(DIST, 'main.js'))).map(mappedSources))
   const everything = await Promise.all((await compiledFiles(DIST)).map(mappedSources))
-  const lazy = (source: string): boolean => source.startsWith('src/emulator/') || source === 'src/sandbox.ts' || source === 'src/sessions/s3-store.ts' || source.includes('node_modules/@aws-sdk/')
+  const lazy = (source: string): boolean => source.startsWith('packages/emulator/') || source === 'src/sandbox.ts' || source === 'src/sessions/s3-store.ts' || source.includes('node_modules/@aws-sdk/')
   assert.ok(everything.flat().some(lazy), 'the emulator and the S3 store are built')
   assert.ok(everything.flat().some((source) => source.includes('node_modules/@aws-sdk/client-s3/')), 'the AWS SDK is bundled')
   assert.deepEqual(loaded.flat().filter(lazy), [])

@@ -1,6 +1,6 @@
 /**
  * A production process (API_ID set) never loads the emulator: src/telegram-target.ts imports
- * the sandbox, and with it src/emulator, only in sandbox mode. Nor does it load the large
+ * the sandbox, and with it packages/emulator, only in sandbox mode. Nor does it load the large
  * optional parts it does not use: the S3 store and the AWS SDK (bundled, in a chunk of their
  * own) with the session in a file, the NATS client without NATS_URL, pino-pretty when the log
  * is JSON, the QR code drawer before a QR sign-in, Swagger UI (and its file server) before
@@ -16,7 +16,7 @@ import assert from 'node:assert/strict'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
+import { startEmulator, type Emulator } from '@telegram-connector/emulator'
 import { ensureCompiledBuild } from '../helpers/compiled-build.ts'
 import { loadedModulesOptions, loadedPackages, loadedSources } from '../helpers/loaded-modules.ts'
 import { S3RVER_CREDENTIALS, startS3rver } from '../helpers/s3rver.ts'
@@ -56,14 +56,14 @@ async function loaded(name: string, env: Record<string, string>, ready = /Server
   return { sources: await loadedSources(modules), packages: loadedPackages(modules) }
 }
 
-const emulatorSources = (sources: string[]): string[] => sources.filter((source) => source.startsWith('src/emulator/') || source === 'src/sandbox.ts')
+const emulatorSources = (sources: string[]): string[] => sources.filter((source) => source.startsWith('packages/emulator/') || source === 'src/sandbox.ts')
 
 /** Loaded only where they are used; a start that does not use them must not pay for them. */
 const OPTIONAL_PACKAGES = ['@fastify/swagger-ui', '@fastify/cors', '@nats-io/transport-node', '@nats-io/jetstream', 'pino-pretty', 'qrcode']
 /** The S3 store and the AWS SDK, which the bundle holds (so they are not packages in the list but sources). */
 const s3Sources = (sources: string[]): string[] => sources.filter((source) => source === 'src/sessions/s3-store.ts' || source.includes('node_modules/@aws-sdk/'))
 
-test('a production start, with API_ID set, loads neither src/emulator and the sandbox nor the optional packages it does not use', async () => {
+test('a production start, with API_ID set, loads neither packages/emulator and the sandbox nor the optional packages it does not use', async () => {
   const publicKey = join(directory, 'emulator.pem')
   await writeFile(publicKey, emulator.publicKeyPem)
   const { sources, packages } = await loaded('production', {
@@ -92,7 +92,7 @@ test('a sandbox start, with no API_ID, loads the emulator, and the AWS SDK, pino
     // Nothing listens on this port: the sink retries, which is enough to load the client.
     NATS_URL: `nats://127.0.0.1:${await freePort()}`,
   }, /cannot open the sink; retrying/)
-  assert.ok(sources.includes('src/emulator/emulator.ts'), sources.join('\n'))
+  assert.ok(sources.includes('packages/emulator/src/emulator.ts'), sources.join('\n'))
   assert.ok(s3Sources(sources).length > 0, 'the S3 store and the AWS SDK')
   assert.ok(packages.has('pino-pretty') && packages.has('@nats-io/transport-node') && packages.has('@nats-io/jetstream'), [...packages].join('\n'))
 })

@@ -3,7 +3,7 @@
  * compiled as the image runs it (`node dist/sign-in-cli.js`): against a test emulator reached
  * through TELEGRAM_DC / TELEGRAM_PUBLIC_KEY (with two-step verification, wrong answers
  * included), and in sandbox mode followed by the service itself on the same store, started
- * from source through tsx as `npm start` starts it. The session it leaves must sign the
+ * from source as `npm start` starts it. The session it leaves must sign the
  * service in with no login.
  */
 import { after, before, test } from 'node:test'
@@ -11,7 +11,7 @@ import assert from 'node:assert/strict'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
+import { startEmulator, type Emulator } from '@telegram-connector/emulator'
 import { FileStore } from '../../src/sessions/file-store.ts'
 import { acquireLease } from '../../src/sessions/lease.ts'
 import { loadSessionRecord } from '../../src/sessions/session-persistence.ts'

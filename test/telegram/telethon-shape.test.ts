@@ -5,7 +5,7 @@ import type { tl } from '@mtcute/core'
 import { telethonClassName, telethonDate, toTelethonDict, writeTelethonJson } from '../../src/telegram/telethon-shape.ts'
 import type { TelethonDict } from '../../src/telegram/telethon-shape.ts'
 
-// SPEC §4: a message as the Python service (Telethon, layer 144) returned it.
+// docs/spec.md §4: a message as the Python service (Telethon, layer 144) returned it.
 const SPEC_EXAMPLE = `{"_": "Message", "id": 42, "peer_id": {"_": "PeerChannel", "channel_id": 1234567890},
  "date": "2025-07-01T12:34:56+00:00", "message": "hello", "out": false, "mentioned": false,
  "media_unread": false, "silent": false, "post": true, "from_scheduled": false, "legacy": false,
@@ -65,7 +65,7 @@ const LAYER_227_ADDITIONS: TelethonDict = {
   rich_message: null,
 }
 
-test('the SPEC example message is written exactly as the Python service wrote it', () => {
+test('the example message of docs/spec.md §4 is written exactly as the Python service wrote it', () => {
   const dict = toTelethonDict(exampleMessage(), { channel_name: 'canal_123' })
   const layer144: TelethonDict = {}
   for (const [key, value] of Object.entries(dict)) {

@@ -56,7 +56,7 @@ export function messagesRoute(connector: Connector, now: () => number, clock?: C
       // What is known before the first byte goes in a header; the trailer has the whole list.
       if (skipped.length > 0) reply.header(SKIPPED_CHANNELS_FIELD, skippedChannelsValue(skipped))
       reply.trailer(SKIPPED_CHANNELS_FIELD, async () => skippedChannelsValue(skipped))
-      // From here on the answer is a 200: longer flood waits are sat through (SPEC §7).
+      // From here on the answer is a 200: longer flood waits are sat through (docs/spec.md §7).
       started = true
       return reply
         .type(format === 'ndjson' ? 'application/x-ndjson' : 'application/json; charset=utf-8')

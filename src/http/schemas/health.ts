@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox'
 
-/** One sink of the live feed (SPEC §8), as /health shows it: no account data, no target address. */
+/** One sink of the live feed (docs/spec.md §8), as /health shows it: no account data, no target address. */
 export const SinkHealth = Type.Object({
   state: Type.Enum(['starting', 'ok', 'retrying', 'unreachable', 'gone', 'stopped'], {
     description: 'starting: finding where to resume; ok: delivering; retrying: the last attempt failed and is being retried; unreachable: the target cannot be reached; gone: the webhook answered 410 Gone, and deliveries to it stopped until the service restarts',

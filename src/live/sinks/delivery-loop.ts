@@ -1,5 +1,5 @@
 /**
- * Drives one sink from the live feed, at least once and in order (SPEC §8): subscribe after
+ * Drives one sink from the live feed, at least once and in order (docs/spec.md §8): subscribe after
  * the sink's resume cursor, then offer one event at a time until the sink delivers or
  * refuses it, committing the cursor after each. A failed attempt is retried for as long as
  * it takes, after a backoff with jitter (retry-delay.ts) or the target's Retry-After; nothing

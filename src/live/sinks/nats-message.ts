@@ -1,5 +1,5 @@
 /**
- * How a live event is laid out in JetStream (SPEC §8), pure:
+ * How a live event is laid out in JetStream (docs/spec.md §8), pure:
  *
  * - subject `<prefix>.<event>.<channel_id>` (default prefix `telegram`), so a consumer can
  *   filter by kind and by channel (`telegram.*.1234567890`, `telegram.message.>`);

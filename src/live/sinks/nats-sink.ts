@@ -1,5 +1,5 @@
 /**
- * The NATS JetStream sink (SPEC §8). At open it connects, creates the stream when it is
+ * The NATS JetStream sink (docs/spec.md §8). At open it connects, creates the stream when it is
  * missing (subjects `<prefix>.>`) and reads the stream's last message on those subjects: its
  * `Connector-Cursor` header is where delivery resumes, so the stream is the only place the
  * cursor lives. Each event is then published with a `Nats-Msg-Id` (nats-message.ts) and counts

@@ -4,7 +4,7 @@
  * DeliveryLoop (delivery-loop.ts): `open` says where to resume, then one event at a time is
  * offered to `deliver` until it is delivered or refused, and `commit` records that the feed
  * has been passed up to it. One event at a time, in feed order, is what keeps each channel's
- * order (SPEC §8) and lets one cursor say how far delivery has come. The contract suite
+ * order (docs/spec.md §8) and lets one cursor say how far delivery has come. The contract suite
  * (test/live/sink-contract.test.ts) runs against every sink.
  */
 import type { LiveEvent } from '../live-feed.ts'

@@ -1,5 +1,5 @@
 /**
- * What a webhook receiver's answer means (SPEC §8): 2xx acknowledges the event; 5xx, 408 and
+ * What a webhook receiver's answer means (docs/spec.md §8): 2xx acknowledges the event; 5xx, 408 and
  * 429 are "not now" and retried (honouring Retry-After); 410 Gone says the endpoint no longer
  * exists, so deliveries to it stop (as Standard Webhooks senders do); any other 4xx refuses the
  * event for good. A redirect is not followed (a POST would turn into a GET) and counts as "not now": a

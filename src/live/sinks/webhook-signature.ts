@@ -1,5 +1,5 @@
 /**
- * The webhook signatures (SPEC §8). Every delivery carries two, over the same body:
+ * The webhook signatures (docs/spec.md §8). Every delivery carries two, over the same body:
  *
  * - Standard Webhooks (https://www.standardwebhooks.com, spec/standard-webhooks.md), which
  *   receivers verify with its libraries:

@@ -1,5 +1,5 @@
 /**
- * The webhook sink (SPEC §8): each live event is POSTed to WEBHOOK_URL as one JSON document
+ * The webhook sink (docs/spec.md §8): each live event is POSTed to WEBHOOK_URL as one JSON document
  *
  *   {"event":"message"|"edit"|"delete","id":"<cursor>","data":<the SSE data>}
  *
