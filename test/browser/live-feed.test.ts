@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Browser, Page } from 'playwright-core'
-import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
+import { startEmulator, type Emulator } from '@telegram-connector/emulator'
 import { startService, signInWithCode, type Service } from '../helpers/service.ts'
 import { launchBrowser, servePages, type PageServer } from '../helpers/browser.ts'
 

@@ -1,5 +1,6 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { waitUntil } from '../helpers/wait-until.ts'
 import { createServer, type AddressInfo } from 'node:net'
 import { readFile, writeFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
@@ -31,7 +32,7 @@ const authCalls = (): number =>
 
 test('an empty store opens not signed in, and reading messages asks to sign in first', async () => {
   const gateway = await h.open(h.store('empty'))
-  assert.deepEqual(gateway.status(), { authorized: false, telegram: 'connected' })
+  assert.deepEqual(gateway.status(), { authorized: false, telegram: 'connected', unreachable: false })
   await assert.rejects(readAll(gateway), isAppError('NOT_SIGNED_IN'))
 })
 
@@ -61,7 +62,7 @@ test('a saved session signs in again after a restart, with no login', async () =
 
   const auth = authCalls()
   const second = await h.open(store)
-  assert.deepEqual(second.status(), { authorized: true, telegram: 'connected' })
+  assert.deepEqual(second.status(), { authorized: true, telegram: 'connected', unreachable: false })
   const afterRestart = await readAll(second)
   assert.ok(before.length > 0)
   assert.deepEqual(afterRestart.map((m) => m.id), before.map((m) => m.id))
@@ -150,7 +151,10 @@ test('an unreachable Telegram still lets the gateway open; a sign-in then fails 
     connectWaitMs: 100,
     callTimeoutMs: 300,
   })
-  assert.deepEqual(gateway.status(), { authorized: false, telegram: 'connecting' })
+  const { unreachable, ...link } = gateway.status()
+  assert.deepEqual(link, { authorized: false, telegram: 'connecting' })
+  // Known unreachable once the refused connection is reported (what /health calls degraded).
+  if (!unreachable) await waitUntil(() => gateway.status().unreachable, 'the outage known')
   await assert.rejects(gateway.signIn({ phone: phone() }), isAppError('TELEGRAM_UNAVAILABLE'))
   assert.match(h.log.text(), /Telegram connection error; reconnecting/)
   await gateway.close()
