@@ -52,6 +52,8 @@ export function messagesLiveRoute(options: LiveRouteOptions): FastifyPluginAsync
       response.on('close', () => {
         abort.abort()
         subscription.close()
+        // A stream the client left never finishes, so Fastify writes no line for it: this is its one line.
+        if (!response.writableFinished) request.log.info({ req: request, res: reply, responseTime: Math.round(reply.elapsedTime) }, 'request completed')
       })
       response.writeHead(200, {
         // What hooks set before the hijack (CORS) goes out too.
