@@ -20,6 +20,7 @@ test('the banner says how to sign in with any phone and the code, where the docs
 test('the banner and the README name the same demo numbers and password', async () => {
   const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8')
   const section = readme.slice(readme.indexOf('## The sandbox in one minute'), readme.indexOf('## A real account'))
+  assert.ok(section.length > 0)
   const banner = sandboxBanner(facts)
   for (const value of [SANDBOX_DEMO_PHONE, SANDBOX_TWO_STEP.phone, SANDBOX_TWO_STEP.password]) {
     assert.ok(section.includes(value), `README: ${value}`)

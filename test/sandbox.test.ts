@@ -3,23 +3,27 @@
  * session, and a restarted sandbox — on new ports — still serves a session homed on DC 4; its
  * demo account accepts QR codes by itself (on the injected clock).
  */
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pino } from 'pino'
+import { pino, type Logger } from 'pino'
 import { SANDBOX_DEMO_PHONE, SANDBOX_QR_ACCEPT_MS, SANDBOX_TWO_STEP, startSandbox } from '../src/sandbox/sandbox.ts'
 import { FileStore } from '../src/sessions/file-store.ts'
 import { TelegramGateway } from '../src/telegram/gateway.ts'
 import { teardown } from './helpers/teardown.ts'
 
-test('a session homed on DC 4 survives a sandbox restart on new ports', async (t) => {
+/** A session store in a temporary directory, removed when the test ends, and a silent log. */
+async function sandboxStore(t: TestContext, prefix: string): Promise<{ later: ReturnType<typeof teardown>, store: FileStore, log: Logger }> {
   const later = teardown(t)
-  const dir = await mkdtemp(join(tmpdir(), 'sandbox-'))
+  const dir = await mkdtemp(join(tmpdir(), prefix))
   later(() => rm(dir, { recursive: true, force: true }))
-  const store = new FileStore(join(dir, 'session'))
-  const log = pino({ level: 'silent' })
+  return { later, store: new FileStore(join(dir, 'session')), log: pino({ level: 'silent' }) }
+}
+
+test('a session homed on DC 4 survives a sandbox restart on new ports', async (t) => {
+  const { later, store, log } = await sandboxStore(t, 'sandbox-')
   const phone = '+999 66 4 7001'
 
   let sandbox = await startSandbox({ store, log })
@@ -42,11 +46,7 @@ test('a session homed on DC 4 survives a sandbox restart on new ports', async (t
 })
 
 test("the account's joins and leaves survive a sandbox restart", async (t) => {
-  const later = teardown(t)
-  const dir = await mkdtemp(join(tmpdir(), 'sandbox-'))
-  later(() => rm(dir, { recursive: true, force: true }))
-  const store = new FileStore(join(dir, 'session'))
-  const log = pino({ level: 'silent' })
+  const { later, store, log } = await sandboxStore(t, 'sandbox-')
   const phone = '+1 555 010 7002'
   const listed = async (gateway: TelegramGateway): Promise<number[]> => {
     const ids: number[] = []
@@ -76,11 +76,7 @@ test("the account's joins and leaves survive a sandbox restart", async (t) => {
 })
 
 test('in the sandbox the demo account accepts a QR code 3 seconds after it is issued', async (t) => {
-  const later = teardown(t)
-  const dir = await mkdtemp(join(tmpdir(), 'sandbox-qr-'))
-  later(() => rm(dir, { recursive: true, force: true }))
-  const store = new FileStore(join(dir, 'session'))
-  const log = pino({ level: 'silent' })
+  const { later, store, log } = await sandboxStore(t, 'sandbox-qr-')
   let now = Date.now()
   const sandbox = await startSandbox({ store, log, clock: () => now })
   later(() => sandbox.stop())
@@ -99,11 +95,7 @@ test('in the sandbox the demo account accepts a QR code 3 seconds after it is is
 })
 
 test('the demo number with two-step verification signs in with the code, then its documented password', async (t) => {
-  const later = teardown(t)
-  const dir = await mkdtemp(join(tmpdir(), 'sandbox-'))
-  later(() => rm(dir, { recursive: true, force: true }))
-  const store = new FileStore(join(dir, 'session'))
-  const log = pino({ level: 'silent' })
+  const { later, store, log } = await sandboxStore(t, 'sandbox-')
   const sandbox = await startSandbox({ store, log, postEveryMs: 0 })
   later(() => sandbox.stop())
   const gateway = await TelegramGateway.open({ store, telegram: sandbox.telegram, log })

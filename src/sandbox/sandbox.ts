@@ -5,6 +5,7 @@
  * store's `.sandbox` sibling and encrypted like the session, so a restart keeps the login.
  * The demo world lives: a new post every few seconds, channel after channel.
  */
+import { errnoOf } from '../core/logger.ts'
 import { startEmulator, DEFAULT_LOGIN_CODE, type Emulator, type EmulatorSnapshot, type EmulatorSnapshotV1, startPostSchedule, type PostTimer, demoWorldOptions, TELEGRAM_LIKE_RATES } from '@telegram-connector/emulator'
 import type { BlobStore } from '../sessions/blob-store.ts'
 import { decryptSession, encryptSession } from '../sessions/session-encryption.ts'
@@ -88,7 +89,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       try {
         await store.write(SANDBOX_NAME, key ? encryptSession(key, plaintext) : plaintext)
       } catch (err) {
-        if (failedSaves++ === 0) log.error({ err: { message: (err as Error).message } }, 'could not save the sandbox state; it is saved again at its next change')
+        if (failedSaves++ === 0) log.error({ err: { message: (err as Error).message, errorCode: errnoOf(err) } }, 'could not save the sandbox state; it is saved again at its next change')
         else log.debug({ err: { message: (err as Error).message }, failedSaves }, 'could not save the sandbox state')
         return
       }

@@ -9,7 +9,8 @@ import { Writable } from 'node:stream'
 import { pino } from 'pino'
 import { createServiceMetrics } from '../../src/metrics/service-metrics.ts'
 import { errorSummary, loggerOptions } from '../../src/core/logger.ts'
-import { startService, type Service } from '../helpers/service.ts'
+import { startService, signInWithCode, type Service } from '../helpers/service.ts'
+import { waitUntil } from '../helpers/wait-until.ts'
 
 let service: Service
 
@@ -39,6 +40,19 @@ test('each request is one line when it is answered: info, with its status and a 
   ])
   assert.deepEqual(logged.filter((line) => line.msg === 'request completed' && line.level === 20).map((line) => line.req?.url), ['/health', '/metrics'])
   assert.ok(logged.filter((line) => line.msg === 'incoming request').every((line) => line.level === 20), 'a request coming in is at debug')
+})
+
+test('a live stream the client leaves is one line too, written when it goes', async () => {
+  await signInWithCode(service.url, service.emulator, '+15557009999')
+  const before = lines().length
+  const stream = new AbortController()
+  const response = await fetch(`${service.url}/messages/live`, { signal: stream.signal })
+  assert.equal(response.status, 200)
+  stream.abort()
+  await response.body?.cancel().catch(() => {})
+  await waitUntil(() => lines().slice(before).some((line) => line.msg === 'request completed' && line.req?.url === '/messages/live'), 'the stream\'s line')
+  const logged = lines().slice(before).filter((line) => line.req?.url === '/messages/live' && line.level === 30)
+  assert.deepEqual(logged.map((line) => [line.msg, line.res?.statusCode]), [['request completed', 200]])
 })
 
 test('an error is logged by class, message, code and cause: no DOMException constants, ECONNREFUSED as itself', () => {

@@ -10,6 +10,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Connector } from '../../telegram/connector.ts'
 import { badRequest, notSignedIn, toAppError } from '../../core/errors.ts'
+import { errnoOf } from '../../core/logger.ts'
 import type { LiveFeed } from '../../live/live-feed.ts'
 import type { Clock } from '../../core/clock.ts'
 import { parseChannelSelection } from '../channel-selection.ts'
@@ -51,6 +52,8 @@ export function messagesLiveRoute(options: LiveRouteOptions): FastifyPluginAsync
       response.on('close', () => {
         abort.abort()
         subscription.close()
+        // A stream the client left never finishes, so Fastify writes no line for it: this is its one line.
+        if (!response.writableFinished) request.log.info({ req: request, res: reply, responseTime: Math.round(reply.elapsedTime) }, 'request completed')
       })
       response.writeHead(200, {
         // What hooks set before the hijack (CORS) goes out too.
@@ -67,7 +70,8 @@ export function messagesLiveRoute(options: LiveRouteOptions): FastifyPluginAsync
         await writeSse(response, events, abort.signal, { clock: options.clock, heartbeatMs: HEARTBEAT_MS, retryMs: RETRY_MS })
       } catch (err) {
         const error = toAppError(err)
-        options.log?.warn({ err: { message: error.message, code: error.code } }, 'live stream ended by an error')
+        // `code` at the top level: the redaction of login codes (`*.code`) would hide it one level down.
+        options.log?.warn({ code: error.code, error: error.message, errorCode: errnoOf(error.cause) }, 'live stream ended by an error')
         const retry = error.retryAfter !== undefined ? `retry: ${error.retryAfter * 1000}\n` : ''
         if (!response.writableEnded) response.write(`: error ${error.code}: ${error.detail.replace(/\s+/g, ' ')}\n${retry}\n`)
       } finally {

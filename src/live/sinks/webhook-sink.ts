@@ -11,6 +11,7 @@
  * acknowledgements that follow are folded into the next write: the stored cursor trails the
  * acknowledged one by at most that write, and never passes an unacknowledged event.
  */
+import { errnoOf } from '../../core/logger.ts'
 import type { BlobStore } from '../../sessions/blob-store.ts'
 import { systemClock, type Clock } from '../../core/clock.ts'
 import type { LiveEvent } from '../live-feed.ts'
@@ -132,7 +133,7 @@ export class WebhookSink implements Sink {
     } catch (err) {
       // The next commit carries a later cursor: a failure costs at most a re-delivery after a
       // restart, never a gap, so delivery goes on.
-      log?.warn({ sink: this.name, err: { message: (err as Error).message } }, 'could not save the delivery cursor; a restart may deliver some events again')
+      log?.warn({ sink: this.name, err: { message: (err as Error).message, errorCode: errnoOf(err) } }, 'could not save the delivery cursor; a restart may deliver some events again')
     } finally {
       this.#writing = null
     }
