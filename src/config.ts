@@ -11,7 +11,7 @@ import { isIP } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { parseChannelList } from './telegram/channel-reference.ts'
 import { ConfigError, httpUrl, parseSeconds, quote, read, readNamedFile } from './config-values.ts'
-import { parseNats, parseWebhook, type NatsConfig, type WebhookConfig } from './sink-config.ts'
+import { parseNats, parseSinkStartAt, parseWebhook, type NatsConfig, type WebhookConfig } from './sink-config.ts'
 
 export { ConfigError } from './config-values.ts'
 export { DEFAULT_NATS_STREAM, DEFAULT_NATS_SUBJECT_PREFIX, DEFAULT_WEBHOOK_TIMEOUT_SECONDS, type NatsConfig, type WebhookConfig } from './sink-config.ts'
@@ -63,6 +63,11 @@ export interface Config {
   readonly nats: NatsConfig | null
   /** LIVE_CHANNELS: only these channels (bare ids) go to the webhook and NATS; null: every channel. */
   readonly liveChannels: ReadonlySet<number> | null
+  /**
+   * SINK_START_AT: where a sink's delivery begins at its very first start (Unix seconds: every
+   * message dated after it); null: the feed's position at that start.
+   */
+  readonly sinkStartAt: number | null
 }
 
 export const DEFAULT_PORT = 5000
@@ -101,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     webhook: parseWebhook(env),
     nats: parseNats(env),
     liveChannels: parseLiveChannels(read(env, 'LIVE_CHANNELS')),
+    sinkStartAt: parseSinkStartAt(read(env, 'SINK_START_AT')),
     logFormat: parseLogFormat(env),
   }
   Object.freeze(config.telegramDc)

@@ -24,6 +24,8 @@ export interface LiveCursor {
 }
 
 const VERSION = '1'
+/** The epoch of a cursor no process wrote (a sink's chosen start): never a process's own (those are random). */
+export const START_EPOCH = 's'
 /** A cursor is a header value too; this keeps a hostile one from costing more than a parse. */
 export const MAX_CURSOR_LENGTH = 64 * 1024
 const EPOCH = /^[0-9a-z]{1,16}$/

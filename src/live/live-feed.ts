@@ -57,4 +57,10 @@ export interface LiveSubscription extends AsyncIterable<LiveEvent> {
 export interface LiveFeed {
   /** Throws AppError INVALID_CURSOR (400) when `after` is not a cursor of this feed. */
   subscribe(options: SubscribeOptions): LiveSubscription
+  /**
+   * A cursor standing before any event: subscribing after it yields what comes from now on
+   * (null) or every message dated after `since` (Unix seconds), then live; and after a restart
+   * the messages dated after the moment it was made. Where a sink's delivery begins.
+   */
+  startCursor(since: number | null): string
 }

@@ -28,7 +28,7 @@ import { catchUpFromHistory } from './history-catch-up.ts'
 import { differenceOrder, type ChannelPlace, type OrderedItem } from './difference-order.ts'
 import { SINK_RETRY_POLICY, retryDelay } from './sinks/retry-delay.ts'
 import { deleteEventId, editEventId, messageEventId, resetEventId, telethonDate } from './event-id.ts'
-import { decodeCursor } from './live-cursor.ts'
+import { decodeCursor, encodeCursor, START_EPOCH } from './live-cursor.ts'
 import type { LiveFeed, LiveSubscription, SubscribeOptions } from './live-feed.ts'
 import { LiveJournal, type JournalEntry } from './live-journal.ts'
 import { HubSubscription, type SubscriptionHost } from './live-subscription.ts'
@@ -127,6 +127,14 @@ export class LiveHub implements LiveFeed, SubscriptionHost {
     this.#subscribers.add(subscription)
     this.#metrics?.setLiveSubscribers(this.#subscribers.size)
     return subscription
+  }
+
+  startCursor(since: number | null): string {
+    // This process's journal place now: a resume in this process misses nothing of it, edits
+    // included; in another, the messages dated after now. A chosen time reads history first.
+    // Dates are whole seconds: a post in this very second is read again rather than missed.
+    if (since === null) return encodeCursor({ epoch: this.epoch, seq: this.journal.head, live: true, origin: this.nowSeconds() - 1, positions: new Map() })
+    return encodeCursor({ epoch: START_EPOCH, seq: 0, live: false, origin: since, positions: new Map() })
   }
 
   /** Stops listening to Telegram and closes every subscriber. */

@@ -100,7 +100,7 @@ test('posts, edits and deletions made in Telegram reach the webhook and the stre
   const second = post(1, 'sink two')
   const third = post(0, 'sink three')
   emulator.edit(first.channel, first.id, 'sink one, edited')
-  emulator.delete(third.channel, [third.id])
+  const deletion = emulator.delete(third.channel, [third.id])
   const expected = [
     ['message', first.channel, first.id],
     ['message', second.channel, second.id],
@@ -121,7 +121,7 @@ test('posts, edits and deletions made in Telegram reach the webhook and the stre
   assert.deepEqual(stored.map((message) => message.header.get(CURSOR_HEADER)), receiver.acknowledged().map((request) => request.delivery.id))
   const messageIds = stored.map((message) => message.header.get('Nats-Msg-Id'))
   assert.ok(messageIds.includes(`${first.channel}:${first.id}`))
-  assert.ok(messageIds.includes(`${third.channel}:delete:${third.id}`))
+  assert.ok(messageIds.includes(`${third.channel}:delete:${deletion.pts}`), 'a deletion is named by its pts')
   const edit = receiver.acknowledged().find((request) => request.delivery.event === 'edit')!
   assert.equal((edit.delivery.data as { message: string }).message, 'sink one, edited')
   assert.ok(messageIds.some((id) => id.startsWith(`${first.channel}:${first.id}:edit:`)))

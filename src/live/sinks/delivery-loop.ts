@@ -27,6 +27,8 @@ export interface DeliveryLoopOptions {
   policy?: RetryPolicy | undefined
   /** Events read from the feed ahead of delivery (default 1000). */
   readAhead?: number | undefined
+  /** SINK_START_AT: where a sink that has never started begins (Unix seconds); null or absent: the feed's position then. */
+  startAt?: number | null | undefined
 }
 
 /** starting: finding where to resume; ok: the last attempt succeeded (or none failed); retrying: backing off after a failure. */
@@ -121,8 +123,13 @@ export class DeliveryLoop {
   async #run(): Promise<void> {
     const { log, feed } = this.#options
     const sink = this.#sink.name
-    let cursor = await this.#openSink()
+    // Where the sink began is recorded before its target is even reached: a target away since
+    // the very first start loses nothing of what the feed gave from then on.
+    const start = await this.#begin()
+    let cursor = (await this.#openSink()) ?? start
     while (!this.#stopping) {
+      if (cursor === null) cursor = await this.#begin(true)
+      if (cursor === null) return
       let subscription: LiveSubscription
       try {
         subscription = feed.subscribe({ after: cursor, channels: this.#options.channels ?? null })
@@ -174,6 +181,31 @@ export class DeliveryLoop {
         this.#state = 'starting'
         const delay = retryDelay(this.#policy, attempt, this.#random())
         log.warn({ sink: this.#sink.name, attempt, reason: this.#lastError, retryInMs: delay }, 'cannot open the sink; retrying')
+        await this.#sleep(delay)
+      }
+    }
+    return null
+  }
+
+  /**
+   * Where the sink began: its record, or, for a sink that has never started (or when `again`),
+   * a new one (the feed's position now, or SINK_START_AT) kept before anything is delivered.
+   * Retried until the store answers; null when the loop stopped first.
+   */
+  async #begin(again = false): Promise<string | null> {
+    const { log, feed } = this.#options
+    for (let attempt = 1; !this.#stopping; attempt++) {
+      try {
+        const recorded = again ? null : await this.#sink.started()
+        if (recorded !== null) return recorded
+        const start = feed.startCursor(this.#options.startAt ?? null)
+        await this.#sink.begin(start)
+        log.info({ sink: this.#sink.name, startAt: this.#options.startAt ?? 'now' }, 'the sink starts here: its delivery begins with what the feed gives from this point')
+        return start
+      } catch (err) {
+        this.#lastError = reasonOf(err)
+        const delay = retryDelay(this.#policy, attempt, this.#random())
+        log.warn({ sink: this.#sink.name, attempt, reason: this.#lastError, retryInMs: delay }, 'cannot record where the sink starts; retrying')
         await this.#sleep(delay)
       }
     }

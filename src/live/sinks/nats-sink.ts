@@ -4,7 +4,9 @@
  * `Connector-Cursor` header is where delivery resumes, so the stream is the only place the
  * cursor lives. Each event is then published with a `Nats-Msg-Id` (nats-message.ts) and counts
  * as delivered only once JetStream's ack arrives; a re-send of an event whose ack was lost is
- * dropped by the stream's duplicate window.
+ * dropped by the stream's duplicate window. Until the stream holds one of its messages, delivery
+ * resumes from where the sink began, recorded beside the session (`<session>.nats-start`), so a
+ * broker away since the very first start loses nothing either.
  *
  * The client reconnects by itself, for ever; while it is away publishes fail (a timeout) and
  * the loop retries them, and `reachable()` says so for /health.
@@ -12,6 +14,8 @@
 import type * as Nats from 'nats'
 import type { ConnectionOptions, JetStreamManager, NatsConnection, NatsError } from 'nats'
 import type { NatsConfig } from '../../config.ts'
+import type { BlobStore } from '../../sessions/blob-store.ts'
+import { decodeSinkCursor, encodeSinkCursor } from './sink-cursor.ts'
 import type { LiveEvent } from '../live-feed.ts'
 import { CURSOR_HEADER, EVENT_HEADER, natsMessageId, natsSubject } from './nats-message.ts'
 import type { DeliveryResult, Sink, SinkLog } from './sink.ts'
@@ -19,6 +23,10 @@ import type { DeliveryResult, Sink, SinkLog } from './sink.ts'
 export interface NatsSinkOptions {
   config: NatsConfig
   log: SinkLog
+  /** The session store (the lease-fenced one), where the start is recorded; absent: none is kept. */
+  store?: BlobStore | undefined
+  /** SESSION_ENCRYPTION_KEY: the start record is stored as the session is. */
+  storeKey?: Buffer | null | undefined
   /** How long a publish waits for its ack (default 10 s). */
   publishTimeoutMs?: number | undefined
   /** How long one connection attempt may take (default 10 s). */
@@ -31,6 +39,8 @@ export interface NatsSinkOptions {
 
 /** JetStream's API error for "no message found" (a stream with nothing on the subjects yet). */
 const NO_MESSAGE_FOUND = 10037
+/** The store object beside the session that records where the NATS sink began. */
+export const NATS_START_OBJECT = '.nats-start'
 const STREAM_NOT_FOUND = 10059
 
 /** The client, loaded at the first connection: a service without NATS_URL never loads it. */
@@ -69,6 +79,17 @@ export class NatsSink implements Sink {
       if ((err as NatsError).api_error?.err_code === NO_MESSAGE_FOUND) return null
       throw err
     }
+  }
+
+  /** The start recorded beside the session: where delivery resumes until the stream holds one of its messages. */
+  async started(): Promise<string | null> {
+    const store = this.#options.store
+    const stored = store === undefined ? null : await store.read(NATS_START_OBJECT)
+    return stored === null ? null : decodeSinkCursor(this.#options.storeKey ?? null, stored, `${store!.describe()}${NATS_START_OBJECT}`)
+  }
+
+  async begin(cursor: string): Promise<void> {
+    await this.#options.store?.write(NATS_START_OBJECT, encodeSinkCursor(this.#options.storeKey ?? null, cursor))
   }
 
   async deliver(event: LiveEvent, signal: AbortSignal): Promise<DeliveryResult> {
