@@ -112,6 +112,7 @@ export class LiveHub implements LiveFeed, SubscriptionHost {
       this.#telegram.onUpdate((update, peers) => this.#onUpdate(update, peers)),
       this.#telegram.onChannelTooLong((channelId) => this.#inChannel(channelId, () => this.#fill(channelId))),
       this.#telegram.onReconnected(() => void this.#sweep()),
+      this.#telegram.onSignedOut((reason) => this.#signedOut(reason)),
     )
     if (this.#telegram.authorized()) void this.ready().catch(() => {})
   }
@@ -142,6 +143,12 @@ export class LiveHub implements LiveFeed, SubscriptionHost {
     this.#closing.abort()
     for (const detach of this.#detach.splice(0)) detach()
     for (const subscription of [...this.#subscribers]) subscription.close()
+  }
+
+  /** The login ended: every subscriber is closed with the reason, and the next login lists the channels afresh. */
+  #signedOut(reason: 'signed_out' | 'revoked'): void {
+    this.#seeded = null
+    for (const subscription of [...this.#subscribers]) subscription.close(reason)
   }
 
   // SubscriptionHost: what a subscription asks of the hub.

@@ -21,6 +21,7 @@ import { encodeCursor, type LiveCursor } from './live-cursor.ts'
 import type { LiveEvent, LiveSubscription } from './live-feed.ts'
 import type { JournalEntry, LiveJournal } from './live-journal.ts'
 import type { LiveTelegram } from './live-telegram.ts'
+import { notSignedIn } from '../errors.ts'
 
 export interface SubscriptionHost {
   readonly journal: LiveJournal
@@ -41,7 +42,8 @@ export interface SubscriptionStart {
   since: number | null
 }
 
-export type CloseReason = 'closed' | 'lagging'
+/** Why a subscription ended: its consumer closed it, it lagged, or the login ended (signed out, revoked). */
+export type CloseReason = 'closed' | 'lagging' | 'signed_out' | 'revoked'
 
 export class HubSubscription implements LiveSubscription {
   /** The journal seq this subscriber has taken (or skipped) up to. */
@@ -94,6 +96,8 @@ export class HubSubscription implements LiveSubscription {
     const origin = cursor?.origin ?? since ?? host.nowSeconds()
     const wanted = (channelId: number): boolean => channels === null || channels.has(channelId)
 
+    // Nobody signed in: nothing to ask Telegram.
+    if (!host.telegram.authorized()) throw notSignedIn()
     await host.ready()
     if (this.#closed) return
     let needHistory: boolean

@@ -97,6 +97,8 @@ export class TelegramGateway implements Connector<TelethonDict> {
   #signInQueue: Promise<unknown> = Promise.resolve()
   /** Live feed listeners: channels whose gap Telegram will not replay. */
   readonly #channelTooLong: Listeners<[channelId: number]>
+  /** The login ended: signed out here, or revoked (confirmed) elsewhere. */
+  readonly #loginEnded = new Listeners<[reason: 'signed_out' | 'revoked']>()
 
   private constructor(deps: GatewayDeps, session: SessionKeeper, client: TelegramClient, channelTooLong: Listeners<[channelId: number]>) {
     this.#deps = deps
@@ -190,6 +192,7 @@ export class TelegramGateway implements Connector<TelethonDict> {
       }
       await this.#session.commit({ ...EMPTY_SESSION_RECORD })
       this.#deps.log.info({}, 'signed out of Telegram; session cleared')
+      this.#loginEnded.emit('signed_out')
     })
   }
 
@@ -315,6 +318,7 @@ export class TelegramGateway implements Connector<TelethonDict> {
       authorized: () => this.authorized && !this.#closed,
       connection: this.#connection,
       channelTooLong: this.#channelTooLong,
+      signedOut: this.#loginEnded,
     })
   }
 
@@ -358,6 +362,7 @@ export class TelegramGateway implements Connector<TelethonDict> {
     }
     // Reads that failed together confirm together; the first to get here drops the record.
     await this.#session.dropRevoked(record, telegramError)
+    if (!this.authorized) this.#loginEnded.emit('revoked')
     return err
   }
 

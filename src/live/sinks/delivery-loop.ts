@@ -69,6 +69,8 @@ export class DeliveryLoop {
   #refused = 0
   #retries = 0
   #lastError: string | null = null
+  /** Why the last subscription to the feed failed, while failures go on. */
+  #feedError: string | null = null
   readonly #running: Promise<void>
 
   private constructor(options: DeliveryLoopOptions) {
@@ -127,6 +129,9 @@ export class DeliveryLoop {
     // the very first start loses nothing of what the feed gave from then on.
     const start = await this.#begin()
     let cursor = (await this.#openSink()) ?? start
+    // Subscriptions in a row that failed or ended before an event was settled: the pause before
+    // the next grows with it (nobody signed in, Telegram away), so nothing spins.
+    let fruitless = 0
     while (!this.#stopping) {
       if (cursor === null) cursor = await this.#begin(true)
       if (cursor === null) return
@@ -144,22 +149,28 @@ export class DeliveryLoop {
       const ahead = new ReadAhead<LiveEvent>(subscription, this.#options.readAhead ?? 1000)
       this.#subscription = subscription
       this.#ahead = ahead
+      fruitless++
       try {
         for (let event = await ahead.take(); event !== undefined; event = await ahead.take()) {
           this.#inHand = event
           if (!(await this.#settle(event))) break
           cursor = event.id
           this.#inHand = null
+          fruitless = 0
         }
       } catch (err) {
-        log.warn({ sink, err: { message: (err as Error).message } }, 'the live feed failed; subscribing again after the last delivered event')
+        // Said once per series of failures, not at every attempt.
+        const reason = reasonOf(err)
+        if (fruitless === 1 || reason !== this.#feedError) log.warn({ sink, reason, err: { message: (err as Error).message } }, 'the live feed failed; subscribing again after the last delivered event, with backoff')
+        this.#feedError = reason
       } finally {
         ahead.close()
         subscription.close()
         this.#inHand = null
       }
       // A feed that ended by itself is not spun on.
-      if (!this.#stopping) await this.#sleep(this.#policy.initialMs)
+      if (!this.#stopping) await this.#sleep(fruitless === 0 ? this.#policy.initialMs : retryDelay(this.#policy, fruitless, this.#random()))
+      if (fruitless === 0) this.#feedError = null
     }
   }
 
