@@ -15,7 +15,8 @@ export interface LiveEvent {
   /**
    * The opaque resume cursor of this event: subscribing with `after: id` yields exactly the
    * events that came after this one (none twice, none missing). Safe in an SSE `id:` line and
-   * in an HTTP header (no newlines, no NUL).
+   * in an HTTP header (no newlines, no NUL). It begins with `eventId` and a `/`, so the SSE
+   * `id:` names the event as the other transports do.
    */
   readonly id: string
   /**

@@ -17,7 +17,7 @@ import type { tl } from '@mtcute/core'
 import type { ChannelRef } from '../telegram/channel-list.ts'
 import type { LiveMetrics } from '../metrics/service-metrics.ts'
 import { catchUpFromHistory } from './history-catch-up.ts'
-import { encodeCursor, type LiveCursor } from './live-cursor.ts'
+import { eventCursor, type LiveCursor } from './live-cursor.ts'
 import type { LiveEvent, LiveSubscription } from './live-feed.ts'
 import type { JournalEntry, LiveJournal } from './live-journal.ts'
 import type { LiveTelegram } from './live-telegram.ts'
@@ -110,7 +110,7 @@ export class HubSubscription implements LiveSubscription {
     }
 
     const event = (entry: Omit<JournalEntry, 'seq'>, live: boolean): LiveEvent => {
-      const id = encodeCursor({ epoch: host.epoch, seq: this.position, live, origin, positions })
+      const id = eventCursor(entry.eventId, { epoch: host.epoch, seq: this.position, live, origin, positions })
       host.metrics?.recordLiveEvent(entry.event, Math.max(0, host.nowSeconds() - entry.date))
       return { id, eventId: entry.eventId, event: entry.event, channelId: entry.channelId, data: entry.data, json: entry.json, date: entry.date }
     }

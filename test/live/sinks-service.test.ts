@@ -120,6 +120,8 @@ test('posts, edits and deletions made in Telegram reach the webhook and the stre
   const stored = await storedMessages(reader, NATS.stream)
   assert.deepEqual(stored.map((message) => message.header.get(CURSOR_HEADER)), receiver.acknowledged().map((request) => request.delivery.id))
   const messageIds = stored.map((message) => message.header.get('Nats-Msg-Id'))
+  // One event, one id: the cursor (the SSE id, the webhook's id) begins with the Nats-Msg-Id.
+  for (const message of stored) assert.ok(message.header.get(CURSOR_HEADER).startsWith(`${message.header.get('Nats-Msg-Id')}/`))
   assert.ok(messageIds.includes(`${first.channel}:${first.id}`))
   assert.ok(messageIds.includes(`${third.channel}:delete:${deletion.pts}`), 'a deletion is named by its pts')
   const edit = receiver.acknowledged().find((request) => request.delivery.event === 'edit')!
