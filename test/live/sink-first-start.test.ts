@@ -9,18 +9,17 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { NatsConnection } from 'nats'
-import type { NatsConfig } from '../../src/config.ts'
 import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
 import { pumpClock, type ClockPump } from '../helpers/clock-pump.ts'
 import { ManualClock } from '../helpers/manual-clock.ts'
-import { connectReader, startNatsServer, storedMessages, type NatsServer } from '../helpers/nats-server.ts'
+import { NATS_DEFAULTS, connectReader, startNatsServer, storedMessages, type NatsServer } from '../helpers/nats-server.ts'
 import { startService, type Service, signInWithCode } from '../helpers/service.ts'
 import { waitUntil } from '../helpers/wait-until.ts'
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts'
 
 const NOW = Math.floor(Date.now() / 1000)
 const WORLD = { seed: 44, channels: 2, messagesPerChannel: 20, spanSeconds: 3_600, now: NOW }
-const NATS: Omit<NatsConfig, 'servers'> = { stream: 'TELEGRAM', subjectPrefix: 'telegram', creds: null, user: null, password: null, token: null }
+const NATS = NATS_DEFAULTS
 
 let emulator: Emulator
 let nats: NatsServer

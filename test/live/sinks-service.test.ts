@@ -9,13 +9,12 @@ import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import type { NatsConnection } from 'nats'
-import type { NatsConfig } from '../../src/config.ts'
 import { startEmulator, type Emulator } from '../../src/emulator/emulator.ts'
 import { CURSOR_HEADER } from '../../src/live/sinks/nats-message.ts'
 import { createServiceMetrics } from '../../src/metrics/service-metrics.ts'
 import { pumpClock, type ClockPump } from '../helpers/clock-pump.ts'
 import { ManualClock } from '../helpers/manual-clock.ts'
-import { connectReader, startNatsServer, storedMessages, type NatsServer } from '../helpers/nats-server.ts'
+import { NATS_DEFAULTS, connectReader, startNatsServer, storedMessages, type NatsServer } from '../helpers/nats-server.ts'
 import { startService, type Service, signInWithCode } from '../helpers/service.ts'
 import { waitUntil } from '../helpers/wait-until.ts'
 import { startWebhookReceiver, type WebhookReceiver, type WebhookRequest } from '../helpers/webhook-receiver.ts'
@@ -23,7 +22,7 @@ import { startWebhookReceiver, type WebhookReceiver, type WebhookRequest } from 
 const NOW = Math.floor(Date.now() / 1000)
 const WORLD = { seed: 33, channels: 2, messagesPerChannel: 20, spanSeconds: 3_600, now: NOW }
 const SECRET = 'whsec_service_Hq27'
-const NATS: Omit<NatsConfig, 'servers'> = { stream: 'TELEGRAM', subjectPrefix: 'telegram', creds: null, user: null, password: null, token: null }
+const NATS = NATS_DEFAULTS
 
 let emulator: Emulator
 let nats: NatsServer
