@@ -45,7 +45,7 @@ export interface ServiceOptions {
   /** Given to both the gateway and the app (GET /metrics). */
   metrics?: ServiceMetrics
   /** Sinks of the live feed to start as the service does (WEBHOOK_*, NATS_*, LIVE_CHANNELS), and their clock and timings. */
-  sinks?: Partial<Pick<Config, 'webhook' | 'nats' | 'liveChannels'>> & Pick<SinkDeps, 'clock' | 'natsTiming'>
+  sinks?: Partial<Pick<Config, 'webhook' | 'nats' | 'liveChannels' | 'sinkStartAt'>> & Pick<SinkDeps, 'clock' | 'natsTiming'>
   /** The live feed's settings (journal size, lag limit). */
   live?: Omit<LiveHubOptions, 'telegram' | 'metrics'>
 }
@@ -104,8 +104,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     const gateway = await TelegramGateway.open(deps)
     const live = new LiveHub({ telegram: gateway.live(), log, ...options.live, ...(options.metrics ? { metrics: options.metrics } : {}) })
     // As src/main.ts starts them; none configured, none started.
-    const { webhook = null, nats = null, liveChannels = null, ...sinkDeps } = options.sinks ?? {}
-    const sinks = startSinks({ webhook, nats, liveChannels, sessionEncryptionKey: options.sessionKey ?? null }, { ...sinkDeps, feed: live, store: store!, log, metrics: sinkMetrics })
+    const { webhook = null, nats = null, liveChannels = null, sinkStartAt = null, ...sinkDeps } = options.sinks ?? {}
+    const sinks = startSinks({ webhook, nats, liveChannels, sinkStartAt, sessionEncryptionKey: options.sessionKey ?? null }, { ...sinkDeps, feed: live, store: store!, log, metrics: sinkMetrics })
     const app = await buildApp({
       connector: gateway,
       live,

@@ -4,7 +4,8 @@
  * for the whole first run, still away across a restart (posts made while the service was
  * down), and then come back: every post from the sinks' first start arrives at both, the
  * duplicates at-least-once allows aside. Two edits of one message in one second both reach the
- * stream: each event has its own Nats-Msg-Id.
+ * stream: each event has its own Nats-Msg-Id. With SINK_START_AT, a new sink begins with every
+ * message dated after that time.
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -103,4 +104,27 @@ test('two edits of one message in the same second both reach the stream, each wi
   const stored = await edits()
   assert.deepEqual(stored.map((m) => m.json<{ message: string }>().message), ['edit one', 'edit two'])
   assert.deepEqual(stored.map((m) => m.header.get('Nats-Msg-Id')), [`${channel.id}:${id}:edit:${first.pts}`, `${channel.id}:${id}:edit:${second.pts}`])
+})
+
+test('SINK_START_AT: a new sink begins with every message dated after it, then goes live', async () => {
+  const since = NOW - 1_800
+  const other = await startWebhookReceiver()
+  const started = await startService({ sharedEmulator: emulator, sinks: { webhook: { url: other.url, secret: 'whsec_start_at', timeoutMs: 2_000 }, sinkStartAt: since, clock } })
+  try {
+    await signInWithCode(started.url, emulator, '+15557000939')
+    const window = (await (await fetch(`${started.url}/messages?start_time=${since}`)).json()) as Array<{ id: number; peer_id: { channel_id: number } }>
+    const channel = emulator.world.channels[1]!
+    const expected = new Set([...window.map((m) => `${m.peer_id.channel_id}:${m.id}`), `${channel.id}:${channel.log.nextId()}`])
+    emulator.post(channel.id, 'after the start')
+    const delivered = (): Set<string> => new Set(other.acknowledged().filter((r) => r.delivery.event === 'message').map((r) => {
+      const data = r.delivery.data as { id: number; peer_id: { channel_id: number } }
+      return `${data.peer_id.channel_id}:${data.id}`
+    }))
+    await waitUntil(() => [...expected].every((key) => delivered().has(key)), 'every message dated after SINK_START_AT, then the new post')
+    assert.ok(window.length > 0, 'the world has messages in that window')
+    assert.deepEqual(delivered(), expected, 'nothing dated before it')
+  } finally {
+    await started.close()
+    await other.close()
+  }
 })
