@@ -25,7 +25,7 @@ import type { TelegramLog } from '../telegram/mtcute-client.ts'
 import { toTelethonDict, writeTelethonJson } from '../telegram/telethon-shape.ts'
 import { systemClock, type Clock } from '../clock.ts'
 import { catchUpFromHistory } from './history-catch-up.ts'
-import { differenceOrder, type ChannelPlace, type OrderedItem } from './difference-order.ts'
+import { channelUpdate, differenceOrder, type ChannelPlace, type OrderedItem } from './difference-order.ts'
 import { SINK_RETRY_POLICY, retryDelay } from './sinks/retry-delay.ts'
 import { deleteEventId, editEventId, messageEventId, resetEventId, telethonDate } from './event-id.ts'
 import { decodeCursor, encodeCursor, START_EPOCH } from './live-cursor.ts'
@@ -395,18 +395,3 @@ export class LiveHub implements LiveFeed, SubscriptionHost {
   }
 }
 
-/** Where a channel update sits: its channel, pts (0 for a post from a difference) and message id. */
-function channelUpdate(update: tl.TypeUpdate): { channelId: number; pts: number; ptsCount: number; messageId: number } | null {
-  switch (update._) {
-    case 'updateNewChannelMessage':
-    case 'updateEditChannelMessage': {
-      const message = update.message
-      if (message._ === 'messageEmpty' || message.peerId._ !== 'peerChannel') return null
-      return { channelId: message.peerId.channelId, pts: update.pts, ptsCount: update.ptsCount, messageId: message.id }
-    }
-    case 'updateDeleteChannelMessages':
-      return { channelId: update.channelId, pts: update.pts, ptsCount: update.ptsCount, messageId: 0 }
-    default:
-      return null
-  }
-}
