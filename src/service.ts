@@ -22,7 +22,7 @@ export interface ServiceDeps {
   telegram: TelegramSettings
   log: Logger & TelegramLog
   /** The settings of the configuration the service reads: the session key, FLOOD_WAIT_MAX and FLOOD_WAIT_THRESHOLD, the sinks. */
-  config: Pick<Config, 'sessionEncryptionKey' | 'floodWaitMaxSeconds' | 'floodWaitThresholdSeconds' | 'webhook' | 'nats' | 'liveChannels'>
+  config: Pick<Config, 'sessionEncryptionKey' | 'floodWaitMaxSeconds' | 'floodWaitThresholdSeconds' | 'webhook' | 'nats' | 'liveChannels' | 'sinkStartAt'>
   /** GET /metrics, and what the gateway and the live feed count; absent: nothing is counted. */
   metrics?: ServiceMetrics | undefined
   /** The sinks' metrics, registered once in `metrics`'s registry however often the service is assembled. */

@@ -44,6 +44,7 @@ test('an empty environment gives the documented defaults in sandbox mode', () =>
     webhook: null,
     nats: null,
     liveChannels: null,
+    sinkStartAt: null,
     logFormat: null,
     allowedHosts: [],
     corsOrigins: [],
@@ -329,5 +330,14 @@ test('LIVE_CHANNELS takes channel ids, bare or -100-prefixed; a username or anyt
   assert.equal(loadConfig({ LIVE_CHANNELS: '' }).liveChannels, null)
   for (const value of ['durov', '2200000548,durov', '-42', ',', 'x y']) {
     assert.throws(() => loadConfig({ LIVE_CHANNELS: value }), (err: unknown) => err instanceof ConfigError && err.variable === 'LIVE_CHANNELS', value)
+  }
+})
+
+test('SINK_START_AT takes a time as start_time does, in Unix seconds; anything else names the variable', () => {
+  assert.equal(loadConfig({ SINK_START_AT: '2025-07-01T12:00:00Z' }).sinkStartAt, 1_751_371_200)
+  assert.equal(loadConfig({ SINK_START_AT: '1751371200' }).sinkStartAt, 1_751_371_200)
+  assert.equal(loadConfig({}).sinkStartAt, null)
+  for (const value of ['yesterday', '2025-13-01']) {
+    assert.throws(() => loadConfig({ SINK_START_AT: value }), (err: unknown) => err instanceof ConfigError && err.variable === 'SINK_START_AT', value)
   }
 })

@@ -11,7 +11,7 @@ import { isIP } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { parseChannelList } from '../core/channel-reference.ts'
 import { ConfigError, httpUrl, parseSeconds, quote, read, readNamedFile } from './config-values.ts'
-import { parseNats, parseWebhook, type NatsConfig, type WebhookConfig } from './sink-config.ts'
+import { parseNats, parseSinkStartAt, parseWebhook, type NatsConfig, type WebhookConfig } from './sink-config.ts'
 import { parseAccess, type AccessConfig } from './access-config.ts'
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../core/logger.ts'
 
@@ -68,6 +68,11 @@ export interface Config extends AccessConfig {
   readonly nats: NatsConfig | null
   /** LIVE_CHANNELS: only these channels (bare ids) go to the webhook and NATS; null: every channel. */
   readonly liveChannels: ReadonlySet<number> | null
+  /**
+   * SINK_START_AT: where a sink's delivery begins at its very first start (Unix seconds: every
+   * message dated after it); null: the feed's position at that start.
+   */
+  readonly sinkStartAt: number | null
 }
 
 export const DEFAULT_PORT = 5000
@@ -119,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     nats: parseNats(env),
     liveChannels: parseLiveChannels(read(env, 'LIVE_CHANNELS')),
     ...parseAccess(env, host),
+    sinkStartAt: parseSinkStartAt(read(env, 'SINK_START_AT')),
     logFormat: parseLogFormat(env),
   }
   Object.freeze(config.telegramDc)

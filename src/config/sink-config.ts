@@ -3,6 +3,7 @@
  * NATS JetStream (NATS_*) settings, read from the environment at start as part of `loadConfig`.
  */
 import { ConfigError, httpUrl, parseSeconds, quote, read, readNamedFile } from './config-values.ts'
+import { parseTime } from '../core/time-window.ts'
 
 export interface WebhookConfig {
   /** May carry credentials (user info, a query token): logged by host only. */
@@ -84,4 +85,12 @@ function readCredsFile(env: NodeJS.ProcessEnv): string | null {
     throw new ConfigError('NATS_CREDS', `NATS_CREDS file ${quote(path)} is not a NATS credentials file (a user JWT and an nkey seed)`)
   }
   return text
+}
+
+/** SINK_START_AT: an ISO 8601 time, a date or Unix seconds (as `start_time`), in Unix seconds. */
+export function parseSinkStartAt(text: string | null): number | null {
+  if (text === null) return null
+  const parsed = parseTime(text)
+  if (!parsed.ok) throw new ConfigError('SINK_START_AT', `SINK_START_AT must be a time (ISO 8601, a date or Unix seconds): ${parsed.reason}`)
+  return Math.floor(parsed.ms / 1000)
 }

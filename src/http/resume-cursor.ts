@@ -6,7 +6,7 @@
  * Unix seconds.
  */
 import type { MessageCursor } from '../telegram/message-cursor.ts'
-import { parseTime } from './time-window.ts'
+import { parseTime } from '../core/time-window.ts'
 
 export type CursorParse = { ok: true; cursor: MessageCursor } | { ok: false; reason: string }
 

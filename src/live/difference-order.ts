@@ -7,9 +7,12 @@
  * The pts sequence puts them back in place: from the channel's pts before the gap, each post
  * takes one pts step and each other update sits where its own pts says (pts - pts_count is the
  * channel's pts just before it). Posts take the free steps in id order, the order Telegram
- * numbered them. A post deleted within the gap is not in the difference at all; the posts after
- * it then come one step early, which never puts a post after a deletion that came later.
+ * numbered them. A post deleted within the gap is not in the difference at all, yet it took its
+ * step: every id after the channel's newest before the gap, up to the newest the batch names
+ * (posted or deleted), holds one, so the posts after it keep their place. `channelUpdate` says
+ * where one update sits (its channel, pts and message id).
  */
+import type { tl } from '@mtcute/core'
 
 export interface OrderedItem<T> {
   readonly item: T
@@ -57,4 +60,20 @@ export function differenceOrder<T>(batch: readonly OrderedItem<T>[], before: Cha
   }
   while (next < steps.length) take()
   return ordered
+}
+
+/** Where a channel update sits: its channel, pts (0 for a post from a difference) and message id. */
+export function channelUpdate(update: tl.TypeUpdate): { channelId: number; pts: number; ptsCount: number; messageId: number } | null {
+  switch (update._) {
+    case 'updateNewChannelMessage':
+    case 'updateEditChannelMessage': {
+      const message = update.message
+      if (message._ === 'messageEmpty' || message.peerId._ !== 'peerChannel') return null
+      return { channelId: message.peerId.channelId, pts: update.pts, ptsCount: update.ptsCount, messageId: message.id }
+    }
+    case 'updateDeleteChannelMessages':
+      return { channelId: update.channelId, pts: update.pts, ptsCount: update.ptsCount, messageId: 0 }
+    default:
+      return null
+  }
 }

@@ -11,8 +11,9 @@
  *   journal instead (edits and deletions included) and costs Telegram nothing. `live` says
  *   the event came after the stream's catch-up from history was complete.
  *
- * Wire form: base64url of `1~epoch~seq~L|C~origin~channel.id,channel.id…`, numbers in base 36.
- * Safe in an SSE `id:` line and an HTTP header.
+ * Wire form: `<event id>/` (LiveEvent.eventId, what a consumer deduplicates by) then base64url
+ * of `1~epoch~seq~L|C~origin~channel.id,channel.id…`, numbers in base 36; the event id is left
+ * out of a cursor that stands before any event. Safe in an SSE `id:` line and an HTTP header.
  */
 
 export interface LiveCursor {
@@ -24,6 +25,8 @@ export interface LiveCursor {
 }
 
 const VERSION = '1'
+/** The epoch of a cursor no process wrote (a sink's chosen start): never a process's own (those are random). */
+export const START_EPOCH = 's'
 /** A cursor is a header value too; this keeps a hostile one from costing more than a parse. */
 export const MAX_CURSOR_LENGTH = 64 * 1024
 const EPOCH = /^[0-9a-z]{1,16}$/
@@ -38,10 +41,15 @@ export function encodeCursor(cursor: LiveCursor): string {
   return Buffer.from(text, 'utf8').toString('base64url')
 }
 
+/** The cursor of one event: its id, then where it stands. */
+export function eventCursor(eventId: string, cursor: LiveCursor): string {
+  return `${eventId}/${encodeCursor(cursor)}`
+}
+
 /** The cursor, or null when `text` is not one this service wrote. */
 export function decodeCursor(text: string): LiveCursor | null {
-  if (text.length === 0 || text.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(text)) return null
-  const parts = Buffer.from(text, 'base64url').toString('utf8').split('~')
+  if (text.length === 0 || text.length > MAX_CURSOR_LENGTH || !/^(?:[0-9A-Za-z:,-]+\/)?[A-Za-z0-9_-]+$/.test(text)) return null
+  const parts = Buffer.from(text.slice(text.lastIndexOf('/') + 1), 'base64url').toString('utf8').split('~')
   if (parts.length !== 6 || parts[0] !== VERSION) return null
   const [, epoch, seqText, phase, originText, positionsText] = parts
   if (!EPOCH.test(epoch) || (phase !== 'L' && phase !== 'C')) return null

@@ -15,7 +15,8 @@ export interface LiveEvent {
   /**
    * The opaque resume cursor of this event: subscribing with `after: id` yields exactly the
    * events that came after this one (none twice, none missing). Safe in an SSE `id:` line and
-   * in an HTTP header (no newlines, no NUL).
+   * in an HTTP header (no newlines, no NUL). It begins with `eventId` and a `/`, so the SSE
+   * `id:` names the event as the other transports do.
    */
   readonly id: string
   /**
@@ -57,4 +58,10 @@ export interface LiveSubscription extends AsyncIterable<LiveEvent> {
 export interface LiveFeed {
   /** Throws AppError INVALID_CURSOR (400) when `after` is not a cursor of this feed. */
   subscribe(options: SubscribeOptions): LiveSubscription
+  /**
+   * A cursor standing before any event: subscribing after it yields what comes from now on
+   * (null) or every message dated after `since` (Unix seconds), then live; and after a restart
+   * the messages dated after the moment it was made. Where a sink's delivery begins.
+   */
+  startCursor(since: number | null): string
 }

@@ -25,10 +25,10 @@ import type { TelegramLog } from '../telegram/mtcute-log.ts'
 import { toTelethonDict, writeTelethonJson } from '../telegram/telethon-shape.ts'
 import { systemClock, type Clock } from '../core/clock.ts'
 import { catchUpFromHistory } from './history-catch-up.ts'
-import { differenceOrder, type ChannelPlace, type OrderedItem } from './difference-order.ts'
+import { channelUpdate, differenceOrder, type ChannelPlace, type OrderedItem } from './difference-order.ts'
 import { SINK_RETRY_POLICY, retryDelay } from './sinks/retry-delay.ts'
 import { deleteEventId, editEventId, messageEventId, resetEventId, telethonDate } from './event-id.ts'
-import { decodeCursor } from './live-cursor.ts'
+import { decodeCursor, encodeCursor, START_EPOCH } from './live-cursor.ts'
 import type { LiveFeed, LiveSubscription, SubscribeOptions } from './live-feed.ts'
 import { LiveJournal, type JournalEntry } from './live-journal.ts'
 import { HubSubscription, type SubscriptionHost } from './live-subscription.ts'
@@ -112,6 +112,7 @@ export class LiveHub implements LiveFeed, SubscriptionHost {
       this.#telegram.onUpdate((update, peers) => this.#onUpdate(update, peers)),
       this.#telegram.onChannelTooLong((channelId) => this.#inChannel(channelId, () => this.#fill(channelId))),
       this.#telegram.onReconnected(() => void this.#sweep()),
+      this.#telegram.onSignedOut((reason) => this.#signedOut(reason)),
     )
     if (this.#telegram.authorized()) void this.ready().catch(() => {})
   }
@@ -129,11 +130,25 @@ export class LiveHub implements LiveFeed, SubscriptionHost {
     return subscription
   }
 
+  startCursor(since: number | null): string {
+    // This process's journal place now: a resume in this process misses nothing of it, edits
+    // included; in another, the messages dated after now. A chosen time reads history first.
+    // Dates are whole seconds: a post in this very second is read again rather than missed.
+    if (since === null) return encodeCursor({ epoch: this.epoch, seq: this.journal.head, live: true, origin: this.nowSeconds() - 1, positions: new Map() })
+    return encodeCursor({ epoch: START_EPOCH, seq: 0, live: false, origin: since, positions: new Map() })
+  }
+
   /** Stops listening to Telegram and closes every subscriber. */
   close(): void {
     this.#closing.abort()
     for (const detach of this.#detach.splice(0)) detach()
     for (const subscription of [...this.#subscribers]) subscription.close()
+  }
+
+  /** The login ended: every subscriber is closed with the reason, and the next login lists the channels afresh. */
+  #signedOut(reason: 'signed_out' | 'revoked'): void {
+    this.#seeded = null
+    for (const subscription of [...this.#subscribers]) subscription.close(reason)
   }
 
   // SubscriptionHost: what a subscription asks of the hub.
@@ -380,18 +395,3 @@ export class LiveHub implements LiveFeed, SubscriptionHost {
   }
 }
 
-/** Where a channel update sits: its channel, pts (0 for a post from a difference) and message id. */
-function channelUpdate(update: tl.TypeUpdate): { channelId: number; pts: number; ptsCount: number; messageId: number } | null {
-  switch (update._) {
-    case 'updateNewChannelMessage':
-    case 'updateEditChannelMessage': {
-      const message = update.message
-      if (message._ === 'messageEmpty' || message.peerId._ !== 'peerChannel') return null
-      return { channelId: message.peerId.channelId, pts: update.pts, ptsCount: update.ptsCount, messageId: message.id }
-    }
-    case 'updateDeleteChannelMessages':
-      return { channelId: update.channelId, pts: update.pts, ptsCount: update.ptsCount, messageId: 0 }
-    default:
-      return null
-  }
-}

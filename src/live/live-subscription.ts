@@ -17,10 +17,11 @@ import type { tl } from '@mtcute/core'
 import type { ChannelRef } from '../telegram/channel-list.ts'
 import type { LiveMetrics } from '../metrics/service-metrics.ts'
 import { catchUpFromHistory } from './history-catch-up.ts'
-import { encodeCursor, type LiveCursor } from './live-cursor.ts'
+import { eventCursor, type LiveCursor } from './live-cursor.ts'
 import type { LiveEvent, LiveSubscription } from './live-feed.ts'
 import type { JournalEntry, LiveJournal } from './live-journal.ts'
 import type { LiveTelegram } from '../telegram/live-telegram.ts'
+import { notSignedIn } from '../core/errors.ts'
 
 export interface SubscriptionHost {
   readonly journal: LiveJournal
@@ -41,7 +42,8 @@ export interface SubscriptionStart {
   since: number | null
 }
 
-export type CloseReason = 'closed' | 'lagging'
+/** Why a subscription ended: its consumer closed it, it lagged, or the login ended (signed out, revoked). */
+export type CloseReason = 'closed' | 'lagging' | 'signed_out' | 'revoked'
 
 export class HubSubscription implements LiveSubscription {
   /** The journal seq this subscriber has taken (or skipped) up to. */
@@ -94,6 +96,8 @@ export class HubSubscription implements LiveSubscription {
     const origin = cursor?.origin ?? since ?? host.nowSeconds()
     const wanted = (channelId: number): boolean => channels === null || channels.has(channelId)
 
+    // Nobody signed in: nothing to ask Telegram.
+    if (!host.telegram.authorized()) throw notSignedIn()
     await host.ready()
     if (this.#closed) return
     let needHistory: boolean
@@ -106,7 +110,7 @@ export class HubSubscription implements LiveSubscription {
     }
 
     const event = (entry: Omit<JournalEntry, 'seq'>, live: boolean): LiveEvent => {
-      const id = encodeCursor({ epoch: host.epoch, seq: this.position, live, origin, positions })
+      const id = eventCursor(entry.eventId, { epoch: host.epoch, seq: this.position, live, origin, positions })
       host.metrics?.recordLiveEvent(entry.event, Math.max(0, host.nowSeconds() - entry.date))
       return { id, eventId: entry.eventId, event: entry.event, channelId: entry.channelId, data: entry.data, json: entry.json, date: entry.date }
     }

@@ -6,15 +6,8 @@ import type { ChannelSkipReason } from '../metrics/service-metrics.ts'
 import type { ChannelName, JoinTarget } from '../core/channel-reference.ts'
 import type { MessageCursor } from './message-cursor.ts'
 import type { HeldWait } from './flood-gate.ts'
+import type { TimeWindow } from '../core/time-window.ts'
 
-
-/** A window of time: messages with start < date <= end. */
-export interface TimeWindow {
-  /** Exclusive lower bound, milliseconds since the epoch. */
-  startMs: number
-  /** Inclusive upper bound, milliseconds since the epoch. */
-  endMs: number
-}
 
 /** A channel of the account left out of a window, and why. */
 export interface SkippedChannel {

@@ -15,7 +15,8 @@ import type { TelegramClient } from '@mtcute/node'
 import { systemClock, type Clock } from '../core/clock.ts'
 import type { AccountProfile, ChannelSummary, Connector, ConnectorStatus, MessageSelection, QrSignInOutcome, ReadOptions, SignInInput, SignInOutcome } from './connector.ts'
 import { AppError, notSignedIn, telegramUnavailable } from '../core/errors.ts'
-import type { SkippedChannel, TimeWindow } from './connector.ts'
+import type { SkippedChannel } from './connector.ts'
+import type { TimeWindow } from '../core/time-window.ts'
 import type { ChannelMetrics, SessionMetrics, TelegramMetrics } from '../metrics/service-metrics.ts'
 import type { BlobStore } from '../sessions/blob-store.ts'
 import { EMPTY_SESSION_RECORD } from '../sessions/session-record.ts'
@@ -97,6 +98,8 @@ export class TelegramGateway implements Connector<TelethonDict> {
   #signInQueue: Promise<unknown> = Promise.resolve()
   /** Live feed listeners: channels whose gap Telegram will not replay. */
   readonly #channelTooLong: Listeners<[channelId: number]>
+  /** The login ended: signed out here, or revoked (confirmed) elsewhere. */
+  readonly #loginEnded = new Listeners<[reason: 'signed_out' | 'revoked']>()
 
   private constructor(deps: GatewayDeps, session: SessionKeeper, client: TelegramClient, channelTooLong: Listeners<[channelId: number]>) {
     this.#deps = deps
@@ -193,6 +196,7 @@ export class TelegramGateway implements Connector<TelethonDict> {
       await this.#session.commit({ ...EMPTY_SESSION_RECORD })
       await this.#session.removeCopies()
       this.#deps.log.info({}, 'signed out of Telegram; session cleared')
+      this.#loginEnded.emit('signed_out')
     })
   }
 
@@ -318,6 +322,7 @@ export class TelegramGateway implements Connector<TelethonDict> {
       authorized: () => this.authorized && !this.#closed,
       connection: this.#connection,
       channelTooLong: this.#channelTooLong,
+      signedOut: this.#loginEnded,
     })
   }
 
@@ -362,6 +367,7 @@ export class TelegramGateway implements Connector<TelethonDict> {
     }
     // Reads that failed together confirm together; the first to get here drops the record.
     await this.#session.dropRevoked(record, telegramError)
+    if (!this.authorized) this.#loginEnded.emit('revoked')
     return err
   }
 

@@ -18,9 +18,11 @@ export interface LiveSourceParts {
   connection: TelegramConnection
   /** Fed by mtcute's onChannelTooLong (mtcute-client.ts). */
   channelTooLong: Listeners<[channelId: number]>
+  /** Fed by the gateway when the login ends. */
+  signedOut: Listeners<[reason: 'signed_out' | 'revoked']>
 }
 
-export function liveSource({ client, policy, authorized, connection, channelTooLong }: LiveSourceParts): LiveTelegram {
+export function liveSource({ client, policy, authorized, connection, channelTooLong, signedOut }: LiveSourceParts): LiveTelegram {
   return {
     caller: client,
     policy,
@@ -32,5 +34,6 @@ export function liveSource({ client, policy, authorized, connection, channelTooL
     },
     onChannelTooLong: (listener) => channelTooLong.add(listener),
     onReconnected: (listener) => connection.onReconnected(listener),
+    onSignedOut: (listener) => signedOut.add(listener),
   }
 }

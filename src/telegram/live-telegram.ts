@@ -15,4 +15,6 @@ export interface LiveTelegram {
   onChannelTooLong(listener: (channelId: number) => void): () => void
   /** The connection came back after being down (pushes may have been lost meanwhile). */
   onReconnected(listener: () => void): () => void
+  /** The login ended: signed out (POST /sign_out) or revoked by Telegram. */
+  onSignedOut(listener: (reason: 'signed_out' | 'revoked') => void): () => void
 }

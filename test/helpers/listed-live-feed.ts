@@ -35,10 +35,18 @@ export class ListedLiveFeed implements LiveFeed {
     }
   }
 
+  /** `start:<index>`: before the event at that index (the list's first, as `after: null` reads it, or the first dated after `since`). */
+  startCursor(since: number | null): string {
+    const index = since === null ? 0 : this.events.findIndex((event) => event.date > since)
+    return `start:${index < 0 ? this.events.length : index}`
+  }
+
   subscribe(options: SubscribeOptions): LiveSubscription {
     this.subscriptions.push(options.after)
     let index = 0
-    if (options.after !== null) {
+    if (options.after?.startsWith('start:')) {
+      index = Number(options.after.slice('start:'.length))
+    } else if (options.after !== null) {
       index = this.events.findIndex((event) => event.id === options.after) + 1
       if (index === 0) throw new Error(`unknown cursor ${options.after}`)
     }

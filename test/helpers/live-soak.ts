@@ -3,7 +3,8 @@
  * bench's `soak` scenario start it): an emulator, the whole service signed in, `subscribers`
  * GET /messages/live connections read as raw HTTP, and the emulator editing its channels'
  * messages in rounds, each round waiting until every subscriber has read it (so none falls
- * behind far enough to be disconnected). After each sample's rounds it collects garbage and
+ * behind far enough to be disconnected). After a warm-up that fills the feed's journal once,
+ * and after each sample's rounds, it collects garbage and
  * prints one JSON line: `{"events": <per subscriber so far>, "heapMiB": <used heap after GC>, "ms": <since the start>}`.
  *
  *   node --expose-gc --import tsx test/helpers/live-soak.ts <subscribers> <events per subscriber> <samples>
@@ -14,7 +15,7 @@ import { startEmulator } from '@telegram-connector/emulator'
 import { startService, signInWithCode } from './service.ts'
 
 const ROUND = 500
-/** A journal smaller than the service's 10 000: it is full, and its memory taken, after the first sample. */
+/** A journal smaller than the service's 10 000: the warm-up fills it, so its memory is taken before the first sample. */
 const JOURNAL_SIZE = 2_000
 
 interface Reader { frames: number; response: IncomingMessage }
@@ -73,6 +74,11 @@ export async function runLiveSoak(subscribers: number, eventsPerSample: number, 
         stalled = total(readers) === read ? stalled + 1 : 0
         if (stalled === 200) edit()
       }
+    }
+    // Warm-up: the journal filled once, so that the samples compare like with like.
+    while (sent < JOURNAL_SIZE) {
+      for (let i = 0; i < ROUND; i++) edit()
+      await settle()
     }
     for (let sample = 0; sample < samples; sample++) {
       const sliceEnd = performance.now() + sampleMs

@@ -10,7 +10,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { jetstreamManager, type StoredMsg } from '@nats-io/jetstream'
+import type { NatsConfig } from '../../src/config/config.ts'
 import { freePort } from './service-process.ts'
+
+/** NATS_* as the service's defaults give them, with no credentials: a sink's config but for its servers. */
+export const NATS_DEFAULTS: Omit<NatsConfig, 'servers'> = { stream: 'TELEGRAM', subjectPrefix: 'telegram', creds: null, user: null, password: null, token: null }
 
 const NATS_SERVER = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server'
 const READY_TIMEOUT_MS = 20_000

@@ -49,7 +49,7 @@ export interface ServiceOptions {
   /** Given to both the gateway and the app (GET /metrics). */
   metrics?: ServiceMetrics
   /** Sinks of the live feed to start as the service does (WEBHOOK_*, NATS_*, LIVE_CHANNELS), and their clock and timings. */
-  sinks?: Partial<Pick<Config, 'webhook' | 'nats' | 'liveChannels'>> & Pick<SinkDeps, 'clock' | 'natsTiming'>
+  sinks?: Partial<Pick<Config, 'webhook' | 'nats' | 'liveChannels' | 'sinkStartAt'>> & Pick<SinkDeps, 'clock' | 'natsTiming'>
   /** The live feed's settings (journal size, lag limit). */
   live?: Omit<LiveHubOptions, 'telegram' | 'metrics'>
 }
@@ -94,7 +94,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     const gatewayOptions: ServiceDeps['gateway'] = { ...options.gateway }
     if (options.callTimeoutMs) Object.defineProperty(gatewayOptions, 'callTimeoutMs', { get: options.callTimeoutMs, enumerable: true })
     // The service as src/main.ts assembles it; none of the sinks configured, none started.
-    const { webhook = null, nats = null, liveChannels = null, ...sinkTimings } = options.sinks ?? {}
+    const { webhook = null, nats = null, liveChannels = null, sinkStartAt = null, ...sinkTimings } = options.sinks ?? {}
     const assembled = await assembleService({
       sessions: store!,
       telegram: {
@@ -104,7 +104,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
         publicKeyPem: emulator.publicKeyPem,
       },
       log,
-      config: { sessionEncryptionKey: options.sessionKey ?? null, floodWaitMaxSeconds: DEFAULT_FLOOD_WAIT_MAX_SECONDS, floodWaitThresholdSeconds: DEFAULT_FLOOD_WAIT_THRESHOLD_SECONDS, webhook, nats, liveChannels },
+      config: { sessionEncryptionKey: options.sessionKey ?? null, floodWaitMaxSeconds: DEFAULT_FLOOD_WAIT_MAX_SECONDS, floodWaitThresholdSeconds: DEFAULT_FLOOD_WAIT_THRESHOLD_SECONDS, webhook, nats, liveChannels, sinkStartAt },
       metrics: options.metrics,
       sinkMetrics,
       gateway: gatewayOptions,

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { parseTime, parseWindow } from '../../src/http/time-window.ts'
+import { parseTime, parseWindow } from '../../src/core/time-window.ts'
 
 const ms = (iso: string): number => Date.parse(iso)
 

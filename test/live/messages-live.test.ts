@@ -48,6 +48,8 @@ describe('GET /messages/live', () => {
       const events = await live.next(3)
       const byChannel = (list: Array<{ channel: number }>) => [...list].sort((a, b) => a.channel - b.channel)
       assert.deepEqual(byChannel(events.map(view)), byChannel(posted))
+      // The SSE id begins with the event's own id, as the webhook and NATS name it.
+      for (const event of events) assert.ok(event.id.startsWith(`${channelOf(event)}:${String(event.data.id)}/`), event.id)
       const window = await fetch(`${service.url}/messages?start_time=${WORLD.now - 1}`)
       const listed = (await window.json()) as Array<Record<string, unknown>>
       for (const event of events) {

@@ -170,7 +170,7 @@ test('a durable consumer on its own connection reads every event, with its heade
     assert.deepEqual(read.map((m) => m.subject), events.map((e) => `${config.subjectPrefix}.${e.event}.${e.channelId}`))
     assert.deepEqual(read.map((m) => m.data), events.map((e) => e.json))
     assert.equal(read[0]!.msgId, `${CHANNELS[0]}:100`)
-    assert.equal(read.at(-1)!.msgId, `${CHANNELS[1]}:delete:101`)
+    assert.equal(read.at(-1)!.msgId, events.at(-1)!.eventId)
     const info = await manager.consumers.info(config.stream, 'archive')
     await waitUntil(async () => (await manager.consumers.info(config.stream, 'archive')).ack_floor.stream_seq === events.length, 'every message acked')
     assert.equal(info.num_pending, 0)

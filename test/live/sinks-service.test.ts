@@ -10,13 +10,12 @@ import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import { Webhook } from 'standardwebhooks'
 import type { NatsConnection } from '@nats-io/transport-node'
-import type { NatsConfig } from '../../src/config/config.ts'
 import { startEmulator, type Emulator } from '@telegram-connector/emulator'
 import { CURSOR_HEADER } from '../../src/live/sinks/nats-message.ts'
 import { createServiceMetrics } from '../../src/metrics/service-metrics.ts'
 import { pumpClock, type ClockPump } from '../helpers/clock-pump.ts'
 import { ManualClock } from '../helpers/manual-clock.ts'
-import { connectReader, startNatsServer, storedMessages, type NatsServer } from '../helpers/nats-server.ts'
+import { NATS_DEFAULTS, connectReader, startNatsServer, storedMessages, type NatsServer } from '../helpers/nats-server.ts'
 import { startService, type Service, signInWithCode } from '../helpers/service.ts'
 import { waitUntil } from '../helpers/wait-until.ts'
 import { startWebhookReceiver, type WebhookReceiver, type WebhookRequest } from '../helpers/webhook-receiver.ts'
@@ -24,7 +23,7 @@ import { startWebhookReceiver, type WebhookReceiver, type WebhookRequest } from 
 const NOW = Math.floor(Date.now() / 1000)
 const WORLD = { seed: 33, channels: 2, messagesPerChannel: 20, spanSeconds: 3_600, now: NOW }
 const SECRET = 'whsec_service_Hq27'
-const NATS: Omit<NatsConfig, 'servers'> = { stream: 'TELEGRAM', subjectPrefix: 'telegram', creds: null, user: null, password: null, token: null }
+const NATS = NATS_DEFAULTS
 
 let emulator: Emulator
 let nats: NatsServer
@@ -101,7 +100,7 @@ function signatureVerifies(request: WebhookRequest): boolean {
   // The sinks' clock is pumped ahead of real time, past the library's five-minute tolerance
   // for verify(): its own sign() for that timestamp must give the header sent.
   assert.equal(headers['webhook-signature'], standard.sign(headers['webhook-id'], new Date(Number(headers['webhook-timestamp']) * 1000), request.body))
-  assert.equal(headers['webhook-id'], request.delivery.id)
+  assert.ok(request.delivery.id.startsWith(`${headers['webhook-id']}/`), 'the cursor begins with the event\'s id')
   assert.equal(headers['webhook-timestamp'], t)
   return createHmac('sha256', SECRET).update(`${t}.${request.body}`).digest('hex') === v1
 }
@@ -111,7 +110,7 @@ test('posts, edits and deletions made in Telegram reach the webhook and the stre
   const second = post(1, 'sink two')
   const third = post(0, 'sink three')
   emulator.edit(first.channel, first.id, 'sink one, edited')
-  emulator.delete(third.channel, [third.id])
+  const deletion = emulator.delete(third.channel, [third.id])
   const expected = [
     ['message', first.channel, first.id],
     ['message', second.channel, second.id],
@@ -131,8 +130,10 @@ test('posts, edits and deletions made in Telegram reach the webhook and the stre
   const stored = await storedMessages(reader, NATS.stream)
   assert.deepEqual(stored.map((message) => message.header.get(CURSOR_HEADER)), receiver.acknowledged().map((request) => request.delivery.id))
   const messageIds = stored.map((message) => message.header.get('Nats-Msg-Id'))
+  // One event, one id: the cursor (the SSE id, the webhook's id) begins with the Nats-Msg-Id.
+  for (const message of stored) assert.ok(message.header.get(CURSOR_HEADER).startsWith(`${message.header.get('Nats-Msg-Id')}/`))
   assert.ok(messageIds.includes(`${first.channel}:${first.id}`))
-  assert.ok(messageIds.includes(`${third.channel}:delete:${third.id}`))
+  assert.ok(messageIds.includes(`${third.channel}:delete:${deletion.pts}`), 'a deletion is named by its pts')
   const edit = receiver.acknowledged().find((request) => request.delivery.event === 'edit')!
   assert.equal((edit.delivery.data as { message: string }).message, 'sink one, edited')
   assert.ok(messageIds.some((id) => id.startsWith(`${first.channel}:${first.id}:edit:`)))

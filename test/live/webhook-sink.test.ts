@@ -164,7 +164,7 @@ test('the signature verifies with the secret, as docs/live-feed.md shows, and no
   for (const [index, request] of receiver.requests.entries()) {
     const headers = { 'webhook-id': String(request.headers['webhook-id']), 'webhook-timestamp': String(request.headers['webhook-timestamp']), 'webhook-signature': String(request.headers['webhook-signature']) }
     assert.deepEqual(standard.verify(request.body, headers), JSON.parse(request.body))
-    assert.equal(headers['webhook-id'], events[index]!.id)
+    assert.equal(headers['webhook-id'], events[index]!.eventId)
     assert.throws(() => standard.verify(request.body.replace('post', 'p0st'), headers), WebhookVerificationError)
     assert.throws(() => new Webhook(`whsec_${Buffer.from('another secret').toString('base64')}`).verify(request.body, headers), WebhookVerificationError)
   }
@@ -253,7 +253,7 @@ test('a restart in the middle of a delivery loses nothing: the next run resumes 
   start(feed)
   await waitUntil(() => receiver.acknowledged().length === events.length, 'all acknowledged')
   assert.deepEqual(idsOf(receiver.acknowledged()), events.map((e) => e.id))
-  assert.deepEqual(feed.subscriptions, [null, events[5]!.id])
+  assert.deepEqual(feed.subscriptions, ['start:0', events[5]!.id])
   assert.equal(receiver.requests.filter((r) => r.delivery.id === cut).length, 2, 'the unacknowledged event is sent again: at least once')
 })
 
@@ -297,7 +297,7 @@ test('a saved cursor the feed does not know is said at error level, and delivery
   const log = recordingLog()
   start(feed, { log })
   await waitUntil(() => receiver.acknowledged().length === 3, 'delivered')
-  assert.deepEqual(feed.subscriptions, ['a cursor of another feed', null])
+  assert.deepEqual(feed.subscriptions, ['a cursor of another feed', 'start:0'])
   assert.ok(log.entries.some((entry) => entry.level === 'error' && entry.msg?.includes('cannot resume')))
 })
 
@@ -306,13 +306,13 @@ test('acknowledgements that come while the cursor is being written are folded in
   const written: string[] = []
   let open: () => void = () => {}
   const gate = new Promise<void>((resolve) => { open = resolve })
-  // The session store, with its first write held until the test lets it through.
+  // The session store, with its first write after the sink's start record held until the test lets it through.
   const slow = {
     read: (name?: string) => store.read(name),
     remove: (name: string) => store.remove(name),
     describe: () => store.describe(),
     async write(name: string, data: Buffer) {
-      if (written.length === 0) await gate
+      if (written.length === 1) await gate
       written.push(name)
       await store.write(name, data)
     },
@@ -324,6 +324,6 @@ test('acknowledgements that come while the cursor is being written are folded in
   await waitUntil(() => receiver.acknowledged().length === 10 && loop.status().delivered === 10, 'all acknowledged while the first write waits')
   open()
   await loop.stop()
-  assert.deepEqual(written, [WEBHOOK_CURSOR_OBJECT, WEBHOOK_CURSOR_OBJECT], 'the first cursor, then the latest')
+  assert.deepEqual(written, [WEBHOOK_CURSOR_OBJECT, WEBHOOK_CURSOR_OBJECT, WEBHOOK_CURSOR_OBJECT], 'the start, the first cursor, then the latest')
   assert.equal(await sink().open(), events[9]!.id)
 })

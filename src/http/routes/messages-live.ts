@@ -3,7 +3,8 @@
  * subscribed) before the response starts, so a bad cursor or time is still a 400 problem and
  * a service that is not signed in a 401; after that a failure (Telegram unreachable, a long
  * flood wait during catch-up) can only end the stream, with a comment saying why, and
- * EventSource reconnects with its Last-Event-ID.
+ * EventSource reconnects with its Last-Event-ID. When the login ends (signed out, revoked) the
+ * stream says so with an `end` event, then closes.
  */
 import type { OutgoingHttpHeaders } from 'node:http'
 import type { FastifyPluginAsync } from 'fastify'
@@ -16,11 +17,17 @@ import type { Clock } from '../../core/clock.ts'
 import { parseChannelSelection } from '../channel-selection.ts'
 import { liveSchema } from '../schemas/messages-live.ts'
 import { writeSse } from '../sse-stream.ts'
-import { parseTime } from '../time-window.ts'
+import { parseTime } from '../../core/time-window.ts'
 
 /** At least every 15 s something is written, so proxies and clients see a live connection. */
 export const HEARTBEAT_MS = 15_000
 const RETRY_MS = 2_000
+
+/** The stream's last frame when the login ended: `event: end` with the reason. */
+export function endFrame(reason: 'signed_out' | 'revoked'): string {
+  const detail = reason === 'signed_out' ? 'The account was signed out (POST /sign_out).' : 'Telegram revoked the login.'
+  return `event: end\ndata: ${JSON.stringify({ reason, detail })}\n\n`
+}
 
 export interface LiveRouteOptions {
   connector: Connector
@@ -75,8 +82,11 @@ export function messagesLiveRoute(options: LiveRouteOptions): FastifyPluginAsync
         const retry = error.retryAfter !== undefined ? `retry: ${error.retryAfter * 1000}\n` : ''
         if (!response.writableEnded) response.write(`: error ${error.code}: ${error.detail.replace(/\s+/g, ' ')}\n${retry}\n`)
       } finally {
+        const because = (subscription as { closedBecause?: unknown }).closedBecause
         subscription.close()
-        const lagging = (subscription as { closedBecause?: unknown }).closedBecause === 'lagging'
+        // The login ended: the client is told why before the stream closes (its reconnection then meets 401).
+        if ((because === 'signed_out' || because === 'revoked') && !response.writableEnded) response.write(endFrame(because))
+        const lagging = because === 'lagging'
         // A subscriber that fell behind may have a full socket: cut it rather than wait for it.
         if (lagging) response.destroy()
         else if (!response.writableEnded) response.end()

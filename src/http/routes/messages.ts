@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { messagesSchema } from '../schemas/messages.ts'
-import { parseWindow } from '../time-window.ts'
+import { parseWindow } from '../../core/time-window.ts'
 import { negotiateFormat, openMessageStream } from '../message-stream.ts'
 import { SKIPPED_CHANNELS_FIELD, skippedChannelsValue } from '../skipped-channels.ts'
 import { FLOOD_WAITS_FIELD, floodWaitsValue } from '../flood-waits-field.ts'

@@ -27,6 +27,8 @@ export interface DeliveryLoopOptions {
   policy?: RetryPolicy | undefined
   /** Events read from the feed ahead of delivery (default 1000). */
   readAhead?: number | undefined
+  /** SINK_START_AT: where a sink that has never started begins (Unix seconds); null or absent: the feed's position then. */
+  startAt?: number | null | undefined
 }
 
 /**
@@ -70,6 +72,8 @@ export class DeliveryLoop {
   #refused = 0
   #retries = 0
   #lastError: string | null = null
+  /** Why the last subscription to the feed failed, while failures go on. */
+  #feedError: string | null = null
   readonly #running: Promise<void>
 
   private constructor(options: DeliveryLoopOptions) {
@@ -124,8 +128,16 @@ export class DeliveryLoop {
   async #run(): Promise<void> {
     const { log, feed } = this.#options
     const sink = this.#sink.name
-    let cursor = await this.#openSink()
+    // Where the sink began is recorded before its target is even reached: a target away since
+    // the very first start loses nothing of what the feed gave from then on.
+    const start = await this.#begin()
+    let cursor = (await this.#openSink()) ?? start
+    // Subscriptions in a row that failed or ended before an event was settled: the pause before
+    // the next grows with it (nobody signed in, Telegram away), so nothing spins.
+    let fruitless = 0
     while (!this.#stopping) {
+      if (cursor === null) cursor = await this.#begin(true)
+      if (cursor === null) return
       let subscription: LiveSubscription
       try {
         subscription = feed.subscribe({ after: cursor, channels: this.#options.channels ?? null })
@@ -140,6 +152,7 @@ export class DeliveryLoop {
       const ahead = new ReadAhead<LiveEvent>(subscription, this.#options.readAhead ?? 1000)
       this.#subscription = subscription
       this.#ahead = ahead
+      fruitless++
       try {
         for (let event = await ahead.take(); event !== undefined; event = await ahead.take()) {
           this.#inHand = event
@@ -147,16 +160,21 @@ export class DeliveryLoop {
           if (this.#state === 'gone') return
           cursor = event.id
           this.#inHand = null
+          fruitless = 0
         }
       } catch (err) {
-        log.warn({ sink, err: { message: (err as Error).message } }, 'the live feed failed; subscribing again after the last delivered event')
+        // Said once per series of failures, not at every attempt.
+        const reason = reasonOf(err)
+        if (fruitless === 1 || reason !== this.#feedError) log.warn({ sink, reason, err: { message: (err as Error).message } }, 'the live feed failed; subscribing again after the last delivered event, with backoff')
+        this.#feedError = reason
       } finally {
         ahead.close()
         subscription.close()
         this.#inHand = null
       }
       // A feed that ended by itself is not spun on.
-      if (!this.#stopping) await this.#sleep(this.#policy.initialMs)
+      if (!this.#stopping) await this.#sleep(fruitless === 0 ? this.#policy.initialMs : retryDelay(this.#policy, fruitless, this.#random()))
+      if (fruitless === 0) this.#feedError = null
     }
   }
 
@@ -180,6 +198,31 @@ export class DeliveryLoop {
         this.#state = 'starting'
         const delay = retryDelay(this.#policy, attempt, this.#random())
         log.warn({ sink: this.#sink.name, attempt, reason: this.#lastError, retryInMs: delay }, 'cannot open the sink; retrying')
+        await this.#sleep(delay)
+      }
+    }
+    return null
+  }
+
+  /**
+   * Where the sink began: its record, or, for a sink that has never started (or when `again`),
+   * a new one (the feed's position now, or SINK_START_AT) kept before anything is delivered.
+   * Retried until the store answers; null when the loop stopped first.
+   */
+  async #begin(again = false): Promise<string | null> {
+    const { log, feed } = this.#options
+    for (let attempt = 1; !this.#stopping; attempt++) {
+      try {
+        const recorded = again ? null : await this.#sink.started()
+        if (recorded !== null) return recorded
+        const start = feed.startCursor(this.#options.startAt ?? null)
+        await this.#sink.begin(start)
+        log.info({ sink: this.#sink.name, startAt: this.#options.startAt ?? 'now' }, 'the sink starts here: its delivery begins with what the feed gives from this point')
+        return start
+      } catch (err) {
+        this.#lastError = reasonOf(err)
+        const delay = retryDelay(this.#policy, attempt, this.#random())
+        log.warn({ sink: this.#sink.name, attempt, reason: this.#lastError, retryInMs: delay }, 'cannot record where the sink starts; retrying')
         await this.#sleep(delay)
       }
     }

@@ -4,7 +4,9 @@
  * `Connector-Cursor` header is where delivery resumes, so the stream is the only place the
  * cursor lives. Each event is then published with a `Nats-Msg-Id` (nats-message.ts) and counts
  * as delivered only once JetStream's ack arrives; a re-send of an event whose ack was lost is
- * dropped by the stream's duplicate window.
+ * dropped by the stream's duplicate window. Until the stream holds one of its messages, delivery
+ * resumes from where the sink began, recorded beside the session (`<session>.nats-start`), so a
+ * broker away since the very first start loses nothing either.
  *
  * The client reconnects by itself, for ever; while it is away publishes fail (a timeout) and
  * the loop retries them, and `reachable()` says so for /health.
@@ -14,6 +16,8 @@ import type * as NatsJetStream from '@nats-io/jetstream'
 import type { NodeConnectionOptions, NatsConnection } from '@nats-io/transport-node'
 import type { JetStreamManager } from '@nats-io/jetstream'
 import type { NatsConfig } from '../../config/config.ts'
+import type { BlobStore } from '../../sessions/blob-store.ts'
+import { decodeSinkCursor, encodeSinkCursor } from './sink-cursor.ts'
 import type { LiveEvent } from '../live-feed.ts'
 import { CURSOR_HEADER, EVENT_HEADER, natsMessageId, natsSubject } from './nats-message.ts'
 import type { DeliveryResult, Sink, SinkLog } from './sink.ts'
@@ -21,6 +25,10 @@ import type { DeliveryResult, Sink, SinkLog } from './sink.ts'
 export interface NatsSinkOptions {
   config: NatsConfig
   log: SinkLog
+  /** The session store (the lease-fenced one), where the start is recorded; absent: none is kept. */
+  store?: BlobStore | undefined
+  /** SESSION_ENCRYPTION_KEY: the start record is stored as the session is. */
+  storeKey?: Buffer | null | undefined
   /** How long a publish waits for its ack (default 10 s). */
   publishTimeoutMs?: number | undefined
   /** How long one connection attempt may take (default 10 s). */
@@ -31,6 +39,8 @@ export interface NatsSinkOptions {
   duplicateWindowMs?: number | undefined
 }
 
+/** The store object beside the session that records where the NATS sink began. */
+export const NATS_START_OBJECT = '.nats-start'
 /** JetStream's API error for a stream that does not exist. */
 const STREAM_NOT_FOUND = 10059
 
@@ -89,6 +99,17 @@ export class NatsSink implements Sink {
     if (cursor !== '') return cursor
     this.#options.log.warn({ sink: this.name, seq: last.seq }, `the stream's last message has no ${CURSOR_HEADER} header; delivery starts with new events`)
     return null
+  }
+
+  /** The start recorded beside the session: where delivery resumes until the stream holds one of its messages. */
+  async started(): Promise<string | null> {
+    const store = this.#options.store
+    const stored = store === undefined ? null : await store.read(NATS_START_OBJECT)
+    return stored === null ? null : decodeSinkCursor(this.#options.storeKey ?? null, stored, `${store!.describe()}${NATS_START_OBJECT}`)
+  }
+
+  async begin(cursor: string): Promise<void> {
+    await this.#options.store?.write(NATS_START_OBJECT, encodeSinkCursor(this.#options.storeKey ?? null, cursor))
   }
 
   async deliver(event: LiveEvent, signal: AbortSignal): Promise<DeliveryResult> {

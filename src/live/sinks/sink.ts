@@ -27,10 +27,21 @@ export interface Sink {
   readonly name: SinkName
   /**
    * Prepares the target (connects, creates what is missing) and answers the cursor of the last
-   * event it holds, or null when it holds none (delivery then starts with what is posted from
-   * now on). Throws when the target cannot be reached; the loop retries.
+   * event it holds, or null when it holds none (delivery then resumes from where the sink
+   * began). Throws when the target cannot be reached; the loop retries.
    */
   open(): Promise<string | null>
+  /**
+   * Where the sink began, as its record says (read from the store, never from the target), or
+   * null when it never started. A sink whose record is its cursor answers that cursor.
+   */
+  started(): Promise<string | null>
+  /**
+   * Records where delivery begins, at the sink's very first start (a cursor before any event),
+   * so that a restart before the target has acknowledged anything resumes from it. Throws when
+   * it cannot be recorded; the loop retries before delivering anything.
+   */
+  begin(cursor: string): Promise<void>
   /**
    * One attempt to deliver one event; never throws for a failure of the target (that is
    * `retry`). `signal` ends the attempt early (the loop is stopping): it answers `retry`.

@@ -21,7 +21,7 @@ export interface LiveSinks {
 
 export interface SinkDeps {
   feed: LiveFeed
-  /** The session store (the lease-fenced one): the webhook's cursor lives beside the session. */
+  /** The session store (the lease-fenced one): the webhook's cursor and the sinks' start records live beside the session. */
   store: BlobStore
   log: SinkLog
   metrics?: SinkMetrics | undefined
@@ -32,7 +32,7 @@ export interface SinkDeps {
   natsTiming?: Pick<NatsSinkOptions, 'publishTimeoutMs' | 'connectTimeoutMs' | 'reconnectWaitMs'> | undefined
 }
 
-export function startSinks(config: Pick<Config, 'webhook' | 'nats' | 'sessionEncryptionKey' | 'liveChannels'>, deps: SinkDeps): LiveSinks {
+export function startSinks(config: Pick<Config, 'webhook' | 'nats' | 'sessionEncryptionKey' | 'liveChannels'> & Partial<Pick<Config, 'sinkStartAt'>>, deps: SinkDeps): LiveSinks {
   const sinks: Sink[] = []
   if (config.webhook !== null) {
     const webhook = new WebhookSink({ ...config.webhook, store: deps.store, storeKey: config.sessionEncryptionKey, clock: deps.clock, log: deps.log })
@@ -41,11 +41,11 @@ export function startSinks(config: Pick<Config, 'webhook' | 'nats' | 'sessionEnc
   }
   if (config.nats !== null) {
     deps.log.info({ sink: 'nats', stream: config.nats.stream, subjects: `${config.nats.subjectPrefix}.>` }, 'live events are published to NATS JetStream')
-    sinks.push(new NatsSink({ config: config.nats, log: deps.log, ...deps.natsTiming }))
+    sinks.push(new NatsSink({ config: config.nats, log: deps.log, store: deps.store, storeKey: config.sessionEncryptionKey, ...deps.natsTiming }))
   }
   const unwatch: Array<() => void> = []
   const loops = sinks.map((sink) => {
-    const loop = DeliveryLoop.start({ sink, feed: deps.feed, channels: deps.channels === undefined ? config.liveChannels : deps.channels, log: deps.log, metrics: deps.metrics, clock: deps.clock })
+    const loop = DeliveryLoop.start({ sink, feed: deps.feed, channels: deps.channels === undefined ? config.liveChannels : deps.channels, log: deps.log, metrics: deps.metrics, clock: deps.clock, startAt: config.sinkStartAt ?? null })
     if (deps.metrics) unwatch.push(deps.metrics.watch(() => loop.status()))
     return loop
   })

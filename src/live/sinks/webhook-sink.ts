@@ -9,7 +9,8 @@
  * store (sink-cursor.ts), so a restart resumes right after the last acknowledged event. A
  * store write takes longer than a POST on a fast receiver, so while one is in flight the
  * acknowledgements that follow are folded into the next write: the stored cursor trails the
- * acknowledged one by at most that write, and never passes an unacknowledged event.
+ * acknowledged one by at most that write, and never passes an unacknowledged event. Before the
+ * receiver has acknowledged anything, the stored cursor is where the sink began (`begin`).
  */
 import { errnoOf } from '../../core/logger.ts'
 import type { BlobStore } from '../../sessions/blob-store.ts'
@@ -82,6 +83,18 @@ export class WebhookSink implements Sink {
     const { store, storeKey } = this.#options
     const stored = await store.read(WEBHOOK_CURSOR_OBJECT)
     return stored === null ? null : decodeSinkCursor(storeKey, stored, `${store.describe()}${WEBHOOK_CURSOR_OBJECT}`)
+  }
+
+  /** The stored cursor: where the sink began, until the receiver acknowledges an event. */
+  started(): Promise<string | null> {
+    return this.open()
+  }
+
+  /** The start is the stored cursor until the receiver acknowledges an event. */
+  async begin(cursor: string): Promise<void> {
+    const { store, storeKey } = this.#options
+    await store.write(WEBHOOK_CURSOR_OBJECT, encodeSinkCursor(storeKey, cursor))
+    this.#stored = cursor
   }
 
   async deliver(event: LiveEvent, signal: AbortSignal): Promise<DeliveryResult> {

@@ -3,7 +3,14 @@
  * pydantic's datetime grammar (`YYYY-MM-DD[T ]HH:MM[:SS[.ffffff]][Z|±HH[:MM]]`), a bare date,
  * or a Unix timestamp. A time without an offset is taken as UTC.
  */
-import type { TimeWindow } from '../telegram/connector.ts'
+
+/** A window of time: messages with start < date <= end. */
+export interface TimeWindow {
+  /** Exclusive lower bound, milliseconds since the epoch. */
+  startMs: number
+  /** Inclusive upper bound, milliseconds since the epoch. */
+  endMs: number
+}
 
 const DATE_TIME =
   /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i
