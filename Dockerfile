@@ -43,9 +43,11 @@ COPY package.json ./
 RUN mkdir -p /app/data && chown node:node /app/data && chmod 0700 /app/data
 USER node
 EXPOSE 5000
-# /health needs no token. Node's own fetch: the slim image has no curl or wget.
+# /health needs no token. Node's own fetch: the slim image has no curl or wget. The container is
+# healthy while the service answers: 200 ok, or 503 degraded while Telegram is unreachable (a
+# restart would not bring Telegram back; readiness is /health's status, docs/api.md).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 5000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 5000) + '/health').then((r) => process.exit(r.status === 200 || r.status === 503 ? 0 : 1), () => process.exit(1))"]
 # Node itself is PID 1 (no npm wrapper), so SIGTERM reaches the service, which saves the
 # session and releases its lease before exiting. NODE_OPTIONS=--enable-source-maps maps stack
 # traces back to src/ (dist/ carries the maps), at some cost to the start-up.
