@@ -156,8 +156,8 @@ export class FloodControl {
    * Changes `method`'s limit while clients use it: its buckets keep what they hold (down to the
    * new burst), and refill at the new rate from now on.
    */
-  changeRate(method: string, limit: RateLimit & { group?: string | undefined }): this {
-    const now = this.clock()
+  changeRate(method: string, limit: RateLimit & { group?: string | undefined }, at = this.clock()): this {
+    const now = at
     const old = this.#rules.get(method)
     if (old !== undefined) for (const [key, bucket] of this.#buckets) if (key.endsWith(`\u0000${bucketName(old)}`)) this.#refill(bucket, old, now)
     const rule = ruleOf(method, limit)
@@ -258,8 +258,8 @@ export class FloodControl {
 
   #applyScheduled(now: number): void {
     while (this.#scheduled.length > 0 && this.#scheduled[0]!.atMs <= now) {
-      const { rule } = this.#scheduled.shift()!
-      this.changeRate(rule.method, rule)
+      const { atMs, rule } = this.#scheduled.shift()!
+      this.changeRate(rule.method, rule, atMs)
     }
   }
 

@@ -27,7 +27,7 @@
  *
  * Pure: time comes in as arguments (milliseconds).
  */
-import { fittingRates } from './flood-bounds.ts'
+import { fittingRates, type RateFit } from './flood-bounds.ts'
 
 /** The share of the lowest rate that fits that is paced at. */
 const MAX_SHARE = 0.99
@@ -39,6 +39,10 @@ const SLOW_START_GROWTH = 1.3
 const SLOW_START_STEP = 4
 /** Send times kept between two walls, for the bound that holds with a full bucket. */
 const MAX_TIMES_KEPT = 4096
+/** A learned pace that meets a wall goes down to at most this share of itself... */
+const BACK_OFF_LEARNED = 0.8
+/** ...and to at least this share. */
+const BACK_OFF_LEARNED_MOST = 0.6
 /** When the two readings of the rate differ by more than this factor, the higher is tried first. */
 const TRY_HIGHER_ABOVE = 1.05
 
@@ -158,9 +162,15 @@ export class FloodPacer {
     } else if (admitted === 0) {
       // Too fast from the start: back off.
       this.#slowStart((this.pace ?? 1 / Math.max(1, waitMs / 1000)) / 2)
-    } else if (this.#lastWall === null || (this.learned && this.#fallback === null)) {
-      // The limit went down (or a restored pace met a wall): find it again, from half the pace that met it.
+    } else if (this.#lastWall === null) {
+      // A pace restored from the session met a wall: find the limit again, from half of it.
       this.#slowStart(this.pace! / 2)
+    } else if (this.learned && this.#fallback === null) {
+      // A learned pace met a wall: the limit went down, or the estimate was high. Down by a fifth
+      // at least, and to what the interval since the last wall shows if that is lower — but by
+      // two fifths at most (an interval with idle spells in it shows less than the rate).
+      const shown = this.#lowestFit(now) * MAX_SHARE
+      this.pace = Math.max(MIN_PACE, this.pace! * BACK_OFF_LEARNED_MOST, Math.min(this.pace! * BACK_OFF_LEARNED, shown))
     } else {
       this.#estimate(now)
     }
@@ -180,11 +190,8 @@ export class FloodPacer {
    * way's is well above it, that is tried once, and a wall at it settles on the safe one.
    */
   #estimate(now: number): void {
-    const times = this.#admittedTimes
-    const lows = fittingRates({ wallAt: this.#lastWall!, waitEnd: this.#lastWaitEnd, admitted: times, nextWallAt: now, burst: this.burst }).map((fit) => fit.low)
-    // Counted from the last wall's start, what was admitted is never above the rate, whatever the bucket did.
-    const counted = times.length / Math.max(1, (now - this.#lastWall!) / 1000)
-    const safe = Math.max(counted, lows.length === 0 ? 0 : Math.min(...lows))
+    const lows = this.#fits(now).map((fit) => fit.low)
+    const safe = this.#lowestFit(now)
     const settled = Math.max(MIN_PACE, safe * MAX_SHARE)
     this.observedRate = safe
     this.learned = true
@@ -197,6 +204,18 @@ export class FloodPacer {
     const higher = Math.max(0, ...lows)
     this.pace = higher > safe * TRY_HIGHER_ABOVE ? Math.max(MIN_PACE, higher * MAX_SHARE) : settled
     this.#fallback = this.pace === settled ? null : settled
+  }
+
+  #fits(now: number): RateFit[] {
+    return fittingRates({ wallAt: this.#lastWall!, waitEnd: this.#lastWaitEnd, admitted: this.#admittedTimes, nextWallAt: now, burst: this.burst })
+  }
+
+  /** The lowest rate that fits the interval since the last wall, however the bucket refills. */
+  #lowestFit(now: number): number {
+    const lows = this.#fits(now).map((fit) => fit.low)
+    // Counted from the last wall's start, what was admitted is never above the rate, whatever the bucket did.
+    const counted = this.#admittedTimes.length / Math.max(1, (now - this.#lastWall!) / 1000)
+    return Math.max(counted, lows.length === 0 ? 0 : Math.min(...lows))
   }
 
   #slowStart(pace: number): void {
