@@ -36,7 +36,12 @@ process.stdout.write(
 for await (const line of createInterface({ input: process.stdin })) {
   if (line === 'counters') process.stdout.write(JSON.stringify(emulator.faults.counters.toJSON()) + '\n')
   else if (line === 'flood') process.stdout.write(JSON.stringify(emulator.floodControl.counters.toJSON()) + '\n')
-  else if (line.startsWith('drop ')) {
+  else if (line.startsWith('latency ')) {
+    // latency MS: every RPC that much late from now on (0: none).
+    emulator.faults.clear('*')
+    if (Number(line.slice(8)) > 0) emulator.faults.latency('*', Number(line.slice(8)))
+    process.stdout.write('{}\n')
+  } else if (line.startsWith('drop ')) {
     // drop METHOD SECONDS PER_SECOND: the method's rate changes that many (scaled) seconds from now.
     const [, method, seconds, perSecond] = line.split(' ')
     const rule = emulator.floodControl.rates.find((r) => r.method === method)!

@@ -237,3 +237,17 @@ test('a call that arrives during a wait before its refusal went out was in fligh
   assert.ok(flood.admit('a', STATE.method) !== null)
   assert.deepEqual(flood.counters.toJSON(), { 'updates.getState': { waits: 1, callsDuringWait: 1, callsInFlightAtWait: 1 } })
 })
+
+test('a call sent (by its msg_id) before a refusal went out, arriving after it, could not know of the wait; one sent after could', () => {
+  let now = 0
+  let wall = 5_000
+  const flood = new FloodControl(() => now, [STATE], {}, () => wall)
+  flood.admit('a', STATE.method, 4_000)
+  flood.admit('a', STATE.method, 4_000)
+  flood.answered(flood.admit('a', STATE.method, 4_000)!)
+  wall = 5_030
+  now = 30
+  assert.ok(flood.admit('a', STATE.method, 4_990) !== null, 'sent 10 ms before the refusal went out')
+  assert.ok(flood.admit('a', STATE.method, 5_020) !== null, 'sent 20 ms after')
+  assert.deepEqual(flood.counters.toJSON(), { 'updates.getState': { waits: 1, callsDuringWait: 1, callsInFlightAtWait: 1 } })
+})
