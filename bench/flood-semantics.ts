@@ -6,7 +6,8 @@
  * began. Goals: ≤ 1.25 × floor, ≤ 3 waits, 0 calls during a wait. The clock runs
  * BENCH_FLOOD_SCALE (10) times faster than the wall's in both processes (bench/scaled-clock.ts).
  *
- *   BENCH_SEMANTICS_CHANNELS (30) × BENCH_SEMANTICS_PER_CHANNEL (600) messages, BENCH_LATENCY_MS (20)
+ *   BENCH_SEMANTICS_CHANNELS (30) × BENCH_SEMANTICS_PER_CHANNEL (600) messages, BENCH_LATENCY_MS (20),
+ *   BENCH_SEMANTICS (a part of a scenario's name: only those)
  */
 import type { RateRule } from '../src/emulator/flood-control.ts'
 import { floorMs } from '../src/emulator/flood-floor.ts'
@@ -36,7 +37,8 @@ export async function benchFloodSemantics(): Promise<void> {
     `flood-semantics: ${CHANNELS} channels × ${PER_CHANNEL} messages, getHistory ${LIMIT.burst} at once, ${LIMIT.perSecond}/s, ` +
       `${LIMIT.penaltySeconds} s waits, ${LATENCY_MS} ms per RPC, time ×${SCALE}; goals ×1.25 of the floor, ≤ 3 waits, 0 calls during a wait`,
   )
-  for (const scenario of SCENARIOS) {
+  // BENCH_SEMANTICS: only the scenarios whose name contains it.
+  for (const scenario of SCENARIOS.filter((s) => s.name.includes(process.env.BENCH_SEMANTICS ?? ''))) {
     const timing = { originMs: Date.now(), scale: SCALE }
     const history: RateRule = { method: HISTORY, ...LIMIT, ...(scenario.shared ? { group: 'reads' } : {}) }
     const rates = scenario.shared ? [history, { ...history, method: 'messages.getDialogs' }] : [history]

@@ -82,6 +82,10 @@ export class FloodPacer {
   #lastWaitEnd = 0
   /** When the calls admitted since the last wall were sent, ms (at most MAX_TIMES_KEPT). */
   #admittedTimes: number[] = []
+  /** When the first admitted call was sent, ms. */
+  #firstCallAt: number | null = null
+  /** The calls before the first wall and the seconds they took, until a rate says how much of them was burst. */
+  #firstBurst: { calls: number; seconds: number } | null = null
   /** The pace to fall back to if the one tried meets a wall, or null. */
   #fallback: number | null = null
 
@@ -140,6 +144,7 @@ export class FloodPacer {
     }
     this.#admittedSinceWall++
     this.admittedTotal++
+    this.#firstCallAt ??= sentAt
     if (this.#admittedTimes.length < MAX_TIMES_KEPT) this.#admittedTimes.push(sentAt)
     if (this.pace === null || this.learned) return
     // The slow start speeds up while Telegram keeps up.
@@ -154,8 +159,10 @@ export class FloodPacer {
     this.walls++
     const admitted = this.#admittedSinceWall
     if (this.pace === null && admitted > 0) {
-      // The first with calls before it: they were the burst; a slow start from a third of a burst per wait.
+      // The first with calls before it: they were the burst (and what refilled while they went);
+      // a slow start from a third of a burst per wait.
       this.burst = admitted
+      this.#firstBurst = { calls: admitted, seconds: (now - (this.#firstCallAt ?? now)) / 1000 }
       this.#slowStart(this.burst / 3 / Math.max(1, waitMs / 1000))
     } else if (this.pace === null && this.#lastWall === null) {
       // A wait before any call went through (another client spent the bucket): nothing learned yet.
@@ -195,6 +202,11 @@ export class FloodPacer {
     const settled = Math.max(MIN_PACE, safe * MAX_SHARE)
     this.observedRate = safe
     this.learned = true
+    // The calls before the first wall were the burst and what refilled while they went.
+    if (this.#firstBurst !== null) {
+      this.burst = Math.max(1, Math.round(this.#firstBurst.calls - safe * this.#firstBurst.seconds))
+      this.#firstBurst = null
+    }
     if (this.#fallback !== null) {
       // The pace tried met a wall: settle.
       this.pace = Math.max(this.#fallback, settled)
