@@ -5,20 +5,21 @@
  * refills during it, whether a call during it extends it, how long waits are, whether methods
  * share a bucket, whether the limit changes) is unknown, so nothing here depends on it:
  *
- * - The calls admitted before the first wait ("wall") are the burst.
+ * - The calls admitted before the first wait ("wall") are the burst (less what refilled while
+ *   they went, once a rate is known).
  * - After a wall nothing is sent until the wait is over, and then calls start slowly and speed
- *   up ("slow start"): from a pace of half a burst per wait, ×1.5 every few calls, from an empty
+ *   up ("slow start"): from a third of a burst per wait, ×1.3 every 4 calls, from an empty
  *   bucket of our own. Calls sent below Telegram's rate are not lost: its bucket keeps them for
  *   later (up to its burst), so the slow start costs little.
- * - The next wall ends the slow start: between two walls Telegram let through what it refilled,
- *   so rate ≈ calls admitted ÷ the time since the previous wall began. Counting from its
- *   beginning rather than its end is right when the bucket refills during waits and low when
- *   it does not, by the wait's share of the interval, which the slow start keeps small. The
- *   estimate is discounted for the ±1 call it may be off by, and becomes the pace, the one no
- *   further wall is met at.
+ * - The next wall ends the slow start. Between two walls Telegram let through what it refilled:
+ *   the rates that fit what was seen are worked out were its bucket to refill during waits and
+ *   were it to refill only after them (./flood-bounds.ts). The lowest rate that fits either way
+ *   is safe and becomes the pace; when the other way's is well above it, that is tried once, and
+ *   a wall at it settles on the safe one.
  * - A wall met with no call admitted since the previous one means the pace was too fast from the
  *   start: it is halved (multiplicative backoff), and the slow start begins again from there.
- * - A wall met at a learned pace (the limit went down) is another slow start, from half of it.
+ * - A wall met at a learned pace (the limit went down, or the estimate was high) lowers it by a
+ *   fifth to two fifths.
  *
  * Calls are spent from a bucket of our own that refills at the pace, capped at the burst, and
  * empty when a wait ends (as if Telegram's were), so a wait is never followed by a call it would
