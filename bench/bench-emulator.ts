@@ -21,11 +21,14 @@ export interface EmulatorProcess {
 }
 
 /** `flood`: the sandbox's flood control, on the bench's faster clock (bench/scaled-clock.ts). */
-export async function startEmulatorProcess(world: { channels: number; perChannel: number; latencyMs: number; flood?: { originMs: number; scale: number } }): Promise<EmulatorProcess> {
+export async function startEmulatorProcess(
+  world: { channels: number; perChannel: number; latencyMs: number; flood?: { originMs: number; scale: number } },
+  env: Record<string, string> = {},
+): Promise<EmulatorProcess> {
   const script = fileURLToPath(new URL('./emulator-process.ts', import.meta.url))
   const args = [String(world.channels), String(world.perChannel), String(world.latencyMs)]
   if (world.flood) args.push(String(world.flood.originMs), String(world.flood.scale))
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } })
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
   const next = async (): Promise<string> => {
     const r = await lines.next()

@@ -29,8 +29,8 @@ export async function benchFlood(): Promise<void> {
     await emulator.ask('reset')
     const run = await runReader('./read-with-connector.ts', env)
     const calls = await emulator.ask('counters')
-    const waits = await emulator.ask<Record<string, { waits: number; callsDuringWait: number }>>('flood')
-    const refused = (method: string): number => (waits[method]?.waits ?? 0) + (waits[method]?.callsDuringWait ?? 0)
+    const waits = await emulator.ask<Record<string, { waits: number; callsDuringWait: number; callsInFlightAtWait: number }>>('flood')
+    const refused = (method: string): number => (waits[method]?.waits ?? 0) + (waits[method]?.callsDuringWait ?? 0) + (waits[method]?.callsInFlightAtWait ?? 0)
     const pages = (calls['messages.getHistory'] ?? 0) - refused('messages.getHistory')
     const floor = Math.max(0, pages - history.burst) / history.perSecond
     const seconds = (run.ms / 1000) * SCALE
@@ -39,7 +39,7 @@ export async function benchFlood(): Promise<void> {
     const methods = Object.keys(waits).sort()
     if (methods.length === 0) console.log('  no flood wait met')
     for (const method of methods) {
-      console.log(`  ${method}: ${waits[method]!.waits} waits met (goal ≤ 3), ${waits[method]!.callsDuringWait} calls sent during a wait (goal 0)`)
+      console.log(`  ${method}: ${waits[method]!.waits} waits met (goal ≤ 3), ${waits[method]!.callsDuringWait} calls sent during a wait (goal 0), ${waits[method]!.callsInFlightAtWait} in flight as one began`)
     }
   } finally {
     emulator.stop()

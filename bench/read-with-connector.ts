@@ -26,7 +26,8 @@ const clock = timing ? scaledClock(timing.originMs, timing.scale) : undefined
 const directory = await mkdtemp(join(tmpdir(), 'bench-'))
 const store = new FileStore(join(directory, 'session'))
 await saveSessionRecord(store, null, { version: 1, session, pendingSignIn: null })
-const log = pino({ level: 'silent' })
+// BENCH_LOG=info shows the service's log (on stderr), flood waits and the pace learned included.
+const log = pino({ level: process.env.BENCH_LOG ?? 'silent' }, pino.destination(2))
 const gateway = await TelegramGateway.open({
   store,
   telegram: { apiId: 1, apiHash: 'bench', dc: { host: dc.host, port: dc.port, id: dc.dcId }, publicKeyPem: dc.publicKeyPem },

@@ -72,9 +72,9 @@ interface MethodState {
   wake: { at: number; cancel: AbortController } | null
   /** A pump is due once the answers that came in together are all recorded. */
   pumpQueued: boolean
-  /** Calls let through so far, and which of them met the last wall: the order calls were sent in. */
+  /** Calls let through so far; those let through before the last wall was known were in flight at it. */
   granted: number
-  wallCall: number
+  grantedBeforeWall: number
 }
 
 const DEFAULT_MAX_CONCURRENCY = 4
@@ -149,7 +149,7 @@ export class FloodGate {
   #state(method: string): MethodState {
     let state = this.#methods.get(method)
     if (state === undefined) {
-      state = { blockedUntil: 0, inFlight: 0, waiters: [], pacer: new FloodPacer(), latencyMs: 0, wake: null, pumpQueued: false, granted: 0, wallCall: -1 }
+      state = { blockedUntil: 0, inFlight: 0, waiters: [], pacer: new FloodPacer(), latencyMs: 0, wake: null, pumpQueued: false, granted: 0, grantedBeforeWall: 0 }
       this.#methods.set(method, state)
     }
     return state
@@ -200,8 +200,8 @@ export class FloodGate {
         state.inFlight--
         const end = this.#clock.now()
         state.latencyMs = state.latencyMs === 0 ? end - now : state.latencyMs * 0.8 + (end - now) * 0.2
-        if (floodWaitSeconds === null || floodWaitSeconds === undefined) state.pacer.admitted(now, call < state.wallCall)
-        else this.#recordWait(method, state, floodWaitSeconds, now, call)
+        if (floodWaitSeconds === null || floodWaitSeconds === undefined) state.pacer.admitted(now, call < state.grantedBeforeWall)
+        else this.#recordWait(method, state, floodWaitSeconds, now)
         this.#pumpSoon(method, state)
       },
     })
@@ -220,8 +220,8 @@ export class FloodGate {
     })
   }
 
-  /** The `call`-th call, sent at `sentAt`, met FLOOD_WAIT_`seconds`. */
-  #recordWait(method: string, state: MethodState, seconds: number, sentAt: number, call: number): void {
+  /** A call sent at `sentAt` met FLOOD_WAIT_`seconds`. */
+  #recordWait(method: string, state: MethodState, seconds: number, sentAt: number): void {
     const now = this.#clock.now()
     // FLOOD_WAIT_0 still means "not right now".
     const until = now + Math.max(1, seconds) * 1000
@@ -229,11 +229,12 @@ export class FloodGate {
     const pacer = state.pacer
     const before = { pace: pacer.pace, learned: pacer.learned }
     // A call that was in flight when the wait began reports it again: one wait, not two.
-    if (state.blockedUntil <= sentAt) {
-      pacer.wall(sentAt, until - sentAt)
-      state.wallCall = call
-    }
+    const newWall = state.blockedUntil <= sentAt
     state.blockedUntil = until
+    if (!newWall) return
+    pacer.wall(sentAt, until - sentAt)
+    // What comes back of the calls in flight now was sent before this wall was known.
+    state.grantedBeforeWall = state.granted
     const pace = pacer.pace
     this.#log?.info(
       {

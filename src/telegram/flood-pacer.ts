@@ -5,20 +5,21 @@
  * refills during it, whether a call during it extends it, how long waits are, whether methods
  * share a bucket, whether the limit changes) is unknown, so nothing here depends on it:
  *
- * - The calls admitted before the first wait ("wall") are the burst.
+ * - The calls admitted before the first wait ("wall") are the burst (less what refilled while
+ *   they went, once a rate is known).
  * - After a wall nothing is sent until the wait is over, and then calls start slowly and speed
- *   up ("slow start"): from a pace of half a burst per wait, ×1.5 every few calls, from an empty
+ *   up ("slow start"): from a third of a burst per wait, ×1.3 every 4 calls, from an empty
  *   bucket of our own. Calls sent below Telegram's rate are not lost: its bucket keeps them for
  *   later (up to its burst), so the slow start costs little.
- * - The next wall ends the slow start: between two walls Telegram let through what it refilled,
- *   so rate ≈ calls admitted ÷ the time since the previous wall began. Counting from its
- *   beginning rather than its end is right when the bucket refills during waits and low when
- *   it does not, by the wait's share of the interval, which the slow start keeps small. The
- *   estimate is discounted for the ±1 call it may be off by, and becomes the pace, the one no
- *   further wall is met at.
+ * - The next wall ends the slow start. Between two walls Telegram let through what it refilled:
+ *   the rates that fit what was seen are worked out were its bucket to refill during waits and
+ *   were it to refill only after them (./flood-bounds.ts). The lowest rate that fits either way
+ *   is safe and becomes the pace; when the other way's is well above it, that is tried once, and
+ *   a wall at it settles on the safe one.
  * - A wall met with no call admitted since the previous one means the pace was too fast from the
  *   start: it is halved (multiplicative backoff), and the slow start begins again from there.
- * - A wall met at a learned pace (the limit went down) is another slow start, from half of it.
+ * - A wall met at a learned pace (the limit went down, or the estimate was high) lowers it by a
+ *   fifth to two fifths.
  *
  * Calls are spent from a bucket of our own that refills at the pace, capped at the burst, and
  * empty when a wait ends (as if Telegram's were), so a wait is never followed by a call it would
@@ -27,7 +28,7 @@
  *
  * Pure: time comes in as arguments (milliseconds).
  */
-import { fittingRates } from './flood-bounds.ts'
+import { fittingRates, type RateFit } from './flood-bounds.ts'
 
 /** The share of the lowest rate that fits that is paced at. */
 const MAX_SHARE = 0.99
@@ -39,6 +40,10 @@ const SLOW_START_GROWTH = 1.3
 const SLOW_START_STEP = 4
 /** Send times kept between two walls, for the bound that holds with a full bucket. */
 const MAX_TIMES_KEPT = 4096
+/** A learned pace that meets a wall goes down to at most this share of itself... */
+const BACK_OFF_LEARNED = 0.8
+/** ...and to at least this share. */
+const BACK_OFF_LEARNED_MOST = 0.6
 /** When the two readings of the rate differ by more than this factor, the higher is tried first. */
 const TRY_HIGHER_ABOVE = 1.05
 
@@ -78,6 +83,10 @@ export class FloodPacer {
   #lastWaitEnd = 0
   /** When the calls admitted since the last wall were sent, ms (at most MAX_TIMES_KEPT). */
   #admittedTimes: number[] = []
+  /** When the first admitted call was sent, ms. */
+  #firstCallAt: number | null = null
+  /** The calls before the first wall and the seconds they took, until a rate says how much of them was burst. */
+  #firstBurst: { calls: number; seconds: number } | null = null
   /** The pace to fall back to if the one tried meets a wall, or null. */
   #fallback: number | null = null
 
@@ -136,6 +145,7 @@ export class FloodPacer {
     }
     this.#admittedSinceWall++
     this.admittedTotal++
+    this.#firstCallAt ??= sentAt
     if (this.#admittedTimes.length < MAX_TIMES_KEPT) this.#admittedTimes.push(sentAt)
     if (this.pace === null || this.learned) return
     // The slow start speeds up while Telegram keeps up.
@@ -150,17 +160,25 @@ export class FloodPacer {
     this.walls++
     const admitted = this.#admittedSinceWall
     if (this.pace === null && admitted > 0) {
-      // The first with calls before it: they were the burst; a slow start from a third of a burst per wait.
+      // The first with calls before it: they were the burst (and what refilled while they went);
+      // a slow start from a third of a burst per wait.
       this.burst = admitted
+      this.#firstBurst = { calls: admitted, seconds: (now - (this.#firstCallAt ?? now)) / 1000 }
       this.#slowStart(this.burst / 3 / Math.max(1, waitMs / 1000))
     } else if (this.pace === null && this.#lastWall === null) {
       // A wait before any call went through (another client spent the bucket): nothing learned yet.
     } else if (admitted === 0) {
       // Too fast from the start: back off.
       this.#slowStart((this.pace ?? 1 / Math.max(1, waitMs / 1000)) / 2)
-    } else if (this.#lastWall === null || (this.learned && this.#fallback === null)) {
-      // The limit went down (or a restored pace met a wall): find it again, from half the pace that met it.
+    } else if (this.#lastWall === null) {
+      // A pace restored from the session met a wall: find the limit again, from half of it.
       this.#slowStart(this.pace! / 2)
+    } else if (this.learned && this.#fallback === null) {
+      // A learned pace met a wall: the limit went down, or the estimate was high. Down by a fifth
+      // at least, and to what the interval since the last wall shows if that is lower — but by
+      // two fifths at most (an interval with idle spells in it shows less than the rate).
+      const shown = this.#lowestFit(now) * MAX_SHARE
+      this.pace = Math.max(MIN_PACE, this.pace! * BACK_OFF_LEARNED_MOST, Math.min(this.pace! * BACK_OFF_LEARNED, shown))
     } else {
       this.#estimate(now)
     }
@@ -180,14 +198,16 @@ export class FloodPacer {
    * way's is well above it, that is tried once, and a wall at it settles on the safe one.
    */
   #estimate(now: number): void {
-    const times = this.#admittedTimes
-    const lows = fittingRates({ wallAt: this.#lastWall!, waitEnd: this.#lastWaitEnd, admitted: times, nextWallAt: now, burst: this.burst }).map((fit) => fit.low)
-    // Counted from the last wall's start, what was admitted is never above the rate, whatever the bucket did.
-    const counted = times.length / Math.max(1, (now - this.#lastWall!) / 1000)
-    const safe = Math.max(counted, lows.length === 0 ? 0 : Math.min(...lows))
+    const lows = this.#fits(now).map((fit) => fit.low)
+    const safe = this.#lowestFit(now)
     const settled = Math.max(MIN_PACE, safe * MAX_SHARE)
     this.observedRate = safe
     this.learned = true
+    // The calls before the first wall were the burst and what refilled while they went.
+    if (this.#firstBurst !== null) {
+      this.burst = Math.max(1, Math.round(this.#firstBurst.calls - safe * this.#firstBurst.seconds))
+      this.#firstBurst = null
+    }
     if (this.#fallback !== null) {
       // The pace tried met a wall: settle.
       this.pace = Math.max(this.#fallback, settled)
@@ -197,6 +217,18 @@ export class FloodPacer {
     const higher = Math.max(0, ...lows)
     this.pace = higher > safe * TRY_HIGHER_ABOVE ? Math.max(MIN_PACE, higher * MAX_SHARE) : settled
     this.#fallback = this.pace === settled ? null : settled
+  }
+
+  #fits(now: number): RateFit[] {
+    return fittingRates({ wallAt: this.#lastWall!, waitEnd: this.#lastWaitEnd, admitted: this.#admittedTimes, nextWallAt: now, burst: this.burst })
+  }
+
+  /** The lowest rate that fits the interval since the last wall, however the bucket refills. */
+  #lowestFit(now: number): number {
+    const lows = this.#fits(now).map((fit) => fit.low)
+    // Counted from the last wall's start, what was admitted is never above the rate, whatever the bucket did.
+    const counted = this.#admittedTimes.length / Math.max(1, (now - this.#lastWall!) / 1000)
+    return Math.max(counted, lows.length === 0 ? 0 : Math.min(...lows))
   }
 
   #slowStart(pace: number): void {

@@ -7,7 +7,7 @@
  * and after each sample's rounds, it collects garbage and
  * prints one JSON line: `{"events": <per subscriber so far>, "heapMiB": <used heap after GC>, "ms": <since the start>}`.
  *
- *   node --expose-gc --import tsx test/helpers/live-soak.ts <subscribers> <events per subscriber> <samples>
+ *   node --expose-gc test/helpers/live-soak.ts <subscribers> <events per subscriber> <samples>
  *   … or <subscribers> 0 <samples> <minutes>: as many events as fit in that time, one sample per slice.
  */
 import { request, type IncomingMessage } from 'node:http'

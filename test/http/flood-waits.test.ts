@@ -7,6 +7,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import type { RateRule } from '@telegram-connector/emulator/testing'
+import { TELEGRAM_LIKE_RATES } from '@telegram-connector/emulator'
 import { assertProblem } from '../helpers/problem.ts'
 import { HISTORY, NOW, SPAN, setUpFloodRead as setUp, withTimeRunning, type FloodSetup as Setup } from '../helpers/flood-read.ts'
 
@@ -83,19 +84,7 @@ test('a wait longer than FLOOD_WAIT_THRESHOLD (60 s) before the first byte is a 
 test('a wait of up to FLOOD_WAIT_THRESHOLD before the first byte is sat through: 102 Processing every 15 s meanwhile, the log and a Flood-Waits header name it, and the window is whole', async () => {
   const s = await setUp({ channels: 3, perChannel: 500, rates: [{ method: HISTORY, burst: 2, perSecond: 0.5, penaltySeconds: 40 }] })
   try {
-    const interim: number[] = []
-    const read = new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string; trailers: NodeJS.Dict<string> }>((resolve, reject) => {
-      const request = http.get(`${s.service.url}/messages?${s.query}`, (response) => {
-        let body = ''
-        response.setEncoding('utf8')
-        response.on('data', (chunk: string) => (body += chunk))
-        response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body, trailers: response.trailers }))
-        response.on('error', reject)
-      })
-      request.on('information', (info) => interim.push(info.statusCode))
-      request.on('error', reject)
-    })
-    const { status, headers, body, trailers } = await withTimeRunning(s, read)
+    const { status, headers, body, trailers, interim } = await withTimeRunning(s, httpGet(`${s.service.url}/messages?${s.query}`))
     assert.equal(status, 200)
     assert.deepEqual(keysOf(JSON.parse(body)), s.expected)
     assert.match(String(headers['flood-waits']), /^messages\.getHistory;seconds=\d+/)
@@ -110,6 +99,22 @@ test('a wait of up to FLOOD_WAIT_THRESHOLD before the first byte is sat through:
     await s.close()
   }
 })
+
+/** GET with node:http, which shows interim responses and trailers. */
+function httpGet(url: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string; trailers: NodeJS.Dict<string>; interim: number[] }> {
+  const interim: number[] = []
+  return new Promise((resolve, reject) => {
+    const request = http.get(url, (response) => {
+      let body = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => (body += chunk))
+      response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body, trailers: response.trailers, interim }))
+      response.on('error', reject)
+    })
+    request.on('information', (info) => interim.push(info.statusCode))
+    request.on('error', reject)
+  })
+}
 
 /** Whitespace outside JSON strings: the keep-alives (the service writes compact JSON otherwise). */
 const keepAliveBytes = (body: string): number => body.replace(/"(?:[^"\\]|\\.)*"/g, '""').split(' ').length - 1
@@ -203,6 +208,31 @@ test('a resume cursor with an unencoded "+" or Unix seconds works the same; one 
     for (const bad of ['yesterday,1,2', `${date},x,2`, `${date},1`, `${NOW + 3600},${channelId},${id}`, `${NOW - SPAN - 100},${channelId},${id}`]) {
       await assertProblem(await fetch(`${s.service.url}/messages?${s.query}&after=${encodeURIComponent(bad)}`), 400, 'BAD_REQUEST')
     }
+  } finally {
+    await s.close()
+  }
+})
+
+test("the sandbox's demo week read three times in a row: the first fits in the burst, the next meet at most one wait, named in Flood-Waits, and are whole", async () => {
+  const s = await setUp({ channels: 4, perChannel: 400, rates: [...TELEGRAM_LIKE_RATES], semantics: { earlyCalls: 'ignored' } })
+  try {
+    const seconds: number[] = []
+    for (let read = 0; read < 3; read++) {
+      s.emulator.floodControl.counters.reset()
+      const startedAt = s.clock.now()
+      const response = await withTimeRunning(s, httpGet(`${s.service.url}/messages?${s.query}`))
+      seconds.push((s.clock.now() - startedAt) / 1000)
+      assert.equal(response.status, 200)
+      assert.deepEqual(keysOf(JSON.parse(response.body)), s.expected)
+      const waits = s.emulator.floodControl.counters.waits(HISTORY)
+      assert.ok(waits <= 1, `read ${read + 1}: ${waits} waits`)
+      if (read === 0) assert.equal(waits, 0, 'the first read fits in the burst')
+      // The wait the read sat through, before its answer started (header) or after (trailer).
+      if (waits > 0) assert.match(`${response.headers['flood-waits'] ?? ''} ${response.trailers['flood-waits'] ?? ''}`, /messages\.getHistory;seconds=/)
+      assert.equal(s.emulator.floodControl.counters.callsDuringWait(HISTORY), 0)
+    }
+    assert.equal(seconds[0], 0)
+    assert.ok(seconds[1]! <= 60 && seconds[2]! <= 60, `reads took ${seconds.join(', ')} s`)
   } finally {
     await s.close()
   }

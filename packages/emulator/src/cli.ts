@@ -9,6 +9,7 @@ import { writeFileSync, readFileSync, existsSync, renameSync } from 'node:fs'
 import { startEmulator, DEFAULT_LOGIN_CODE, type EmulatorSnapshot, type EmulatorSnapshotV1 } from './emulator.ts'
 import { parseDuration } from './duration.ts'
 import { parseRateRule, type RateRule } from './flood-control.ts'
+import { semanticsOf, type EarlyCallMode, type FloodSemantics, type RefillMode, type WaitLengthMode } from './flood-semantics.ts'
 import { startPostSchedule } from './post-schedule.ts'
 
 const USAGE = `usage: npm run emulator -- [options]
@@ -25,10 +26,20 @@ const USAGE = `usage: npm run emulator -- [options]
   --span <duration>             time the messages cover, e.g. 7d, 12h, 3600 (seconds) (default 7d)
   --code <code>                 the login code every phone receives (default ${DEFAULT_LOGIN_CODE})
   --two-factor-password <pwd>   give every account this two-step password
-  --rate <M:B:R:P>              flood control for method M ('*': all but auth.* and help.*): a burst
+  --rate <M:B:R:P[:G]>          flood control for method M ('*': all but auth.* and help.*): a burst
                                 of B calls, R more per second, a wait of P seconds past that
-                                (e.g. messages.getHistory:30:1:15); repeatable
-  --extend-early-waits          a call during a flood wait restarts it
+                                (e.g. messages.getHistory:30:1:15); rules naming one group G
+                                share one bucket; repeatable
+  --rate-change <S:M:B:R:P[:G]> S seconds after the start, method M's limit becomes B:R:P (its
+                                buckets keep what they hold); repeatable
+  --flood-refill <mode>         during-wait (default): buckets refill while a wait runs;
+                                after-wait: only once it is over
+  --flood-early-calls <mode>    ignored (default): a call during a wait is told the seconds left;
+                                extend: it restarts the wait
+  --extend-early-waits          the same as --flood-early-calls extend
+  --flood-wait-length <mode>    fixed (default): the penalty; jittered: give or take 30 %;
+                                growing: doubled (up to 8×) for a wait within one penalty of the last
+  --flood-seed <n>              seeds the jitter (default 1)
   --post-every <duration>       post a new message in the next channel this often (e.g. 5s, 1m)
   --help`
 
@@ -61,6 +72,11 @@ function parse() {
       'two-factor-password': { type: 'string' },
       rate: { type: 'string', multiple: true },
       'extend-early-waits': { type: 'boolean' },
+      'rate-change': { type: 'string', multiple: true },
+      'flood-refill': { type: 'string' },
+      'flood-early-calls': { type: 'string' },
+      'flood-wait-length': { type: 'string' },
+      'flood-seed': { type: 'string' },
       'post-every': { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -85,6 +101,25 @@ const rates: RateRule[] = (v.rate ?? []).map((text) => {
   if (rule === null) fail(`--rate must be METHOD:BURST:PER_SECOND:PENALTY_SECONDS (a positive integer burst and penalty, a positive rate), got "${text}"`)
   return rule
 })
+const rateChanges = (v['rate-change'] ?? []).map((text) => {
+  const at = text.indexOf(':')
+  const seconds = Number(text.slice(0, at))
+  const rule = at < 0 ? null : parseRateRule(text.slice(at + 1))
+  if (rule === null || !(seconds >= 0)) fail(`--rate-change must be SECONDS:METHOD:BURST:PER_SECOND:PENALTY_SECONDS, got "${text}"`)
+  return { atMs: Date.now() + seconds * 1000, rule }
+})
+let floodSemantics: FloodSemantics
+try {
+  floodSemantics = semanticsOf({
+    ...(v['flood-refill'] === undefined ? {} : { refill: v['flood-refill'] as RefillMode }),
+    ...(v['flood-early-calls'] === undefined ? {} : { earlyCalls: v['flood-early-calls'] as EarlyCallMode }),
+    ...(v['extend-early-waits'] ? { earlyCalls: 'extend' as const } : {}),
+    ...(v['flood-wait-length'] === undefined ? {} : { waitLength: v['flood-wait-length'] as WaitLengthMode }),
+    seed: integer('flood-seed', v['flood-seed'], 1, 0, 2 ** 31 - 1),
+  })
+} catch (err) {
+  fail(`--flood-*: ${(err as Error).message}`)
+}
 const postEvery = v['post-every'] === undefined ? undefined : parseDuration(v['post-every'])
 if (v['post-every'] !== undefined && (postEvery === undefined || postEvery <= 0)) {
   fail(`--post-every must be a duration such as 5s, 1m or 10, got "${v['post-every']}"`)
@@ -110,10 +145,11 @@ const emulator = await startEmulator({
   code: v.code ?? DEFAULT_LOGIN_CODE,
   ...(v['two-factor-password'] !== undefined ? { twoFactorPassword: v['two-factor-password'] } : {}),
   rates,
+  floodSemantics,
   ...(snapshot ? { snapshot } : {}),
   ...(rsaPrivateKeyPem ? { rsaPrivateKeyPem } : {}),
 })
-emulator.floodControl.extendWaitOnEarlyCalls = v['extend-early-waits'] === true
+for (const change of rateChanges) emulator.floodControl.scheduleRate(change.atMs, change.rule)
 if (privateKeyFile && !rsaPrivateKeyPem) writeFileSync(privateKeyFile, emulator.snapshot().rsaPrivateKeyPem, { mode: 0o600 })
 
 const saveState = (): void => {
@@ -137,14 +173,14 @@ process.stdout.write(
     `  sign in:     any phone number, code ${v.code ?? DEFAULT_LOGIN_CODE}${v['two-factor-password'] ? ', then the two-step password you set' : ''}`,
     `  the service: API_ID=1 API_HASH=emulator TELEGRAM_DC=${emulator.host}:${emulator.port} TELEGRAM_PUBLIC_KEY=${v['public-key-out'] ?? '<file>'} npm start`,
     `  all DCs:     ${emulator.dcAddresses().map((dc) => `${dc.dcId}=${dc.host}:${dc.port}`).join(',')}`,
-    `  flood control: ${describeRates(rates)}${emulator.floodControl.extendWaitOnEarlyCalls ? ', early calls extend a wait' : ''}`,
+    `  flood control: ${describeRates(rates)}${rates.length === 0 ? '' : `; refill ${floodSemantics.refill}, early calls ${floodSemantics.earlyCalls}, waits ${floodSemantics.waitLength}`}`,
     '',
   ].join('\n'),
 )
 
 function describeRates(rules: readonly RateRule[]): string {
   if (rules.length === 0) return 'off (--rate METHOD:BURST:PER_SECOND:PENALTY_SECONDS)'
-  return rules.map((r) => `${r.method} ${r.burst} at once then ${r.perSecond}/s, past that a ${r.penaltySeconds} s wait`).join('; ')
+  return rules.map((r) => `${r.method} ${r.burst} at once then ${r.perSecond}/s, past that a ${r.penaltySeconds} s wait${r.group === undefined ? '' : ` (group ${r.group})`}`).join('; ')
 }
 
 const stop = async (): Promise<void> => {

@@ -163,7 +163,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   for (const phone of options.phones?.emailSetupRequired ?? []) accounts.setEmailSetupRequired(phone)
   const faults = new Faults()
   const refusals = new ChannelRefusals()
-  const floodControl = new FloodControl(options.floodClock ?? clock, options.rates ?? [], options.floodSemantics)
+  const floodControl = new FloodControl(options.floodClock ?? clock, options.rates ?? [], options.floodSemantics, clock)
 
   const listeners = new Set<() => void>()
   const changed = (): void => {

@@ -52,8 +52,8 @@ interface MethodWait {
   ms: number
   /** How many penalties it was ('growing'). */
   growth: number
-  /** Its refusal has been answered: the client can know of it. */
-  announced: boolean
+  /** When its refusal was answered (ms by `sentClock`): from then on the client can know of it; null before. */
+  announcedAt: number | null
 }
 
 interface MethodCounts {
@@ -64,9 +64,10 @@ interface MethodCounts {
 
 /**
  * What flood control has done, per method: waits imposed (a call found the bucket empty), calls
- * that arrived while a wait ran after its refusal had been answered (sent by a client that could
- * know of it: one that honours every wait keeps this at zero), and calls that arrived while a
- * wait ran before its refusal went out (in flight when it began: the client could not know).
+ * that arrived while a wait ran and were sent after its refusal had been answered (by a client
+ * that could know of it: one that honours every wait keeps this at zero), and calls that arrived
+ * while a wait ran but were sent before its refusal went out (in flight as it began, or sent
+ * before the client could read it: the client could not know). A call's send time is its msg_id.
  */
 export class FloodCounters {
   private readonly perMethod = new Map<string, MethodCounts>()
@@ -128,11 +129,21 @@ export class FloodControl {
   #scheduled: Array<{ atMs: number; rule: RateRule }> = []
   readonly #lengths: WaitLengths
 
-  /** `clock`: milliseconds since the epoch. */
+  /**
+   * `clock`: milliseconds since the epoch, that buckets refill and waits run by. `sentClock`: the
+   * one a call's send time (its msg_id) is told in, to which a refusal's answer is timed.
+   */
   private readonly clock: () => number
+  private readonly sentClock: () => number
 
-  constructor(clock: () => number, rules: readonly RateRule[] = [], semantics: Partial<FloodSemantics> = {}) {
+  constructor(
+    clock: () => number,
+    rules: readonly RateRule[] = [],
+    semantics: Partial<FloodSemantics> = {},
+    sentClock: () => number = Date.now,
+  ) {
     this.clock = clock
+    this.sentClock = sentClock
     this.semantics = semanticsOf(semantics)
     this.#lengths = new WaitLengths(this.semantics)
     for (const rule of rules) this.setRate(rule.method, rule)
@@ -159,8 +170,8 @@ export class FloodControl {
    * Changes `method`'s limit while clients use it: its buckets keep what they hold (down to the
    * new burst), and refill at the new rate from now on.
    */
-  changeRate(method: string, limit: RateLimit & { group?: string | undefined }): this {
-    const now = this.clock()
+  changeRate(method: string, limit: RateLimit & { group?: string | undefined }, at = this.clock()): this {
+    const now = at
     const old = this.#rules.get(method)
     if (old !== undefined) for (const [key, bucket] of this.#buckets) if (key.endsWith(`\u0000${bucketName(old)}`)) this.#refill(bucket, old, now)
     const rule = ruleOf(method, limit)
@@ -196,10 +207,11 @@ export class FloodControl {
   }
 
   /**
-   * One call of `method` by `account` arrives: null when it may be answered, else the
-   * FLOOD_WAIT error to answer it with (hand it to `answered` as it goes out).
+   * One call of `method` by `account` arrives, sent at `sentAt` (by `sentClock`, when known): null
+   * when it may be answered, else the FLOOD_WAIT error to answer it with (hand it to `answered`
+   * as it goes out).
    */
-  admit(account: string, method: string): RpcError | null {
+  admit(account: string, method: string, sentAt?: number): RpcError | null {
     const now = this.clock()
     this.#applyScheduled(now)
     const rule = this.#ruleFor(method)
@@ -215,7 +227,9 @@ export class FloodControl {
     const waitKey = `${account}\u0000${method}`
     const wait = this.#waits.get(waitKey)
     if (wait !== undefined && now < wait.until) {
-      this.counters.count(method, wait.announced ? 'callsDuringWait' : 'callsInFlightAtWait')
+      // Sent before the refusal went out, the client could not have known of the wait.
+      const known = wait.announcedAt !== null && (sentAt === undefined || sentAt >= wait.announcedAt)
+      this.counters.count(method, known ? 'callsDuringWait' : 'callsInFlightAtWait')
       if (this.semantics.earlyCalls === 'extend') this.#extend(wait, bucket, now + wait.ms)
       return this.#refusal(wait, wait.until - now)
     }
@@ -226,7 +240,7 @@ export class FloodControl {
     this.counters.count(method, 'waits')
     const previous = wait === undefined ? null : { growth: wait.growth, endedAt: wait.until }
     const length = this.#lengths.next(rule.penaltySeconds * 1000, now, previous)
-    const next: MethodWait = { until: 0, ms: length.ms, growth: length.growth, announced: false }
+    const next: MethodWait = { until: 0, ms: length.ms, growth: length.growth, announcedAt: null }
     this.#waits.set(waitKey, next)
     this.#extend(next, bucket, now + length.ms)
     return this.#refusal(next, length.ms)
@@ -238,7 +252,7 @@ export class FloodControl {
    */
   answered(refusal: RpcError): void {
     const wait = this.#pending.get(refusal)
-    if (wait !== undefined) wait.announced = true
+    if (wait !== undefined && wait.announcedAt === null) wait.announcedAt = this.sentClock()
   }
 
   #refusal(wait: MethodWait, ms: number): RpcError {
@@ -261,8 +275,8 @@ export class FloodControl {
 
   #applyScheduled(now: number): void {
     while (this.#scheduled.length > 0 && this.#scheduled[0]!.atMs <= now) {
-      const { rule } = this.#scheduled.shift()!
-      this.changeRate(rule.method, rule)
+      const { atMs, rule } = this.#scheduled.shift()!
+      this.changeRate(rule.method, rule, atMs)
     }
   }
 

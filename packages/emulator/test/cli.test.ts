@@ -54,15 +54,15 @@ test('the emulator command rejects a bad option with its usage', async () => {
   assert.match(stderr, /usage: npm run emulator/)
 })
 
-test('--rate is repeatable and printed; a malformed one is refused with its usage', async () => {
-  const good = spawn(process.execPath, [cli, '--port', '0', '--rate', 'messages.getHistory:30:1:15', '--rate', '*:50:2:10', '--extend-early-waits'], {
+test('--rate is repeatable and printed with the flood semantics; a malformed one, or an unknown semantics, is refused with its usage', async () => {
+  const good = spawn(process.execPath, [cli, '--port', '0', '--rate', 'messages.getHistory:30:1:15', '--rate', '*:50:2:10', '--extend-early-waits', '--flood-refill', 'after-wait', '--flood-wait-length', 'growing', '--rate-change', '60:messages.getHistory:30:0.5:15'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   try {
     const lines = createInterface({ input: good.stdout })[Symbol.asyncIterator]()
     const banner: string[] = []
     while (!banner.some((line) => line.includes('flood control'))) banner.push((await lines.next()).value as string)
-    assert.match(banner.at(-1)!, /flood control: messages\.getHistory 30 at once then 1\/s, past that a 15 s wait; \* 50 at once then 2\/s, past that a 10 s wait, early calls extend a wait/)
+    assert.match(banner.at(-1)!, /flood control: messages\.getHistory 30 at once then 1\/s, past that a 15 s wait; \* 50 at once then 2\/s, past that a 10 s wait; refill after-wait, early calls extend, waits growing/)
   } finally {
     good.kill('SIGTERM')
   }
@@ -71,4 +71,9 @@ test('--rate is repeatable and printed; a malformed one is refused with its usag
   bad.stderr.on('data', (d) => (stderr += d))
   assert.equal(await new Promise<number | null>((resolve) => bad.on('exit', resolve)), 2)
   assert.match(stderr, /--rate must be METHOD:BURST:PER_SECOND:PENALTY_SECONDS/)
+  const unknown = spawn(process.execPath, [cli, '--flood-refill', 'sometimes'], { stdio: ['ignore', 'ignore', 'pipe'] })
+  let unknownErr = ''
+  unknown.stderr.on('data', (d) => (unknownErr += d))
+  assert.equal(await new Promise<number | null>((resolve) => unknown.on('exit', resolve)), 2)
+  assert.match(unknownErr, /refill must be one of during-wait, after-wait/)
 })

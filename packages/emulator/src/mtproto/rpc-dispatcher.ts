@@ -9,6 +9,8 @@ export interface RpcCall {
   /** The layer the call was decoded in and its result will be encoded in. */
   layer: number
   connectionId: number
+  /** The client's msg_id: the time it sent the call, by its clock (seconds × 2³², https://core.telegram.org/mtproto/description#message-identifier-msg-id). */
+  msgId?: bigint
 }
 
 /**

@@ -269,7 +269,7 @@ export class SessionHost {
     }
     const { method, afterMsgIds, withoutUpdates } = unwrapQuery(query)
     if (!withoutUpdates) session.wantsUpdates = true
-    const call = { method, authKeyId: record.id, sessionId: session.sessionId, layer, connectionId: link.id }
+    const call = { method, authKeyId: record.id, sessionId: session.sessionId, layer, connectionId: link.id, msgId }
 
     const run = (async () => {
       for (const id of afterMsgIds) await session.inFlight.get(id)

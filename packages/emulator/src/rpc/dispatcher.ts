@@ -98,7 +98,9 @@ export class Dispatcher implements RpcDispatcher {
     const name = call.method._
     const dc = typeof this.options.dc === 'function' ? this.options.dc() : this.options.dc
     // Flood control judges the call as it arrives; its answer still takes the injected latency.
-    const refused = this.floodControl.admit(this.accountOf(call.authKeyId, dc.dcId), name)
+    // msg_id is seconds × 2³²: milliseconds, to a millisecond.
+    const sentAt = call.msgId === undefined ? undefined : (Number(call.msgId >> 22n) * 1000) / 1024
+    const refused = this.floodControl.admit(this.accountOf(call.authKeyId, dc.dcId), name, sentAt)
     await this.faults.apply(name, this.sleep)
     if (refused) {
       this.floodControl.answered(refused)
