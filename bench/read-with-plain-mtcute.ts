@@ -6,7 +6,7 @@
 import { MemoryStorage } from '@mtcute/core'
 import { TelegramClient } from '@mtcute/node'
 import { addPublicKey, NodeCryptoProvider } from '@mtcute/node/utils.js'
-import { toTelethonDict, writeTelethonJson } from '../src/telegram/telethon-shape.ts'
+import { toTelethonDict, writeTelethonJson } from '../src/telegram/history/telethon-shape.ts'
 
 const dc = JSON.parse(process.env.BENCH_DC!) as { host: string; port: number; dcId: number; publicKeyPem: string }
 const { session, startIso, endIso } = JSON.parse(process.env.BENCH_RUN!) as { session: string; startIso: string; endIso: string }

@@ -3,7 +3,7 @@
  * it collects again; set by src/main.ts as the process starts.
  *
  * A long `GET /messages` turns over about 1 KB of old-generation garbage per message: the pages
- * a merge holds (two per open channel, src/telegram/channel-history.ts) live long enough to be
+ * a merge holds (two per open channel, src/telegram/history/channel-history.ts) live long enough to be
  * promoted out of the young generation, and die there. Nothing stays alive (with forced
  * collections the heap stays flat), but on a host with gigabytes of memory V8 lets the old
  * generation reach up to four times its live size before a full collection: the peak RSS of a

@@ -13,7 +13,7 @@ import type { ServiceMetrics } from './metrics/service-metrics.ts'
 import type { SinkMetrics } from './metrics/sink-metrics.ts'
 import type { BlobStore } from './sessions/blob-store.ts'
 import { TelegramGateway, type GatewayDeps, type TelegramSettings } from './telegram/gateway.ts'
-import type { TelegramLog } from './telegram/mtcute-log.ts'
+import type { TelegramLog } from './telegram/calls/mtcute-log.ts'
 import type { Logger } from 'pino'
 
 export interface ServiceDeps {

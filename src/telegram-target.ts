@@ -8,7 +8,7 @@ import type { Config } from './config/config.ts'
 import type { Sandbox } from './sandbox/sandbox.ts'
 import type { BlobStore } from './sessions/blob-store.ts'
 import type { TelegramSettings } from './telegram/gateway.ts'
-import type { TelegramLog } from './telegram/mtcute-log.ts'
+import type { TelegramLog } from './telegram/calls/mtcute-log.ts'
 
 export interface TelegramTarget {
   telegram: TelegramSettings

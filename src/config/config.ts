@@ -200,7 +200,7 @@ function parseApiHash(env: NodeJS.ProcessEnv): string {
  * `host:port` (an IPv6 host in brackets, `[::1]:443`, as in a URL authority): the default DC,
  * id 2. Or `id=host:port` entries separated by commas (`2=10.0.0.1:443,4=10.0.0.4:443`): each
  * DC's address by id, the first entry being where a new sign-in starts. A stored session keeps
- * the address it names unless its DC id is listed (src/telegram/dc-addresses.ts).
+ * the address it names unless its DC id is listed (src/telegram/calls/dc-addresses.ts).
  */
 function parseTelegramDc(env: NodeJS.ProcessEnv): Pick<Config, 'telegramDc' | 'telegramDcAddresses'> {
   const text = read(env, 'TELEGRAM_DC')

@@ -9,7 +9,7 @@
  * answer started; as a trailer (announced by `Trailer: Flood-Waits`, sent after the last chunk)
  * every wait of the whole read. An empty trailer value means none.
  */
-import type { HeldWait } from '../telegram/flood-gate.ts'
+import type { HeldWait } from '../telegram/calls/flood-gate.ts'
 
 export const FLOOD_WAITS_FIELD = 'Flood-Waits'
 

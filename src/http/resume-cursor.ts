@@ -5,7 +5,7 @@
  * `2025-07-01T12:34:56+00:00` (a `+` sent unencoded arrives as a space and is read as `+`), or
  * Unix seconds.
  */
-import type { MessageCursor } from '../telegram/message-cursor.ts'
+import type { MessageCursor } from '../telegram/history/message-cursor.ts'
 import { parseTime } from '../core/time-window.ts'
 
 export type CursorParse = { ok: true; cursor: MessageCursor } | { ok: false; reason: string }

@@ -14,9 +14,9 @@
  *    the journal drop its place anyway, it reads history again and goes on.
  */
 import type { tl } from '@mtcute/core'
-import type { ChannelRef } from '../telegram/channel-list.ts'
+import type { ChannelRef } from '../telegram/channels/channel-list.ts'
 import type { LiveMetrics } from '../metrics/service-metrics.ts'
-import { catchUpFromHistory } from './history-catch-up.ts'
+import { catchUpFromHistory } from '../telegram/history/history-catch-up.ts'
 import { eventCursor, type LiveCursor } from './live-cursor.ts'
 import type { LiveEvent, LiveSubscription } from './live-feed.ts'
 import type { JournalEntry, LiveJournal } from './live-journal.ts'

@@ -20,7 +20,7 @@ export interface TelegramMetrics {
   recordFloodWait(method: string, seconds: number): void
 }
 
-/** Why a channel was left out of a window (src/telegram/channel-list.ts); also the metric label. */
+/** Why a channel was left out of a window (src/telegram/channels/channel-list.ts); also the metric label. */
 export const CHANNEL_SKIP_REASONS = ['channel_private', 'channel_invalid', 'no_access_hash'] as const
 export type ChannelSkipReason = (typeof CHANNEL_SKIP_REASONS)[number]
 

@@ -11,7 +11,7 @@ import type { BlobStore } from '../sessions/blob-store.ts'
 import { decryptSession, encryptSession } from '../sessions/session-encryption.ts'
 import { SessionStoreError } from '../sessions/session-store-error.ts'
 import type { TelegramSettings } from '../telegram/gateway.ts'
-import type { TelegramLog } from '../telegram/mtcute-log.ts'
+import type { TelegramLog } from '../telegram/calls/mtcute-log.ts'
 import { SANDBOX_DEMO_PHONE, SANDBOX_EMAIL_SETUP_PHONE, SANDBOX_QR_ACCEPT_MS, SANDBOX_TWO_STEP, SANDBOX_UNREGISTERED_PHONE } from './sandbox-demo.ts'
 
 const SANDBOX_NAME = '.sandbox'

@@ -48,7 +48,7 @@ export interface SessionRecord {
   pendingSignIn: PendingSignIn | null
   /**
    * What the service learned of the account's flood limits, by method (read and checked by
-   * src/telegram/learned-limits.ts), so that a restart does not learn them again by meeting waits.
+   * src/telegram/calls/learned-limits.ts), so that a restart does not learn them again by meeting waits.
    */
   floodLimits?: Readonly<Record<string, unknown>>
 }

@@ -6,8 +6,8 @@
 import type { AccountProfile } from './connector.ts'
 import type { TelegramMetrics } from '../metrics/service-metrics.ts'
 import { telegramError } from '../core/errors.ts'
-import { meteredCall, type RpcCaller } from './call-with-flood-wait.ts'
-import { toAppError } from './rpc-errors.ts'
+import { meteredCall, type RpcCaller } from './calls/call-with-flood-wait.ts'
+import { toAppError } from './calls/rpc-errors.ts'
 
 export async function fetchAccountProfile(
   client: RpcCaller,

@@ -4,8 +4,8 @@
  */
 import type { ChannelSkipReason } from '../metrics/service-metrics.ts'
 import type { ChannelName, JoinTarget } from '../core/channel-reference.ts'
-import type { MessageCursor } from './message-cursor.ts'
-import type { HeldWait } from './flood-gate.ts'
+import type { MessageCursor } from './history/message-cursor.ts'
+import type { HeldWait } from './calls/flood-gate.ts'
 import type { TimeWindow } from '../core/time-window.ts'
 
 

@@ -6,7 +6,7 @@
 import type { RawUpdateInfo } from '@mtcute/core'
 import type { TelegramClient } from '@mtcute/node'
 import type { LiveTelegram } from './live-telegram.ts'
-import type { FloodWaitPolicy } from './call-with-flood-wait.ts'
+import type { FloodWaitPolicy } from './calls/call-with-flood-wait.ts'
 import type { Listeners } from './listeners.ts'
 import type { TelegramConnection } from './telegram-connection.ts'
 

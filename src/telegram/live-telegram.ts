@@ -3,7 +3,7 @@
  * from its mtcute client (updates on). Calls go through the one flood-controlled seam.
  */
 import type { PeersIndex, tl } from '@mtcute/core'
-import type { FloodWaitPolicy, RpcCaller } from './call-with-flood-wait.ts'
+import type { FloodWaitPolicy, RpcCaller } from './calls/call-with-flood-wait.ts'
 
 export interface LiveTelegram {
   readonly caller: RpcCaller

@@ -7,7 +7,7 @@ import type { TelegramClient } from '@mtcute/node'
 import type { TelegramLink } from './connector.ts'
 import { Listeners } from './listeners.ts'
 import { errnoOf } from '../core/logger.ts'
-import type { TelegramLog } from './mtcute-log.ts'
+import type { TelegramLog } from './calls/mtcute-log.ts'
 
 const CONNECT_POLL_MS = 20
 

@@ -2,7 +2,7 @@
  * What `/messages` must return for a window, computed straight from the emulator's world
  * (packages/emulator/world) rather than through any code of the service: every non-service message
  * of the channels and supergroups the account is a member of with after < date <= upTo, in the
- * service's order (src/telegram/channel-history.ts): date descending, then channel id
+ * service's order (src/telegram/history/channel-history.ts): date descending, then channel id
  * ascending, then message id descending.
  */
 import type { History, World, WorldChannel } from '@telegram-connector/emulator/testing'

@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startEmulator, type Emulator } from '@telegram-connector/emulator'
 import type { WorldChannel } from '@telegram-connector/emulator/testing'
-import { telethonDate } from '../../src/telegram/telethon-shape.ts'
+import { telethonDate } from '../../src/telegram/history/telethon-shape.ts'
 import { signIn, startService, type Service } from '../helpers/service.ts'
 import { expectedMessagesOf, isoTime, memberChannels, messageKey } from '../helpers/world-messages.ts'
 

@@ -1,5 +1,5 @@
 /**
- * src/telegram/channel-history.ts against the emulator over TCP, directly and through the
+ * src/telegram/history/channel-history.ts against the emulator over TCP, directly and through the
  * gateway: a real mtcute client reads a generated world whose histories are the answer key
  * (test/helpers/world-messages.ts), and the emulator's counters tell what Telegram was asked —
  * how many calls, with which parameters, how many at once.
@@ -13,9 +13,9 @@ import assert from 'node:assert/strict'
 import type { TelegramClient } from '@mtcute/node'
 import { AppError } from '../../src/core/errors.ts'
 import type { TlObject, History, World } from '@telegram-connector/emulator/testing'
-import { channelMessages, type ChannelHistoryOptions, type ChannelMessage, type DateWindow } from '../../src/telegram/channel-history.ts'
+import { channelMessages, type ChannelHistoryOptions, type ChannelMessage, type DateWindow } from '../../src/telegram/history/channel-history.ts'
 import type { TelegramGateway } from '../../src/telegram/gateway.ts'
-import type { TelethonDict } from '../../src/telegram/telethon-shape.ts'
+import type { TelethonDict } from '../../src/telegram/history/telethon-shape.ts'
 import { expectedChannelMessages, memberChannels, nonChannelMessageCount, serviceChannelMessages } from '../helpers/world-messages.ts'
 import { signedInClient, startHarness, type Harness } from './gateway-fixture.ts'
 import { RecordingClock } from '../helpers/recording-clock.ts'

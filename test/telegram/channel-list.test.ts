@@ -1,5 +1,5 @@
 /**
- * src/telegram/channel-list.ts against the emulator over TCP with a real mtcute client, in
+ * src/telegram/channels/channel-list.ts against the emulator over TCP with a real mtcute client, in
  * small dialog pages so that every way a page can end is crossed: pinned dialogs filling a
  * page, the archive's dialogFolder, top messages deleted (messageEmpty, or missing), a draft
  * sorting a quiet channel first, a min channel, dormant channels that end the listing. The
@@ -10,7 +10,7 @@ import { after, before, beforeEach, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { TelegramClient } from '@mtcute/node'
 import type { TlObject, WorldChannel } from '@telegram-connector/emulator/testing'
-import { listChannels, type DateWindow } from '../../src/telegram/channel-list.ts'
+import { listChannels, type DateWindow } from '../../src/telegram/channels/channel-list.ts'
 import { memberChannels } from '../helpers/world-messages.ts'
 import { signedInClient, startHarness, type Harness } from './gateway-fixture.ts'
 import { freshPolicy } from '../helpers/fresh-policy.ts'

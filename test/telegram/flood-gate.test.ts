@@ -1,5 +1,5 @@
 /**
- * The account's flood gate (src/telegram/flood-gate.ts) and its pacer, on a manual clock: a wait
+ * The account's flood gate (src/telegram/calls/flood-gate.ts) and its pacer, on a manual clock: a wait
  * holds every caller of its method until it is over, callers that will not wait are refused with
  * the seconds left, calls overlap 2, then 4 while a method has met no wait and one at a time after
  * its first, and the pace comes from what the waits taught. (End to end, against every flood
@@ -8,9 +8,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { AppError } from '../../src/core/errors.ts'
-import { FloodGate, type GatePass } from '../../src/telegram/flood-gate.ts'
-import { FloodPacer } from '../../src/telegram/flood-pacer.ts'
-import { fittingRates } from '../../src/telegram/flood-bounds.ts'
+import { FloodGate, type GatePass } from '../../src/telegram/calls/flood-gate.ts'
+import { FloodPacer } from '../../src/telegram/calls/flood-pacer.ts'
+import { fittingRates } from '../../src/telegram/calls/flood-bounds.ts'
 import { ManualClock } from '../helpers/manual-clock.ts'
 
 const T0 = 1_750_000_000_000

@@ -13,9 +13,9 @@ import type { TelegramClient } from '@mtcute/node'
 import { FileStore } from '../../src/sessions/file-store.ts'
 import { loadSessionRecord } from '../../src/sessions/session-persistence.ts'
 import { TelegramGateway, type GatewayDeps } from '../../src/telegram/gateway.ts'
-import { createMtcuteClient } from '../../src/telegram/mtcute-client.ts'
-import type { TelegramLog } from '../../src/telegram/mtcute-log.ts'
-import type { TelethonDict } from '../../src/telegram/telethon-shape.ts'
+import { createMtcuteClient } from '../../src/telegram/calls/mtcute-client.ts'
+import type { TelegramLog } from '../../src/telegram/calls/mtcute-log.ts'
+import type { TelethonDict } from '../../src/telegram/history/telethon-shape.ts'
 
 export class CapturedLog implements TelegramLog {
   readonly lines: string[] = []

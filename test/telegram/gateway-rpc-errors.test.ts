@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { MtTimeoutError, MtcuteError, tl } from '@mtcute/core'
-import { failedWith, floodWaitSeconds, isPasswordNeeded, isSignedOut, toAppError, toMembershipError } from '../../src/telegram/rpc-errors.ts'
+import { failedWith, floodWaitSeconds, isPasswordNeeded, isSignedOut, toAppError, toMembershipError } from '../../src/telegram/calls/rpc-errors.ts'
 import { AppError } from '../../src/core/errors.ts'
 
 const rpc = (errorCode: number, errorMessage: string): tl.RpcError => tl.RpcError.fromTl({ errorCode, errorMessage })

@@ -11,7 +11,7 @@ import { FileStore } from '../../src/sessions/file-store.ts'
 import { loadSessionRecord } from '../../src/sessions/session-persistence.ts'
 import { SessionStoreError } from '../../src/sessions/session-store-error.ts'
 import { encodeTelethonSession } from '../../src/sessions/telethon-session.ts'
-import type { TelethonDict } from '../../src/telegram/telethon-shape.ts'
+import type { TelethonDict } from '../../src/telegram/history/telethon-shape.ts'
 import type { TelegramGateway } from '../../src/telegram/gateway.ts'
 import { isAppError, startHarness, type Harness } from './gateway-fixture.ts'
 

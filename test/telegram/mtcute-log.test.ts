@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { redactMtcuteText } from '../../src/telegram/mtcute-log.ts'
+import { redactMtcuteText } from '../../src/telegram/calls/mtcute-log.ts'
 
 test('a TL object mtcute dumps as JSON is reduced to its type name, and its fields are gone', () => {
   const line = '[USER n/a] [DC 2] [MAIN] received rpc_result for unknown message 7714425176490019314: '

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { saveWithRetry, DEFAULT_SAVE_RETRY, type SaveRetryLog } from '../../src/telegram/save-with-retry.ts'
+import { saveWithRetry, DEFAULT_SAVE_RETRY, type SaveRetryLog } from '../../src/telegram/sign-in/save-with-retry.ts'
 import { SessionStoreError } from '../../src/sessions/session-store-error.ts'
 import type { BlobStore } from '../../src/sessions/blob-store.ts'
 import { createServiceMetrics } from '../../src/metrics/service-metrics.ts'

@@ -2,8 +2,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Long } from '@mtcute/core'
 import type { tl } from '@mtcute/core'
-import { telethonClassName, telethonDate, toTelethonDict, writeTelethonJson } from '../../src/telegram/telethon-shape.ts'
-import type { TelethonDict } from '../../src/telegram/telethon-shape.ts'
+import { telethonClassName, telethonDate, toTelethonDict, writeTelethonJson } from '../../src/telegram/history/telethon-shape.ts'
+import type { TelethonDict } from '../../src/telegram/history/telethon-shape.ts'
 
 // docs/spec.md §4: a message as the Python service (Telethon, layer 144) returned it.
 const SPEC_EXAMPLE = `{"_": "Message", "id": 42, "peer_id": {"_": "PeerChannel", "channel_id": 1234567890},

@@ -5,7 +5,7 @@ import { negotiateFormat, openMessageStream } from '../message-stream.ts'
 import { badRequest } from '../../core/errors.ts'
 import type { ChannelSummary, Connector } from '../../telegram/connector.ts'
 import { parseChannelName, parseLink, parseUsername, type JoinTarget } from '../../core/channel-reference.ts'
-import { telethonDate } from '../../telegram/telethon-shape.ts'
+import { telethonDate } from '../../telegram/history/telethon-shape.ts'
 
 export function channelsRoute(connector: Connector): FastifyPluginAsync {
   return async (app) => {

@@ -5,13 +5,13 @@ import { parseWindow } from '../../core/time-window.ts'
 import { negotiateFormat, openMessageStream } from '../message-stream.ts'
 import { SKIPPED_CHANNELS_FIELD, skippedChannelsValue } from '../skipped-channels.ts'
 import { FLOOD_WAITS_FIELD, floodWaitsValue } from '../flood-waits-field.ts'
-import type { HeldWait } from '../../telegram/flood-gate.ts'
+import type { HeldWait } from '../../telegram/calls/flood-gate.ts'
 import { parseChannelSelection } from '../channel-selection.ts'
 import { parseResumeCursor } from '../resume-cursor.ts'
 import { badRequest } from '../../core/errors.ts'
 import type { Connector, SkippedChannel } from '../../telegram/connector.ts'
 import type { Clock } from '../../core/clock.ts'
-import type { MessageCursor } from '../../telegram/message-cursor.ts'
+import type { MessageCursor } from '../../telegram/history/message-cursor.ts'
 
 /** The first `count` items; the source is closed (its reads stop) once they are taken. */
 async function* firstItems<T>(source: AsyncIterable<T>, count: number): AsyncGenerator<T> {

@@ -16,11 +16,11 @@
  * refused without calling Telegram.
  */
 import type { tl } from '@mtcute/core'
-import type { QrSignInOutcome } from './connector.ts'
-import { telegramError } from '../core/errors.ts'
-import type { PendingQrSignIn } from '../sessions/session-record.ts'
-import { gatedCall } from './call-with-flood-wait.ts'
-import { isPasswordNeeded, toAppError } from './rpc-errors.ts'
+import type { QrSignInOutcome } from '../connector.ts'
+import { telegramError } from '../../core/errors.ts'
+import type { PendingQrSignIn } from '../../sessions/session-record.ts'
+import { gatedCall } from '../calls/call-with-flood-wait.ts'
+import { isPasswordNeeded, toAppError } from '../calls/rpc-errors.ts'
 import { completeSignIn, passwordHint, passwordStep, type SignInContext } from './sign-in-flow.ts'
 
 export async function runQrSignIn(ctx: SignInContext): Promise<QrSignInOutcome> {

@@ -12,11 +12,11 @@
  * access hash is known without a username.
  */
 import { Long, type tl } from '@mtcute/core'
-import { AppError, channelNotJoined, type ErrorCode } from '../core/errors.ts'
-import { callWithFloodWait, type FloodWaitPolicy, type RpcCaller } from './call-with-flood-wait.ts'
+import { AppError, channelNotJoined, type ErrorCode } from '../../core/errors.ts'
+import { callWithFloodWait, type FloodWaitPolicy, type RpcCaller } from '../calls/call-with-flood-wait.ts'
 import { channelRef, listAllChannels, type ChannelListing, type ChannelRef } from './channel-list.ts'
-import type { ChannelName, JoinTarget } from '../core/channel-reference.ts'
-import { failedWith, toMembershipError } from './rpc-errors.ts'
+import type { ChannelName, JoinTarget } from '../../core/channel-reference.ts'
+import { failedWith, toMembershipError } from '../calls/rpc-errors.ts'
 
 export interface JoinOutcome {
   /** false: the account was already in it. */

@@ -22,8 +22,8 @@ import {
   sendCodeUnavailable,
   telegramError,
   telegramUnavailable,
-} from '../core/errors.ts'
-import type { ChannelSkipReason } from '../metrics/service-metrics.ts'
+} from '../../core/errors.ts'
+import type { ChannelSkipReason } from '../../metrics/service-metrics.ts'
 
 /** Texts meaning the auth key is not (or no longer) bound to an account: sign in again. */
 const SIGNED_OUT_TEXTS = new Set([

@@ -5,9 +5,9 @@
  * predecessor) are sat through and a longer one is refused (429); once it has begun, waits up to
  * FLOOD_WAIT_MAX are; a read gives up when its own signal aborts or the gateway closes.
  */
-import { DEFAULT_FLOOD_WAIT_MAX_SECONDS, DEFAULT_FLOOD_WAIT_THRESHOLD_SECONDS } from '../config/config.ts'
-import type { ReadOptions } from './connector.ts'
-import type { TelegramMetrics } from '../metrics/service-metrics.ts'
+import { DEFAULT_FLOOD_WAIT_MAX_SECONDS, DEFAULT_FLOOD_WAIT_THRESHOLD_SECONDS } from '../../config/config.ts'
+import type { ReadOptions } from '../connector.ts'
+import type { TelegramMetrics } from '../../metrics/service-metrics.ts'
 import type { FloodWaitPolicy } from './call-with-flood-wait.ts'
 import type { FloodGate } from './flood-gate.ts'
 

@@ -4,12 +4,12 @@
  * record never lands after a newer one. A login Telegram revoked is copied aside before it is
  * forgotten, so that one wrong answer never loses it.
  */
-import { sessionStoreUnavailable } from '../core/errors.ts'
-import type { SessionMetrics } from '../metrics/service-metrics.ts'
-import type { BlobStore } from '../sessions/blob-store.ts'
-import { REVOKED_RECORD, loadSessionRecord, saveRevokedRecord, saveSessionRecord } from '../sessions/session-persistence.ts'
-import { EMPTY_SESSION_RECORD, type SessionRecord } from '../sessions/session-record.ts'
-import type { TelegramLog } from './mtcute-log.ts'
+import { sessionStoreUnavailable } from '../../core/errors.ts'
+import type { SessionMetrics } from '../../metrics/service-metrics.ts'
+import type { BlobStore } from '../../sessions/blob-store.ts'
+import { REVOKED_RECORD, loadSessionRecord, saveRevokedRecord, saveSessionRecord } from '../../sessions/session-persistence.ts'
+import { EMPTY_SESSION_RECORD, type SessionRecord } from '../../sessions/session-record.ts'
+import type { TelegramLog } from '../calls/mtcute-log.ts'
 
 export interface SessionKeeperDeps {
   store: BlobStore

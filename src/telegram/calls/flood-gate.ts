@@ -15,8 +15,8 @@
  *
  * Callers are served in arrival order per method.
  */
-import type { Clock } from '../core/clock.ts'
-import { AppError, floodWait } from '../core/errors.ts'
+import type { Clock } from '../../core/clock.ts'
+import { AppError, floodWait } from '../../core/errors.ts'
 import { FloodPacer, type LearnedLimit } from './flood-pacer.ts'
 
 export interface FloodGateOptions {

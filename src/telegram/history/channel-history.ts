@@ -20,15 +20,15 @@
  * the rest of the window is read whole.
  */
 import { Long, type tl } from '@mtcute/core'
-import { callWithFloodWait, type FloodWaitPolicy, type RpcCaller } from './call-with-flood-wait.ts'
-import { listChannels, type ChannelListing, type ChannelRef, type DateWindow } from './channel-list.ts'
-import type { SkippedChannel } from './connector.ts'
-import { concurrencyLimit, type Limited } from './concurrency-limit.ts'
+import { callWithFloodWait, type FloodWaitPolicy, type RpcCaller } from '../calls/call-with-flood-wait.ts'
+import { listChannels, type ChannelListing, type ChannelRef, type DateWindow } from '../channels/channel-list.ts'
+import type { SkippedChannel } from '../connector.ts'
+import { concurrencyLimit, type Limited } from '../calls/concurrency-limit.ts'
 import { PageCursor, type Page } from './page-cursor.ts'
-import { channelRefusal } from './rpc-errors.ts'
+import { channelRefusal } from '../calls/rpc-errors.ts'
 import { comesAfter, type MessageCursor } from './message-cursor.ts'
 
-export type { ChannelRef, DateWindow } from './channel-list.ts'
+export type { ChannelRef, DateWindow } from '../channels/channel-list.ts'
 
 export interface ChannelMessage {
   message: tl.RawMessage

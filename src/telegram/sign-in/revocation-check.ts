@@ -7,9 +7,9 @@
  * to — that any signed-in key may make: `users.getUsers` for `inputUserSelf`
  * (https://core.telegram.org/method/users.getUsers).
  */
-import type { TelegramMetrics } from '../metrics/service-metrics.ts'
-import { meteredCall, type RpcCaller } from './call-with-flood-wait.ts'
-import { isSignedOut } from './rpc-errors.ts'
+import type { TelegramMetrics } from '../../metrics/service-metrics.ts'
+import { meteredCall, type RpcCaller } from '../calls/call-with-flood-wait.ts'
+import { isSignedOut } from '../calls/rpc-errors.ts'
 
 /** `revoked`: confirmed; `signed-in`: the session works; `unknown`: the check itself failed otherwise. */
 export type RevocationVerdict = 'revoked' | 'signed-in' | 'unknown'

@@ -10,11 +10,11 @@
  * merged by (date, channel id, message id) ascending, one page per channel held at a time.
  */
 import { Long, type tl } from '@mtcute/core'
-import { callWithFloodWait, type FloodWaitPolicy, type RpcCaller } from '../telegram/call-with-flood-wait.ts'
-import type { ChannelRef } from '../telegram/channel-list.ts'
-import { concurrencyLimit, type Limited } from '../telegram/concurrency-limit.ts'
-import { PageCursor, type Page } from '../telegram/page-cursor.ts'
-import { channelRefusal } from '../telegram/rpc-errors.ts'
+import { callWithFloodWait, type FloodWaitPolicy, type RpcCaller } from '../calls/call-with-flood-wait.ts'
+import type { ChannelRef } from '../channels/channel-list.ts'
+import { concurrencyLimit, type Limited } from '../calls/concurrency-limit.ts'
+import { PageCursor, type Page } from './page-cursor.ts'
+import { channelRefusal } from '../calls/rpc-errors.ts'
 
 export interface CatchUpStart {
   /** Messages with id above this … */

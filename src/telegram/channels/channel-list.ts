@@ -24,9 +24,9 @@
  * the date order) is completed by messages.getPinnedDialogs, and the list goes on without them.
  */
 import { Long, type tl } from '@mtcute/core'
-import type { ChannelSummary, SkippedChannel } from './connector.ts'
-import { telegramError } from '../core/errors.ts'
-import { callWithFloodWait, type FloodWaitPolicy, type RpcCaller } from './call-with-flood-wait.ts'
+import type { ChannelSummary, SkippedChannel } from '../connector.ts'
+import { telegramError } from '../../core/errors.ts'
+import { callWithFloodWait, type FloodWaitPolicy, type RpcCaller } from '../calls/call-with-flood-wait.ts'
 
 /** A window in Unix seconds: after < date <= upTo. */
 export interface DateWindow {
@@ -50,7 +50,7 @@ export interface ChannelRef {
   topId: number
 }
 
-export type { ChannelSkipReason } from '../metrics/service-metrics.ts'
+export type { ChannelSkipReason } from '../../metrics/service-metrics.ts'
 
 export interface ChannelListing {
   /** The channels to read, main list first, each once. */

@@ -19,11 +19,11 @@
  * A QR sign-in's password step (qr-sign-in.ts) is completed here with {two_factor_password}.
  */
 import type { ITelegramClient, tl } from '@mtcute/core'
-import { AppError, badRequest, emailSetupRequired, noPendingSignIn, phoneNumberInvalid, phoneNumberUnoccupied, telegramError } from '../core/errors.ts'
-import type { CodeDelivery, SignInInput, SignInOutcome } from './connector.ts'
-import type { PendingCodeSignIn, PendingSignIn, SessionRecord } from '../sessions/session-record.ts'
-import { gatedCall, type GatedCallOptions } from './call-with-flood-wait.ts'
-import { isPasswordNeeded, toAppError } from './rpc-errors.ts'
+import { AppError, badRequest, emailSetupRequired, noPendingSignIn, phoneNumberInvalid, phoneNumberUnoccupied, telegramError } from '../../core/errors.ts'
+import type { CodeDelivery, SignInInput, SignInOutcome } from '../connector.ts'
+import type { PendingCodeSignIn, PendingSignIn, SessionRecord } from '../../sessions/session-record.ts'
+import { gatedCall, type GatedCallOptions } from '../calls/call-with-flood-wait.ts'
+import { isPasswordNeeded, toAppError } from '../calls/rpc-errors.ts'
 
 /** `GatedCallOptions`: every call goes through the account's flood gate, and a sign-in sits through no wait. */
 export interface SignInContext extends GatedCallOptions {

@@ -12,7 +12,7 @@
  * (GET /metrics: telegram_rpc_calls_total, telegram_flood_waits_total).
  */
 import type { ITelegramClient, tl } from '@mtcute/core'
-import type { TelegramMetrics } from '../metrics/service-metrics.ts'
+import type { TelegramMetrics } from '../../metrics/service-metrics.ts'
 import { callTimeout } from './call-timeout.ts'
 import type { FloodGate, HeldWait } from './flood-gate.ts'
 import { floodWaitSeconds, toAppError } from './rpc-errors.ts'

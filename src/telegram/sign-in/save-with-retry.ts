@@ -9,8 +9,8 @@
  * Only the error's message is logged: store errors name the store and the reason, never the
  * session's content.
  */
-import { SessionStoreError } from '../sessions/session-store-error.ts'
-import type { Sleep } from './call-with-flood-wait.ts'
+import { SessionStoreError } from '../../sessions/session-store-error.ts'
+import type { Sleep } from '../calls/call-with-flood-wait.ts'
 
 export interface SaveRetryLog {
   warn(obj: object, msg?: string): void
