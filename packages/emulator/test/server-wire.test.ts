@@ -132,8 +132,12 @@ describe('EmulatorServer on the wire', () => {
 
   test('an obfuscated-transport header is refused by closing the connection', async () => {
     const socket = connect(port, '127.0.0.1')
+    const received: Buffer[] = []
+    socket.on('data', (chunk: Buffer) => received.push(chunk))
     socket.write(seededRandom('obfuscated')(64))
     await new Promise((resolve) => socket.on('close', resolve))
+    // Closed by the server with nothing written back: no reply frame, no transport error code.
+    assert.equal(Buffer.concat(received).length, 0)
   })
 
   test('rotateSalts makes the next message get bad_server_salt', async () => {
