@@ -12,13 +12,11 @@
  */
 import type { ITelegramClient } from '@mtcute/core'
 import type { TelegramClient } from '@mtcute/node'
-import { systemClock, type Clock } from '../core/clock.ts'
+import { systemClock } from '../core/clock.ts'
 import type { AccountProfile, ChannelSummary, Connector, ConnectorStatus, MessageSelection, QrSignInOutcome, ReadOptions, SignInInput, SignInOutcome } from './connector.ts'
 import { AppError, notSignedIn, telegramUnavailable } from '../core/errors.ts'
 import type { SkippedChannel } from './connector.ts'
 import type { TimeWindow } from '../core/time-window.ts'
-import type { ChannelMetrics, SessionMetrics, TelegramMetrics } from '../metrics/service-metrics.ts'
-import type { BlobStore } from '../sessions/blob-store.ts'
 import { EMPTY_SESSION_RECORD } from '../sessions/session-record.ts'
 import type { FloodWaitPolicy } from './calls/call-with-flood-wait.ts'
 import type { LiveTelegram } from './live-telegram.ts'
@@ -26,10 +24,9 @@ import { channelMessages } from './history/channel-history.ts'
 import { channelSummary, listAllChannels, type ChannelRef } from './channels/channel-list.ts'
 import { joinChannel, leaveChannel, selectChannels } from './channels/channel-membership.ts'
 import type { ChannelName, JoinTarget } from '../core/channel-reference.ts'
-import { configuredDcAddresses, withDcAddresses, type DcEndpoint } from './calls/dc-addresses.ts'
+import { configuredDcAddresses, withDcAddresses } from './calls/dc-addresses.ts'
 import { FloodGate } from './calls/flood-gate.ts'
 import { createMtcuteClient, type MtcuteClientOptions } from './calls/mtcute-client.ts'
-import type { TelegramLog } from './calls/mtcute-log.ts'
 import { fetchAccountProfile } from './account-profile.ts'
 import { meteredCall } from './calls/call-with-flood-wait.ts'
 import { Listeners } from './listeners.ts'
@@ -44,42 +41,8 @@ import { runSignIn, type SignInContext } from './sign-in/sign-in-flow.ts'
 import { TelegramConnection } from './telegram-connection.ts'
 import { toTelethonDict, writeTelethonJson, type TelethonDict } from './history/telethon-shape.ts'
 
-export interface TelegramSettings {
-  apiId: number
-  apiHash: string
-  /** A custom MTProto server: the DC a new sign-in starts on (id 2 unless given). */
-  dc?: { host: string; port: number; id?: number } | undefined
-  /** Addresses of DCs by id; each replaces the address a stored session names for that DC (dc-addresses.ts). */
-  dcAddresses?: Readonly<Record<number, DcEndpoint>> | undefined
-  publicKeyPem?: string | undefined
-}
-
-export interface GatewayDeps {
-  store: BlobStore
-  /** SESSION_ENCRYPTION_KEY, or null/absent to keep the record in clear. */
-  sessionKey?: Buffer | null | undefined
-  telegram: TelegramSettings
-  log: TelegramLog
-  /** Flood waits up to this many seconds are waited out before a response has started (FLOOD_WAIT_THRESHOLD, default 60). */
-  floodWaitThreshold?: number | undefined
-  /** Flood waits up to this many seconds are waited out once it has started (FLOOD_WAIT_MAX, default 300). */
-  floodWaitMax?: number | undefined
-  /** Per-call timeout in milliseconds (default 30 000). */
-  callTimeoutMs?: number | undefined
-  /**
-   * How long `open` waits for the first connection before returning anyway (default 5 000 ms);
-   * the connection goes on in the background.
-   */
-  connectWaitMs?: number | undefined
-  /** Pages of history fetched at once (default 4). */
-  historyConcurrency?: number | undefined
-  /** Sign-in dates (default: `clock`). */
-  now?: (() => number) | undefined
-  /** Flood waits and pacing (default: the system clock). */
-  clock?: Clock | undefined
-  /** Counts RPCs, flood waits and session saves (GET /metrics); absent, nothing is counted. */
-  metrics?: (TelegramMetrics & ChannelMetrics & SessionMetrics) | undefined
-}
+import type { GatewayDeps } from './gateway-deps.ts'
+export type { GatewayDeps, TelegramSettings } from './gateway-deps.ts'
 
 const DEFAULT_CALL_TIMEOUT_MS = 30_000
 const DEFAULT_CONNECT_WAIT_MS = 5_000
